@@ -1,0 +1,141 @@
+"""Persons in and out of the database, mapped explicitly to the frozen domain classes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from services.insured_region.adapters.orm import FilingRow, IdentityRow, InsuranceRow, PersonRow
+from services.insured_region.domain.person import Filing, Identity, Insurance, Person
+from shared.money import format_amount
+
+_LOAD = (
+    selectinload(PersonRow.insurances),
+    selectinload(PersonRow.identities),
+    selectinload(PersonRow.filings),
+)
+
+
+def to_domain(row: PersonRow) -> Person:
+    return Person(
+        psn_no=row.psn_no,
+        insuplc_admdvs=row.insuplc_admdvs,
+        psn_cert_type=row.psn_cert_type,
+        certno=row.certno,
+        psn_name=row.psn_name,
+        gend=row.gend,
+        naty=row.naty,
+        brdy=row.brdy,
+        insurances=tuple(
+            Insurance(
+                insutype=i.insutype,
+                psn_type=i.psn_type,
+                psn_insu_stas=i.psn_insu_stas,
+                psn_insu_date=i.psn_insu_date,
+                cvlserv_flag=i.cvlserv_flag,
+                balc=format_amount(i.balc),
+                emp_name=i.emp_name,
+            )
+            for i in row.insurances
+        ),
+        identities=tuple(Identity(d.psn_idet_type, d.begntime, d.endtime) for d in row.identities),
+        filings=tuple(
+            Filing(f.filing_id, f.category, f.dest_admdvs, f.begndate, f.enddate, f.status)
+            for f in row.filings
+        ),
+    )
+
+
+async def by_certno(
+    session: AsyncSession, admdvs: str, psn_cert_type: str, certno: str
+) -> Person | None:
+    row = await session.scalar(
+        select(PersonRow)
+        .where(
+            PersonRow.insuplc_admdvs == admdvs,
+            PersonRow.psn_cert_type == psn_cert_type,
+            PersonRow.certno == certno,
+        )
+        .options(*_LOAD)
+    )
+    return to_domain(row) if row is not None else None
+
+
+async def by_psn_no(session: AsyncSession, psn_no: str) -> Person | None:
+    row = await session.scalar(select(PersonRow).where(PersonRow.psn_no == psn_no).options(*_LOAD))
+    return to_domain(row) if row is not None else None
+
+
+async def listing(
+    session: AsyncSession, *, admdvs: str | None, limit: int, offset: int
+) -> Sequence[Person]:
+    query = select(PersonRow).options(*_LOAD).order_by(PersonRow.psn_no).limit(limit)
+    if admdvs:
+        query = query.where(PersonRow.insuplc_admdvs == admdvs)
+    rows = (await session.scalars(query.offset(offset))).all()
+    return [to_domain(r) for r in rows]
+
+
+async def add(session: AsyncSession, person: Person) -> bool:
+    """Insert a person with insurance, identities and filings; False if psn_no or the
+    certificate is taken (the caller's transaction decides what that means)."""
+    inserted = await session.execute(
+        insert(PersonRow)
+        .values(
+            psn_no=person.psn_no,
+            insuplc_admdvs=person.insuplc_admdvs,
+            psn_cert_type=person.psn_cert_type,
+            certno=person.certno,
+            psn_name=person.psn_name,
+            gend=person.gend,
+            naty=person.naty,
+            brdy=person.brdy,
+            created_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing()
+        .returning(PersonRow.psn_no)
+    )
+    if inserted.scalar_one_or_none() is None:
+        return False
+    session.add_all(
+        InsuranceRow(
+            psn_no=person.psn_no,
+            insutype=i.insutype,
+            psn_type=i.psn_type,
+            psn_insu_stas=i.psn_insu_stas,
+            psn_insu_date=i.psn_insu_date,
+            cvlserv_flag=i.cvlserv_flag,
+            balc=Decimal(i.balc),
+            emp_name=i.emp_name,
+        )
+        for i in person.insurances
+    )
+    session.add_all(
+        IdentityRow(
+            psn_no=person.psn_no,
+            psn_idet_type=d.psn_idet_type,
+            begntime=d.begntime,
+            endtime=d.endtime,
+        )
+        for d in person.identities
+    )
+    session.add_all(
+        FilingRow(
+            filing_id=f.filing_id,
+            psn_no=person.psn_no,
+            category=f.category,
+            dest_admdvs=f.dest_admdvs,
+            begndate=f.begndate,
+            enddate=f.enddate,
+            status=f.status,
+            created_at=datetime.now(UTC),
+        )
+        for f in person.filings
+    )
+    return True

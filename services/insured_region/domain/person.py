@@ -1,0 +1,69 @@
+"""Insured persons as the insured region knows them, and the 1101 identity check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from shared.errors import E1001, E1002, RelayError
+
+
+@dataclass(frozen=True, slots=True)
+class Insurance:
+    insutype: str
+    """310 职工基本医疗保险 · 390 城乡居民基本医疗保险."""
+    psn_type: str
+    """11 在职 · 12 退休 · 14/15/16 居民."""
+    psn_insu_stas: str
+    """1 正常 · 2 暂停 · 3 无效 · 4 终止 (codes.md)."""
+    psn_insu_date: date
+    cvlserv_flag: bool
+    balc: str
+    """Personal-account balance, as a 2-decimal string (Decimal at the edges)."""
+    emp_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    psn_idet_type: str
+    """Assistance identity, e.g. 低保 / 特困 (simulation codes in the population module)."""
+    begntime: date
+    endtime: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Filing:
+    filing_id: str
+    category: str
+    dest_admdvs: str
+    begndate: date
+    enddate: date | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    psn_no: str
+    insuplc_admdvs: str
+    psn_cert_type: str
+    certno: str
+    psn_name: str
+    gend: str
+    naty: str
+    brdy: date
+    insurances: tuple[Insurance, ...] = ()
+    identities: tuple[Identity, ...] = ()
+    filings: tuple[Filing, ...] = ()
+
+
+def age_on(brdy: date, today: date) -> int:
+    return today.year - brdy.year - ((today.month, today.day) < (brdy.month, brdy.day))
+
+
+def check_identity(person: Person | None, *, certno: str, psn_name: str | None) -> Person:
+    """1101: the certificate must be known here, and a given name must match it."""
+    if person is None:
+        raise RelayError(E1001, detail=f"certno {certno[:6]}…")
+    if psn_name and psn_name != person.psn_name:
+        raise RelayError(E1002)
+    return person

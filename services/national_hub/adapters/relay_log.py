@@ -1,0 +1,89 @@
+"""Writes and reads of the transaction log, in SQLAlchemy Core: this is the hub's hot path."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.national_hub.adapters.orm import RelayLog
+from shared.envelope import RelayEnvelope
+from shared.logging import mask_id_no
+
+_TABLE = RelayLog.__table__
+
+
+def _person_fields(payload: dict[str, Any]) -> tuple[str | None, str | None]:
+    """psn_no in clear (an insurance number), the id number masked (design §8)."""
+    data: Any = payload.get("data") or payload.get("baseinfo") or payload
+    if not isinstance(data, dict):
+        return None, None
+    psn_no = data.get("psn_no")
+    certno = data.get("certno") or data.get("mdtrt_cert_no")
+    return (str(psn_no) if psn_no else None, mask_id_no(str(certno)) if certno else None)
+
+
+async def record(
+    engine: AsyncEngine,
+    envelope: RelayEnvelope,
+    *,
+    stage: str,
+    outcome: str,
+    route: str | None,
+    err_code: str | None = None,
+    err_detail: str | None = None,
+) -> bool:
+    """Insert one log row; False when this (relay_id, kind, stage) was already recorded."""
+    psn_no, certno_masked = _person_fields(envelope.payload)
+    statement = (
+        insert(_TABLE)
+        .values(
+            relay_id=envelope.relay_id,
+            msgid=envelope.msgid,
+            infno=envelope.infno,
+            kind=envelope.kind.value,
+            stage=stage,
+            sender_admdvs=envelope.sender_admdvs,
+            mdtrtarea_admvs=envelope.mdtrtarea_admvs,
+            insuplc_admdvs=envelope.insuplc_admdvs,
+            fixmedins_code=envelope.fixmedins_code,
+            route=route,
+            outcome=outcome,
+            err_code=err_code or envelope.err_code,
+            err_detail=(err_detail or envelope.err_detail or None),
+            psn_no=psn_no,
+            certno_masked=certno_masked,
+            sent_at=envelope.hops[0].at if envelope.hops else None,
+            received_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing(index_elements=["relay_id", "kind", "stage"])
+    )
+    async with engine.begin() as conn:
+        result = await conn.execute(statement)
+    return bool(result.rowcount)
+
+
+async def find(
+    engine: AsyncEngine,
+    *,
+    msgid: str | None = None,
+    psn_no: str | None = None,
+    admdvs: str | None = None,
+    limit: int = 100,
+) -> Sequence[dict[str, Any]]:
+    query = select(_TABLE).order_by(_TABLE.c.id).limit(limit)
+    if msgid:
+        query = query.where(_TABLE.c.msgid == msgid)
+    if psn_no:
+        query = query.where(_TABLE.c.psn_no == psn_no)
+    if admdvs:
+        query = query.where(
+            (_TABLE.c.mdtrtarea_admvs == admdvs) | (_TABLE.c.insuplc_admdvs == admdvs)
+        )
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).mappings().all()
+    return [dict(row) for row in rows]

@@ -1,0 +1,52 @@
+"""The hub's HTTP side: health and the transaction log (the relay itself runs on RabbitMQ)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query, Request
+
+from services.national_hub import bootstrap
+from services.national_hub.adapters import relay_log
+from services.national_hub.settings import Settings
+from shared.runtime import Runtime, close_runtime
+from shared.web import add_health_route, install_error_handlers
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.runtime = await bootstrap.build(settings)
+        try:
+            yield
+        finally:
+            await close_runtime(app.state.runtime)
+
+    app = FastAPI(title="National hub (国家平台/省级平台)", version="0.1.0", lifespan=lifespan)
+    install_error_handlers(app)
+    add_health_route(app)
+
+    @app.get(
+        "/relay-log",
+        tags=["transaction log"],
+        summary="Messages and hops the hub handled, by msgid, person or region",
+    )
+    async def read_relay_log(
+        request: Request,
+        msgid: Annotated[str | None, Query(max_length=40)] = None,
+        psn_no: Annotated[str | None, Query(max_length=30)] = None,
+        admdvs: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[dict[str, Any]]:
+        runtime: Runtime = request.app.state.runtime
+        rows = await relay_log.find(
+            runtime.engine, msgid=msgid, psn_no=psn_no, admdvs=admdvs, limit=limit
+        )
+        return [
+            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+            for row in rows
+        ]
+
+    return app

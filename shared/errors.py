@@ -1,0 +1,186 @@
+"""The one error catalogue of the relay (design §9).
+
+Every failure a hospital can see is one of these, returned with ``infcode=-1``; no stack traces,
+no HTTP 500s. Categories::
+
+    E1xxx  identity and insurance status       (参保身份)
+    E2xxx  filing                               (备案)
+    E3xxx  visit, fee lines and catalogue       (就诊、费用明细、目录)
+    E4xxx  settlement and policy                (结算、政策)
+    E5xxx  relay and system                     (转发、系统)
+    E6xxx  reconciliation and clearing          (对账、清算)
+    E9xxx  malformed input                      (报文格式)
+
+Services raise ``RelayError(E1001, detail=...)``; only the edges (HTTP handlers, consumers)
+translate it to a wire envelope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorSpec:
+    code: str
+    category: str
+    message_zh: str
+    message_en: str
+    action: str
+
+
+CATALOGUE: dict[str, ErrorSpec] = {}
+
+
+def _spec(code: str, category: str, message_zh: str, message_en: str, action: str) -> ErrorSpec:
+    if code in CATALOGUE:
+        raise ValueError(f"duplicate error code {code}")
+    spec = ErrorSpec(code, category, message_zh, message_en, action)
+    CATALOGUE[code] = spec
+    return spec
+
+
+# E1xxx identity and insurance status
+E1001 = _spec(
+    "E1001",
+    "identity",
+    "参保地未查询到该人员的参保信息",
+    "The insured region has no person with this certificate number.",
+    "Check the certificate type and number, and the insured region code (insuplc_admdvs).",
+)
+E1002 = _spec(
+    "E1002",
+    "identity",
+    "人员姓名与证件号码不一致",
+    "The name does not match the certificate number.",
+    "Check the patient's name as written on the certificate.",
+)
+
+E1003 = _spec(
+    "E1003",
+    "identity",
+    "该人员编号或证件已参保登记",
+    "A person with this psn_no or certificate is already enrolled.",
+    "Read the existing person instead of enrolling again.",
+)
+
+# E2xxx filing
+E2001 = _spec(
+    "E2001",
+    "filing",
+    "未查询到有效的异地就医备案信息，不能直接结算",
+    "No valid cross-region filing covers this treatment, so it cannot be settled directly.",
+    "The patient can file through the national insurance app or the insured region's counter "
+    "(filing before discharge settlement still counts), then retry.",
+)
+
+# E5xxx relay and system
+E5001 = _spec(
+    "E5001",
+    "relay",
+    "参保地区划代码未知，无法路由",
+    "The insured region code is unknown to the national hub.",
+    "Check insuplc_admdvs against the patient's insurance card.",
+)
+E5002 = _spec(
+    "E5002",
+    "relay",
+    "参保地未在规定时间内应答，交易结果未知",
+    "The insured region did not answer in time; the outcome is unknown.",
+    "Do not repeat the transaction blindly: query it by msgid or send a 2601 reversal.",
+)
+E5003 = _spec(
+    "E5003",
+    "relay",
+    "参保地系统暂不可用",
+    "The insured region's system is unavailable.",
+    "Retry later; no settlement was made.",
+)
+E5004 = _spec(
+    "E5004",
+    "relay",
+    "报文发送方身份校验失败",
+    "The sender of the relay message is not who it claims to be.",
+    "Check the region's relay credentials.",
+)
+E5005 = _spec(
+    "E5005",
+    "relay",
+    "报文已超过应答时限，国家平台未转发",
+    "The message passed its deadline before the hub could forward it.",
+    "Query the transaction by msgid; it was not delivered.",
+)
+E5999 = _spec(
+    "E5999",
+    "system",
+    "系统内部错误",
+    "Internal error.",
+    "Retry later; if it persists, report the msgid to the operator.",
+)
+
+# E9xxx malformed input
+E9001 = _spec(
+    "E9001",
+    "input",
+    "报文不是有效的 JSON",
+    "The request body is not valid UTF-8 JSON.",
+    "Send the national envelope as a UTF-8 JSON object.",
+)
+E9002 = _spec(
+    "E9002",
+    "input",
+    "报文字段缺失或格式错误",
+    "A field of the request is missing or malformed.",
+    "Correct the named field and resend with a new msgid.",
+)
+E9003 = _spec(
+    "E9003",
+    "input",
+    "不支持的交易编号",
+    "This transaction number (infno) is not supported.",
+    "Check infno against the interface specification.",
+)
+E9004 = _spec(
+    "E9004",
+    "input",
+    "报文ID重复且内容不一致",
+    "This msgid was already used for a different request.",
+    "Use a new msgid for a new request; resend the same body to get the stored answer.",
+)
+E9005 = _spec(
+    "E9005",
+    "input",
+    "报文过大",
+    "The request body is too large.",
+    "Split the fee details across several uploads.",
+)
+E9006 = _spec(
+    "E9006",
+    "input",
+    "同一报文ID的交易仍在处理中",
+    "A request with this msgid is still being processed.",
+    "Wait, then query by msgid; do not resend with the same msgid meanwhile.",
+)
+
+
+class RelayError(Exception):
+    """A failure with a catalogue code; the edges turn it into ``infcode=-1``."""
+
+    def __init__(self, spec: ErrorSpec, *, detail: str = "") -> None:
+        self.spec = spec
+        self.detail = detail
+        super().__init__(f"{spec.code}: {spec.message_en}" + (f" ({detail})" if detail else ""))
+
+    @property
+    def code(self) -> str:
+        return self.spec.code
+
+    def plain_message(self) -> str:
+        """The one-line message a hospital clerk sees: code, Chinese, detail, what to do."""
+        detail = f"（{self.detail}）" if self.detail else ""
+        return f"[{self.spec.code}] {self.spec.message_zh}{detail}。{self.spec.action}"
+
+
+def lookup(code: str) -> ErrorSpec:
+    """The spec for a code that came over the wire; unknown codes become E5999."""
+    return CATALOGUE.get(code, E5999)

@@ -1,0 +1,65 @@
+"""Logging that carries the correlation ids and never prints an id number or a name in clear."""
+
+from __future__ import annotations
+
+import logging
+import re
+from contextvars import ContextVar
+
+relay_id_var: ContextVar[str] = ContextVar("relay_id", default="-")
+msgid_var: ContextVar[str] = ContextVar("msgid", default="-")
+
+_ID_NO = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
+
+
+def mask_id_no(id_no: str | None) -> str:
+    """Keep the region prefix and the last four characters of an 18-character id number."""
+    if not id_no:
+        return ""
+    if len(id_no) <= 8:
+        return "*" * len(id_no)
+    return id_no[:6] + "*" * (len(id_no) - 10) + id_no[-4:]
+
+
+def mask_name(name: str | None) -> str:
+    """Keep the family name only (张三 → 张*)."""
+    if not name:
+        return ""
+    return name[0] + "*" * (len(name) - 1)
+
+
+def mask_text(text: str) -> str:
+    """Mask every 18-digit id number found in free text."""
+    return _ID_NO.sub(lambda m: m.group(1) + "********" + m.group(2), text)
+
+
+class ContextFilter(logging.Filter):
+    """Adds relay_id and msgid to every record and masks id numbers in the message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.relay_id = relay_id_var.get()
+        record.msgid = msgid_var.get()
+        if record.args:
+            try:
+                record.msg = record.getMessage()
+            except (TypeError, ValueError):
+                return True
+            record.args = None
+        if isinstance(record.msg, str):
+            record.msg = mask_text(record.msg)
+        return True
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(ContextFilter())
+    handler.setFormatter(
+        logging.Formatter(
+            f"%(asctime)s %(levelname)s {service} %(name)s [%(msgid)s %(relay_id)s] %(message)s"
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    logging.getLogger("aiormq").setLevel(logging.WARNING)
+    logging.getLogger("aio_pika").setLevel(logging.WARNING)

@@ -1,0 +1,47 @@
+"""Money is Decimal, rounded to the cent in exactly one place (design §5, §7: ROUND_HALF_UP)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def to_cents(value: Decimal) -> Decimal:
+    """Round to 2 places, half up: the one rounding rule of the national settlement."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_amount(value: str | int | Decimal) -> Decimal:
+    """Parse a wire amount (string or integer, any number of decimals) to a Decimal.
+
+    Floats are refused: a float has already lost the cents a hospital meant.
+
+    Args:
+        value: the amount as the wire carried it.
+
+    Raises:
+        ValueError: the value is a float, a bool, not a number, or not finite.
+    """
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError("amounts must not be floats")
+    if isinstance(value, Decimal):
+        parsed = value
+    elif isinstance(value, int):
+        parsed = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            parsed = Decimal(value.strip())
+        except InvalidOperation as exc:
+            raise ValueError(f"not an amount: {value!r}") from exc
+    else:
+        raise ValueError(f"not an amount: {value!r}")
+    if not parsed.is_finite():
+        raise ValueError(f"not a finite amount: {value!r}")
+    return parsed
+
+
+def format_amount(value: Decimal) -> str:
+    """The wire form of an amount: a string with exactly two decimals."""
+    return str(to_cents(value))

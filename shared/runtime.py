@@ -1,0 +1,69 @@
+"""The parts every service process opens at start and closes at stop: database and broker."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
+
+from shared.db import make_engine, make_session_factory, ping
+from shared.messaging import Broker
+from shared.regions import parse_region_list
+from shared.settings import CommonSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: CommonSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    broker: Broker
+    regions: tuple[str, ...]
+
+
+async def open_runtime(settings: CommonSettings, *, startup_wait_s: float = 30.0) -> Runtime:
+    """Connect to PostgreSQL and RabbitMQ, waiting a bounded time for them to come up."""
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    broker = Broker(
+        settings.amqp_url,
+        relay_secret=settings.relay_secret,
+        prefetch=settings.prefetch,
+        publish_timeout_s=settings.publish_timeout_s,
+    )
+    async for attempt in AsyncRetrying(
+        stop=stop_after_delay(startup_wait_s),
+        wait=wait_fixed(0.5),
+        retry=retry_if_exception_type(OSError),
+        reraise=True,
+    ):
+        with attempt:
+            await ping(engine)
+            await broker.connect()
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        broker=broker,
+        regions=parse_region_list(settings.regions),
+    )
+
+
+async def close_runtime(runtime: Runtime) -> None:
+    await runtime.broker.close()
+    await runtime.engine.dispose()
+
+
+async def health(runtime: Runtime) -> dict[str, str]:
+    """Really asks the database and looks at the broker connection (issue: /healthz)."""
+    status = {"database": "ok", "broker": "ok"}
+    try:
+        await ping(runtime.engine)
+    except Exception as exc:
+        status["database"] = f"down: {type(exc).__name__}"
+    if not runtime.broker.is_connected:
+        status["broker"] = "down"
+    return status

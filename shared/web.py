@@ -1,0 +1,105 @@
+"""HTTP edges shared by the services: the error envelope, exception mapping, health, serving."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+
+from shared.envelope import national_time
+from shared.errors import E5999, E9002, RelayError
+from shared.runtime import Runtime, health
+
+log = logging.getLogger(__name__)
+
+HTTP_STATUS_BY_CATEGORY = {
+    "identity": 404,
+    "filing": 409,
+    "visit": 409,
+    "settlement": 409,
+    "relay": 503,
+    "system": 503,
+    "reconciliation": 409,
+    "input": 422,
+}
+
+
+def new_refmsgid() -> str:
+    return uuid.uuid4().hex
+
+
+def error_body(error: RelayError, *, refmsgid: str | None = None) -> dict[str, Any]:
+    """The uniform error: the national envelope with ``infcode=-1``, code and plain message."""
+    now = national_time(datetime.now(UTC))
+    return {
+        "infcode": -1,
+        "inf_refmsgid": refmsgid or new_refmsgid(),
+        "refmsg_time": now,
+        "respond_time": now,
+        "err_code": error.code,
+        "err_msg": error.plain_message(),
+        "err_msg_en": error.spec.message_en + (f" ({error.detail})" if error.detail else ""),
+        "warn_msg": None,
+        "output": None,
+    }
+
+
+def json_response(body: Any, status_code: int = 200) -> Response:
+    return Response(
+        orjson.dumps(body, default=str), status_code=status_code, media_type="application/json"
+    )
+
+
+def describe_validation_error(errors: list[Any]) -> str:
+    """Name the first offending field the way a hospital developer would look for it."""
+    if not errors:
+        return "invalid request"
+    first = errors[0]
+    loc = ".".join(str(part) for part in first.get("loc", ()) if part not in ("body",))
+    return f"{loc or 'body'}: {first.get('msg', 'invalid')}"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Admin and read APIs answer errors in the same envelope, with a fitting HTTP status."""
+
+    async def on_relay_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RelayError)
+        status = HTTP_STATUS_BY_CATEGORY.get(exc.spec.category, 400)
+        return json_response(error_body(exc), status_code=status)
+
+    async def on_validation_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        error = RelayError(E9002, detail=describe_validation_error(list(exc.errors())))
+        return json_response(error_body(error), status_code=422)
+
+    async def on_unexpected(_request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error: %s", type(exc).__name__)
+        return json_response(error_body(RelayError(E5999)), status_code=503)
+
+    app.add_exception_handler(RelayError, on_relay_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+def add_health_route(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["ops"], summary="Checks the database and the broker connection")
+    async def healthz(request: Request) -> JSONResponse:
+        runtime: Runtime = request.app.state.runtime
+        status = await health(runtime)
+        ok = all(v == "ok" for v in status.values())
+        return JSONResponse(
+            {"status": "ok" if ok else "degraded", **status}, status_code=200 if ok else 503
+        )
+
+
+def serve(app: FastAPI, host: str, port: int, log_level: str) -> None:
+    uvicorn.run(
+        app, host=host, port=port, log_level=log_level.lower(), access_log=False, log_config=None
+    )
