@@ -22,6 +22,8 @@ PG_ACCOUNTS=(
   insured:insured:insured_region
 )
 RMQ_VHOST=relay
+# relay_test: the end-to-end suite's own vhost, so a `make up` stack never eats its messages
+RMQ_VHOSTS=(relay relay_test)
 RMQ_USER=relay
 RMQ_PASS=relay
 
@@ -321,26 +323,29 @@ rmq_up() {
     rmq_start
   fi
 
-  # vhost / user / permissions. Fast path: two CLI calls when everything is in place.
-  if rmqctl -s list_permissions -p "$RMQ_VHOST" 2>/dev/null | grep -qxF "$RMQ_USER"$'\t.*\t.*\t.*' \
-     && rmqctl -q authenticate_user "$RMQ_USER" "$RMQ_PASS" >/dev/null 2>&1; then
-    log "rabbitmq: vhost '$RMQ_VHOST', user '$RMQ_USER' already configured"
-  else
-    if ! rmqctl -s list_vhosts | grep -qxF "$RMQ_VHOST"; then
-      log "rabbitmq: adding vhost $RMQ_VHOST"
-      rmqctl -q add_vhost "$RMQ_VHOST"
+  # vhosts / user / permissions. Fast path: two CLI calls per vhost when everything is in place.
+  local vhost
+  for vhost in "${RMQ_VHOSTS[@]}"; do
+    if rmqctl -s list_permissions -p "$vhost" 2>/dev/null | grep -qxF "$RMQ_USER"$'\t.*\t.*\t.*' \
+       && rmqctl -q authenticate_user "$RMQ_USER" "$RMQ_PASS" >/dev/null 2>&1; then
+      log "rabbitmq: vhost '$vhost', user '$RMQ_USER' already configured"
+    else
+      if ! rmqctl -s list_vhosts | grep -qxF "$vhost"; then
+        log "rabbitmq: adding vhost $vhost"
+        rmqctl -q add_vhost "$vhost"
+      fi
+      if ! rmqctl -s list_users | cut -f1 | grep -qxF "$RMQ_USER"; then
+        log "rabbitmq: adding user $RMQ_USER"
+        rmqctl -q add_user "$RMQ_USER" "$RMQ_PASS" >/dev/null
+      elif ! rmqctl -q authenticate_user "$RMQ_USER" "$RMQ_PASS" >/dev/null 2>&1; then
+        log "rabbitmq: resetting password of $RMQ_USER"
+        rmqctl -q change_password "$RMQ_USER" "$RMQ_PASS" >/dev/null
+      fi
+      log "rabbitmq: granting $RMQ_USER '.*' '.*' '.*' on vhost $vhost"
+      rmqctl -q set_permissions -p "$vhost" "$RMQ_USER" '.*' '.*' '.*'
+      rmqctl -q authenticate_user "$RMQ_USER" "$RMQ_PASS" >/dev/null || die "rabbitmq: $RMQ_USER cannot authenticate"
     fi
-    if ! rmqctl -s list_users | cut -f1 | grep -qxF "$RMQ_USER"; then
-      log "rabbitmq: adding user $RMQ_USER"
-      rmqctl -q add_user "$RMQ_USER" "$RMQ_PASS" >/dev/null
-    elif ! rmqctl -q authenticate_user "$RMQ_USER" "$RMQ_PASS" >/dev/null 2>&1; then
-      log "rabbitmq: resetting password of $RMQ_USER"
-      rmqctl -q change_password "$RMQ_USER" "$RMQ_PASS" >/dev/null
-    fi
-    log "rabbitmq: granting $RMQ_USER '.*' '.*' '.*' on vhost $RMQ_VHOST"
-    rmqctl -q set_permissions -p "$RMQ_VHOST" "$RMQ_USER" '.*' '.*' '.*'
-    rmqctl -q authenticate_user "$RMQ_USER" "$RMQ_PASS" >/dev/null || die "rabbitmq: $RMQ_USER cannot authenticate"
-  fi
+  done
   log "rabbitmq: ready at amqp://$RMQ_USER:$RMQ_PASS@$BIND_ADDR:$AMQP_PORT/$RMQ_VHOST"
 }
 

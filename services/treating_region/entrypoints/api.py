@@ -56,7 +56,7 @@ def _envelope(answer: Answer) -> dict[str, Any]:
     }
 
 
-def _parse(body: bytes, max_bytes: int) -> tuple[NationalRequest, dict[str, Any]]:
+def _parse(body: bytes, max_bytes: int) -> NationalRequest:
     """Strict about meaning, tolerant about form: any content type, UTF-8 JSON object."""
     if len(body) > max_bytes:
         raise RelayError(E9005, detail=f"{len(body)} bytes > {max_bytes}")
@@ -79,7 +79,7 @@ def _parse(body: bytes, max_bytes: int) -> tuple[NationalRequest, dict[str, Any]
         detail = describe_validation_error(list(exc.errors()))
         raise RelayError(E9002, detail=f"input.{detail}") from exc
     clean = typed.model_dump(mode="json", exclude_none=True)
-    return request.model_copy(update={"input": clean}), raw
+    return request.model_copy(update={"input": clean})
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -124,9 +124,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
     async def call_service(request: Request) -> Response:
         try:
-            national, raw = _parse(await request.body(), settings.max_body_bytes)
+            national = _parse(await request.body(), settings.max_body_bytes)
             msgid_var.set(national.msgid)
-            answer = await request.app.state.gateway.call(national, raw)
+            answer = await request.app.state.gateway.call(national)
         except RelayError as exc:
             return json_response(error_body(exc))
         except Exception:

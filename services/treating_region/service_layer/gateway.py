@@ -29,7 +29,7 @@ class Answer:
 
 
 def body_hash(body: dict[str, Any]) -> str:
-    """Hash of the meaning, not the bytes: key order and whitespace do not make a new request."""
+    """Hash of the meaning, not the bytes: key order, blanks and unknown keys make no new request."""
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
@@ -55,7 +55,7 @@ class Gateway:
         self._served = frozenset(served)
         self._deadline_s = deadline_s
 
-    async def call(self, request: NationalRequest, raw: dict[str, Any]) -> Answer:
+    async def call(self, request: NationalRequest) -> Answer:
         if request.mdtrtarea_admvs not in self._served:
             raise RelayError(
                 E9002,
@@ -64,7 +64,7 @@ class Gateway:
             )
         if not request.msgid.startswith(request.fixmedins_code):
             raise RelayError(E9002, detail="msgid must start with fixmedins_code")
-        digest = body_hash(raw)
+        digest = body_hash(request.model_dump(mode="json", exclude_none=True))
         envelope = self._relay.new_request(
             msgid=request.msgid,
             infno=request.infno,

@@ -1,0 +1,63 @@
+# The single entrypoint (house style 22). `make demo` runs the main job, `make test` the suite.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SEED ?= 42
+PER_REGION ?= 40
+
+.PHONY: install infra-up infra-down migrate seed up down demo test unit lint fmt compose-check clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+infra-up:
+	bash deploy/local/infra.sh up
+
+infra-down:
+	bash deploy/local/infra.sh down
+
+migrate: install infra-up
+	$(PY) -m services.national_hub migrate
+	$(PY) -m services.insured_region migrate
+	$(PY) -m services.treating_region migrate
+
+seed: migrate
+	$(PY) -m services.insured_region seed --seed $(SEED) --per-region $(PER_REGION)
+
+up: seed
+	bash deploy/local/services.sh up
+
+down:
+	bash deploy/local/services.sh down
+
+demo: seed
+	bash deploy/local/services.sh up
+	status=0; $(PY) -m sim session || status=$$?; bash deploy/local/services.sh down; exit $$status
+
+test: install infra-up
+	$(PY) -m pytest
+
+unit: install
+	$(PY) -m pytest -m "not integration and not e2e"
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+fmt: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+compose-check: install
+	PY=$(PY) bash deploy/local/compose_check.sh
+
+clean:
+	rm -rf .run .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,199 @@
+"""Start the three real service processes (or target a running deployment) for end-to-end tests.
+
+Set RELAY_E2E_TREATING_URL, RELAY_E2E_HUB_URL and RELAY_E2E_INSURED_URL to run the suite against
+a deployment that is already up (e.g. docker compose); otherwise the processes are started here,
+on their own ports and their own RabbitMQ vhost (``relay_test``), and stopped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from services.insured_region.domain.population import AREA_CODE, make_id_no
+from shared.regions import POOLS
+
+ROOT = Path(__file__).resolve().parents[2]
+LOG_DIR = ROOT / ".run" / "e2e"
+GATEWAY = "/fsi/api/rsfComIfsService/callService"
+
+UNSERVED_REGION = "220100"
+"""A pool the test insured-region process does not serve: its requests are never answered."""
+
+TEST_DEADLINE_S = 2.0
+
+
+@dataclass
+class Stack:
+    treating_url: str
+    hub_url: str
+    insured_url: str
+    unserved_region: str | None
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            proc.terminate()
+        for proc in self.processes.values():
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+
+
+def _service_env(amqp_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    served = ",".join(p for p in POOLS if p != UNSERVED_REGION)
+    env.update(
+        {
+            "TREATING_REGION_HTTP_PORT": "18001",
+            "NATIONAL_HUB_HTTP_PORT": "18002",
+            "INSURED_REGION_HTTP_PORT": "18003",
+            "TREATING_REGION_AMQP_URL": amqp_url,
+            "NATIONAL_HUB_AMQP_URL": amqp_url,
+            "INSURED_REGION_AMQP_URL": amqp_url,
+            "TREATING_REGION_REPLY_DEADLINE_S": str(TEST_DEADLINE_S),
+            "INSURED_REGION_REGIONS": served,
+        }
+    )
+    return env
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes] | None, log: Path | None) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            tail = log.read_text()[-3000:] if log else ""
+            raise RuntimeError(f"{url} exited with {proc.returncode}:\n{tail}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} not healthy after 60 s")
+
+
+def start_stack() -> Stack:
+    external = os.environ.get("RELAY_E2E_TREATING_URL")
+    if external:
+        stack = Stack(
+            treating_url=external,
+            hub_url=os.environ["RELAY_E2E_HUB_URL"],
+            insured_url=os.environ["RELAY_E2E_INSURED_URL"],
+            unserved_region=os.environ.get("RELAY_E2E_UNSERVED_REGION") or None,
+        )
+        for url in (stack.hub_url, stack.insured_url, stack.treating_url):
+            wait_healthy(url, None, None)
+        return stack
+    amqp_url = os.environ.get("RELAY_E2E_AMQP_URL", "amqp://relay:relay@127.0.0.1:5672/relay_test")
+    env = _service_env(amqp_url)
+    stack = Stack(
+        treating_url="http://127.0.0.1:18001",
+        hub_url="http://127.0.0.1:18002",
+        insured_url="http://127.0.0.1:18003",
+        unserved_region=UNSERVED_REGION,
+    )
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    urls = {
+        "national_hub": stack.hub_url,
+        "insured_region": stack.insured_url,
+        "treating_region": stack.treating_url,
+    }
+    try:
+        for name, url in urls.items():
+            log = LOG_DIR / f"{name}.log"
+            with log.open("wb") as out:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", f"services.{name}", "serve"],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                )
+            stack.processes[name] = proc
+            # the hub declares the queues the others publish into: wait for it first
+            wait_healthy(url, proc, log)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
+_rng = random.Random()
+_seq = 0
+
+
+def new_msgid(fixmedins_code: str) -> str:
+    global _seq
+    _seq = (_seq + 1) % 10000
+    return f"{fixmedins_code}{datetime.now():%Y%m%d%H%M%S}{_seq:04d}"
+
+
+def hospital_code(admdvs: str) -> str:
+    return "H" + admdvs + f"{_rng.randint(0, 99999):05d}"
+
+
+def new_person(admdvs: str, *, insutype: str = "310", psn_type: str = "11") -> dict[str, Any]:
+    brdy = date(_rng.randint(1950, 2000), _rng.randint(1, 12), _rng.randint(1, 28))
+    gend = _rng.choice("12")
+    certno = make_id_no(AREA_CODE[admdvs], brdy, _rng.randint(0, 998), gend)
+    return {
+        "psn_no": f"{admdvs}T{_rng.getrandbits(60):019d}"[:30],
+        "insuplc_admdvs": admdvs,
+        "psn_cert_type": "01",
+        "certno": certno,
+        "psn_name": _rng.choice("王李张刘陈") + _rng.choice("伟芳娜敏静"),
+        "gend": gend,
+        "brdy": brdy.isoformat(),
+        "insurances": [
+            {
+                "insutype": insutype,
+                "psn_type": psn_type,
+                "psn_insu_date": "2010-01-01",
+                "balc": "1234.50",
+            }
+        ],
+    }
+
+
+def envelope_1101(
+    *, treating: str, insured: str, certno: str, psn_name: str | None = None,
+    fixmedins_code: str | None = None, msgid: str | None = None,
+) -> dict[str, Any]:
+    code = fixmedins_code or hospital_code(treating)
+    return {
+        "infno": "1101",
+        "msgid": msgid or new_msgid(code),
+        "mdtrtarea_admvs": treating,
+        "insuplc_admdvs": insured,
+        "recer_sys_code": "FSI",
+        "infver": "V1.0",
+        "opter_type": "1",
+        "opter": "0001",
+        "opter_name": "收费员",
+        "inf_time": f"{datetime.now():%Y-%m-%d %H:%M:%S}",
+        "fixmedins_code": code,
+        "fixmedins_name": "测试医院",
+        "sign_no": "",
+        "input": {
+            "data": {
+                "mdtrt_cert_type": "02",
+                "mdtrt_cert_no": certno,
+                "psn_cert_type": "01",
+                "certno": certno,
+                "psn_name": psn_name or "",
+            }
+        },
+    }

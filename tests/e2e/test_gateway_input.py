@@ -1,0 +1,66 @@
+"""Bad input at the gateway: a plain infcode=-1 error naming the problem, never an HTTP 500."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.e2e.harness import GATEWAY, Stack, envelope_1101
+
+pytestmark = pytest.mark.e2e
+
+
+def post_raw(http: httpx.Client, stack: Stack, content: bytes, content_type: str) -> httpx.Response:
+    return http.post(f"{stack.treating_url}{GATEWAY}", content=content,
+                     headers={"content-type": content_type})
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "named"),
+    [
+        pytest.param(b"{not json", "E9001", None, id="malformed_json"),
+        pytest.param(b"[1, 2]", "E9001", None, id="json_but_not_an_object"),
+        pytest.param(b'{"infno": "1101"}', "E9002", "msgid", id="missing_envelope_fields"),
+    ],
+)
+def test_unreadable_bodies(
+    http: httpx.Client, stack: Stack, content: bytes, code: str, named: str | None
+) -> None:
+    response = post_raw(http, stack, content, "application/json")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["infcode"], body["err_code"]) == (-1, code)
+    if named:
+        assert named in body["err_msg"]
+
+
+def test_unsupported_infno_is_e9003(http: httpx.Client, stack: Stack) -> None:
+    body = {**envelope_1101(treating="110000", insured="650100", certno="x" * 18),
+            "infno": "9999"}
+    answer = http.post(f"{stack.treating_url}{GATEWAY}", json=body).json()
+    assert (answer["infcode"], answer["err_code"]) == (-1, "E9003")
+
+
+def test_missing_input_field_is_named(http: httpx.Client, stack: Stack) -> None:
+    body = envelope_1101(treating="110000", insured="650100", certno="110105199001010011")
+    del body["input"]["data"]["mdtrt_cert_type"]
+    answer = http.post(f"{stack.treating_url}{GATEWAY}", json=body).json()
+    assert (answer["infcode"], answer["err_code"]) == (-1, "E9002")
+    assert "input.data.mdtrt_cert_type" in answer["err_msg"]
+
+
+def test_msgid_must_belong_to_the_sending_institution(http: httpx.Client, stack: Stack) -> None:
+    body = envelope_1101(treating="110000", insured="650100", certno="110105199001010011")
+    body["msgid"] = "H99999999999" + body["msgid"][12:]
+    answer = http.post(f"{stack.treating_url}{GATEWAY}", json=body).json()
+    assert (answer["infcode"], answer["err_code"]) == (-1, "E9002")
+    assert "fixmedins_code" in answer["err_msg"]
+
+
+def test_json_sent_as_text_plain_is_still_understood(http: httpx.Client, stack: Stack) -> None:
+    body = envelope_1101(treating="110000", insured="990000", certno="110105199001010011")
+    import orjson
+
+    response = post_raw(http, stack, orjson.dumps(body), "text/plain; charset=gbk")
+    # understood as a request: the hub, not the parser, refuses the unknown region
+    assert response.json()["err_code"] == "E5001"
