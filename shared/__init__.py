@@ -1,8 +1,8 @@
 """Code shared by the three services.
 
-Only the pure parts are re-exported here (money, errors, regions), so that a service's domain
-layer can import ``shared`` without pulling in I/O libraries. I/O helpers live in
-``shared.db``, ``shared.messaging``, ``shared.envelope``, ``shared.settings`` and ``shared.logging``.
+Only the pure parts are re-exported here (money, errors, regions), so that a service's
+domain layer can import ``shared`` without pulling in I/O libraries. I/O helpers live in
+``shared.db``, ``shared.messaging``, ``shared.envelope``, ``shared.settings``, ``shared.logging``.
 """
 
 from shared.errors import CATALOGUE, ErrorSpec, RelayError

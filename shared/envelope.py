@@ -1,4 +1,4 @@
-"""Wire models shared by the services: the national envelope (design §3) and the relay envelope (§4).
+"""Wire models shared by the services: the national envelope (design §3), the relay envelope (§4).
 
 Hospital input is read strictly about meaning and tolerantly about form: unknown keys are
 ignored, unset optional fields may be ``null``, ``""`` or absent.

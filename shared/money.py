@@ -24,7 +24,7 @@ def parse_amount(value: str | int | Decimal) -> Decimal:
     Raises:
         ValueError: the value is a float, a bool, not a number, or not finite.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise ValueError("amounts must not be floats")
     if isinstance(value, Decimal):
         parsed = value

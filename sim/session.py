@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from shared.logging import mask_id_no, mask_name
-from shared.regions import REGIONS, POOLS, route_between
+from shared.regions import POOLS, REGIONS, route_between
 
 GATEWAY = "/fsi/api/rsfComIfsService/callService"
 
@@ -83,8 +83,9 @@ def script(people: dict[str, list[dict[str, Any]]]) -> list[Step]:
     for i, insured in enumerate(pools):
         treating = pools[(i + 1) % len(pools)]
         person = people[insured][0]["baseinfo"]
-        steps.append(Step("person info", treating, insured, person["certno"],
-                          person["psn_name"], "0"))
+        steps.append(
+            Step("person info", treating, insured, person["certno"], person["psn_name"], "0")
+        )
     if people.get("159900"):
         person = people["159900"][-1]["baseinfo"]
         steps.append(Step("intra-province (区内)", "150200", "159900", person["certno"], None, "0"))
@@ -101,47 +102,62 @@ def run(treating_url: str, insured_url: str, hub_url: str) -> int:
     hospitals = Hospitals()
     with httpx.Client(timeout=30) as http:
         people = {
-            pool: http.get(f"{insured_url}/admin/persons",
-                           params={"admdvs": pool, "limit": 3}).json()
+            pool: http.get(
+                f"{insured_url}/admin/persons", params={"admdvs": pool, "limit": 3}
+            ).json()
             for pool in POOLS
         }
         steps = script(people)
-        print(f"Scripted hospital session: {len(steps)} person-info (1101) calls through the relay\n")
-        print(f"{'#':>2}  {'hospital':<13} {'treated in':<10} {'insured in':<10} {'route':<6} "
-              f"{'patient':<22} {'result':<8} {'ms':>6}  what")
+        print(
+            f"Scripted hospital session: {len(steps)} person-info (1101) calls through the relay\n"
+        )
+        print(
+            f"{'#':>2}  {'hospital':<13} {'treated in':<10} {'insured in':<10} {'route':<6} "
+            f"{'patient':<22} {'result':<8} {'ms':>6}  what"
+        )
         outcomes = []
         for n, step in enumerate(steps, 1):
             msgid = hospitals.msgid(step.treating)
             started = time.perf_counter()
-            answer = http.post(f"{treating_url}{GATEWAY}",
-                               json=hospitals.envelope(step, msgid)).json()
+            answer = http.post(
+                f"{treating_url}{GATEWAY}", json=hospitals.envelope(step, msgid)
+            ).json()
             latency = (time.perf_counter() - started) * 1000
             code = "0" if answer["infcode"] == 0 else str(answer["err_code"])
             outcomes.append(Outcome(step, msgid, code, latency, answer))
-            route = (route_between(step.treating, step.insured).value
-                     if step.insured in REGIONS else "-")
+            route = (
+                route_between(step.treating, step.insured).value if step.insured in REGIONS else "-"
+            )
             name = mask_name(step.psn_name) if step.psn_name else ""
             mark = "ok" if code == step.expect else f"UNEXPECTED (wanted {step.expect})"
-            print(f"{n:>2}  {hospitals.code(step.treating):<13} {step.treating:<10} "
-                  f"{step.insured:<10} {route:<6} {mask_id_no(step.certno) + ' ' + name:<22} "
-                  f"{code:<8} {latency:6.1f}  {step.title} {mark}")
+            print(
+                f"{n:>2}  {hospitals.code(step.treating):<13} {step.treating:<10} "
+                f"{step.insured:<10} {route:<6} {mask_id_no(step.certno) + ' ' + name:<22} "
+                f"{code:<8} {latency:6.1f}  {step.title} {mark}"
+            )
         first_ok = next((o for o in outcomes if o.code == "0"), None)
         if first_ok is not None:
             print(f"\nWhat the hub logged for {first_ok.msgid}:")
             for row in http.get(f"{hub_url}/relay-log", params={"msgid": first_ok.msgid}).json():
-                print(f"  {row['kind']:<8} from {row['sender_admdvs']}  route {row['route']}  "
-                      f"{row['outcome']}  {row['err_code'] or ''}  at {row['received_at']}")
+                print(
+                    f"  {row['kind']:<8} from {row['sender_admdvs']}  route {row['route']}  "
+                    f"{row['outcome']}  {row['err_code'] or ''}  at {row['received_at']}"
+                )
             base = first_ok.answer["output"]["baseinfo"]
             insu = first_ok.answer["output"]["insuinfo"][0]
-            print(f"  answer: psn_no {base['psn_no']}, age {base['age']}, insutype "
-                  f"{insu['insutype']}, psn_type {insu['psn_type']}, account {insu['balc']}")
+            print(
+                f"  answer: psn_no {base['psn_no']}, age {base['age']}, insutype "
+                f"{insu['insutype']}, psn_type {insu['psn_type']}, account {insu['balc']}"
+            )
     codes = Counter(o.code for o in outcomes)
     latencies = sorted(o.latency_ms for o in outcomes)
     unexpected = [o for o in outcomes if o.code != o.step.expect]
-    print(f"\nSummary: {len(outcomes)} calls, {codes.get('0', 0)} answered, errors "
-          + (", ".join(f"{k}×{v}" for k, v in sorted(codes.items()) if k != "0") or "none")
-          + f"; latency median {statistics.median(latencies):.1f} ms, max {latencies[-1]:.1f} ms;"
-          f" {len(unexpected)} unexpected outcomes")
+    print(
+        f"\nSummary: {len(outcomes)} calls, {codes.get('0', 0)} answered, errors "
+        + (", ".join(f"{k}×{v}" for k, v in sorted(codes.items()) if k != "0") or "none")
+        + f"; latency median {statistics.median(latencies):.1f} ms, max {latencies[-1]:.1f} ms;"
+        f" {len(unexpected)} unexpected outcomes"
+    )
     return 1 if unexpected else 0
 
 

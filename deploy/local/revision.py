@@ -1,10 +1,9 @@
-"""Autogenerate an Alembic revision for one service: python deploy/local/revision.py SERVICE MESSAGE."""
+"""Autogenerate an Alembic revision: python deploy/local/revision.py SERVICE MESSAGE."""
 
 import sys
 from pathlib import Path
 
 from alembic import command
-from alembic.config import Config
 
 from shared.db import configure_alembic
 

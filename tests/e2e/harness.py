@@ -169,8 +169,13 @@ def new_person(admdvs: str, *, insutype: str = "310", psn_type: str = "11") -> d
 
 
 def envelope_1101(
-    *, treating: str, insured: str, certno: str, psn_name: str | None = None,
-    fixmedins_code: str | None = None, msgid: str | None = None,
+    *,
+    treating: str,
+    insured: str,
+    certno: str,
+    psn_name: str | None = None,
+    fixmedins_code: str | None = None,
+    msgid: str | None = None,
 ) -> dict[str, Any]:
     code = fixmedins_code or hospital_code(treating)
     return {

@@ -11,8 +11,9 @@ pytestmark = pytest.mark.e2e
 
 
 def post_raw(http: httpx.Client, stack: Stack, content: bytes, content_type: str) -> httpx.Response:
-    return http.post(f"{stack.treating_url}{GATEWAY}", content=content,
-                     headers={"content-type": content_type})
+    return http.post(
+        f"{stack.treating_url}{GATEWAY}", content=content, headers={"content-type": content_type}
+    )
 
 
 @pytest.mark.parametrize(
@@ -35,8 +36,7 @@ def test_unreadable_bodies(
 
 
 def test_unsupported_infno_is_e9003(http: httpx.Client, stack: Stack) -> None:
-    body = {**envelope_1101(treating="110000", insured="650100", certno="x" * 18),
-            "infno": "9999"}
+    body = {**envelope_1101(treating="110000", insured="650100", certno="x" * 18), "infno": "9999"}
     answer = http.post(f"{stack.treating_url}{GATEWAY}", json=body).json()
     assert (answer["infcode"], answer["err_code"]) == (-1, "E9003")
 

@@ -44,8 +44,9 @@ def test_cross_province_round_trip_returns_the_person_and_logs_both_hops(
     http: httpx.Client, stack: Stack
 ) -> None:
     person = enrol(http, stack, "650100")
-    body = envelope_1101(treating="110000", insured="650100", certno=person["certno"],
-                         psn_name=person["psn_name"])
+    body = envelope_1101(
+        treating="110000", insured="650100", certno=person["certno"], psn_name=person["psn_name"]
+    )
 
     answer = call(http, stack, body)
 
@@ -100,8 +101,9 @@ def test_name_that_does_not_match_the_certificate_is_e1002(
     http: httpx.Client, stack: Stack
 ) -> None:
     person = enrol(http, stack, "110000")
-    body = envelope_1101(treating="650100", insured="110000", certno=person["certno"],
-                         psn_name="某某某")
+    body = envelope_1101(
+        treating="650100", insured="110000", certno=person["certno"], psn_name="某某某"
+    )
 
     answer = call(http, stack, body)
 
@@ -127,8 +129,9 @@ def test_insured_region_that_does_not_answer_is_e5002_and_kept_unknown(
 ) -> None:
     if stack.unserved_region is None:
         pytest.skip("set RELAY_E2E_UNSERVED_REGION to a pool no insured process serves")
-    body = envelope_1101(treating="110000", insured=stack.unserved_region,
-                         certno="220102199001010011")
+    body = envelope_1101(
+        treating="110000", insured=stack.unserved_region, certno="220102199001010011"
+    )
 
     started = time.monotonic()
     answer = call(http, stack, body)

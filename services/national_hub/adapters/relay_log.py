@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,7 +14,7 @@ from services.national_hub.adapters.orm import RelayLog
 from shared.envelope import RelayEnvelope
 from shared.logging import mask_id_no
 
-_TABLE = RelayLog.__table__
+_TABLE = cast(Table, RelayLog.__table__)
 
 
 def _person_fields(payload: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.treating_region.adapters.orm import HospitalMessage
 
-_T = HospitalMessage.__table__
+_T = cast(Table, HospitalMessage.__table__)
 
 
 @dataclass(frozen=True, slots=True)

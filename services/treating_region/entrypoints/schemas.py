@@ -37,7 +37,7 @@ class Input1101(HospitalInput):
 class Request1101(NationalRequest):
     """1101 人员信息获取."""
 
-    infno: Literal["1101"]  # type: ignore[assignment]  # narrows the envelope's infno
+    infno: Literal["1101"]  # narrows the envelope's infno
     input: Input1101  # type: ignore[assignment]  # typed per infno
 
 

@@ -29,7 +29,7 @@ class Answer:
 
 
 def body_hash(body: dict[str, Any]) -> str:
-    """Hash of the meaning, not the bytes: key order, blanks and unknown keys make no new request."""
+    """Hash of the meaning, not the bytes: key order, blanks, unknown keys are no new request."""
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
