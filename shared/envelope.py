@@ -125,6 +125,12 @@ class RelayEnvelope(WireModel):
     err_code: str | None = None
     err_detail: str | None = None
 
+    @field_validator("deadline")
+    @classmethod
+    def _deadline_is_aware(cls, value: datetime) -> datetime:
+        """A deadline without an offset is read as UTC, so comparisons never mix kinds."""
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
     def with_hop(self, name: str, **changes: Any) -> RelayEnvelope:
         hops = (*self.hops, Hop(name=name, at=datetime.now(UTC)))
         return self.model_copy(update={"hops": hops, **changes})

@@ -13,12 +13,16 @@ _ID_NO = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
 
 
 def mask_id_no(id_no: str | None) -> str:
-    """Keep the region prefix and the last four characters of an 18-character id number."""
+    """Keep the region prefix and the last four characters of an 18-character id number;
+    shorter numbers (passports, permits) keep less, and always lose at least half."""
     if not id_no:
         return ""
-    if len(id_no) <= 8:
-        return "*" * len(id_no)
-    return id_no[:6] + "*" * (len(id_no) - 10) + id_no[-4:]
+    n = len(id_no)
+    if n >= 15:
+        return id_no[:6] + "*" * (n - 10) + id_no[-4:]
+    if n >= 9:
+        return id_no[:2] + "*" * (n - 4) + id_no[-2:]
+    return "*" * n
 
 
 def mask_name(name: str | None) -> str:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+MAX_AMOUNT = Decimal("1000000000000")
+"""Numeric(14, 2) holds 12 integer digits: anything larger is a typo, not a medical bill."""
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
 
 def to_cents(value: Decimal) -> Decimal:
@@ -31,17 +35,23 @@ def parse_amount(value: str | int | Decimal) -> Decimal:
     elif isinstance(value, int):
         parsed = Decimal(value)
     elif isinstance(value, str):
+        text = value.strip()
         try:
-            parsed = Decimal(value.strip())
+            parsed = Decimal(text)
         except InvalidOperation as exc:
             raise ValueError(f"not an amount: {value!r}") from exc
+        if parsed.is_finite() and not _PLAIN_NUMBER.fullmatch(text):
+            raise ValueError(f"not a plain decimal amount: {value!r}")
     else:
         raise ValueError(f"not an amount: {value!r}")
     if not parsed.is_finite():
         raise ValueError(f"not a finite amount: {value!r}")
+    if abs(parsed) >= MAX_AMOUNT:
+        raise ValueError(f"amount out of range: {value!r}")
     return parsed
 
 
 def format_amount(value: Decimal) -> str:
-    """The wire form of an amount: a string with exactly two decimals."""
-    return str(to_cents(value))
+    """The wire form of an amount: a string with exactly two decimals, never ``-0.00``."""
+    cents = to_cents(value)
+    return str(cents if cents != 0 else ZERO)

@@ -45,7 +45,7 @@ EMPLOYERS = (
     "电网供电公司",
 )
 
-_WEIGHTS = (7, 9, 10, 5, 3, 2, 1, 2, 4, 8, 5, 8, 10, 9, 7, 6, 3)
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # GB 11643, 2^(17-i) mod 11
 _CHECK = "10X98765432"
 
 
@@ -61,6 +61,20 @@ def make_id_no(area: str, brdy: date, seq: int, gend: str) -> str:
         seq3 = (seq3 + 1) % 1000
     first17 = f"{area}{brdy:%Y%m%d}{seq3:03d}"
     return first17 + id_check_char(first17)
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year - years, day=28)
+
+
+def birth_date_for_age(age: int, today: date, fraction: float) -> date:
+    """A birth date that makes the person exactly ``age`` today; ``fraction`` picks which one."""
+    latest = _years_before(today, age)
+    earliest = _years_before(today, age + 1) + timedelta(days=1)
+    return earliest + timedelta(days=int((latest - earliest).days * fraction))
 
 
 def is_valid_id_no(id_no: str) -> bool:
@@ -99,7 +113,7 @@ def generate(
         kind = KINDS[i % len(KINDS)]
         gend = rng.choice("12")
         age = rng.randint(kind.min_age, kind.max_age)
-        brdy = today.replace(year=today.year - age, day=1) - timedelta(days=rng.randint(0, 360))
+        brdy = birth_date_for_age(age, today, rng.random())
         certno = make_id_no(area, brdy, (i % 500) * 2, gend)
         name = rng.choice(FAMILY) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
         employee = kind.insutype == "310"

@@ -1,4 +1,4 @@
-"""shared.money: one rounding rule (ROUND_HALF_UP to the cent), tolerant parsing, 2-decimal wire form."""
+"""shared.money: one rounding rule (half up, to the cent), tolerant parsing, 2-decimal wire form."""
 
 from __future__ import annotations
 
@@ -131,11 +131,18 @@ def test_format_amount_gives_exactly_two_decimals(value: Decimal, expected: str)
     assert format_amount(value) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="format_amount keeps the sign of a negative zero: Decimal('-0.004') and -1 * "
-    "Decimal('0.00') (e.g. a reversal mirror of a zero line) go on the wire as '-0.00'",
-)
 @pytest.mark.parametrize("value", [Decimal("-0.004"), Decimal("-0.00")], ids=str)
 def test_format_amount_never_writes_negative_zero(value: Decimal) -> None:
     assert format_amount(value) == "0.00"
+
+
+@pytest.mark.parametrize("value", ["1e3", "1E+30", "1_000", "0x10", "1.2.3"], ids=repr)
+def test_parse_amount_refuses_anything_but_a_plain_decimal(value: str) -> None:
+    with pytest.raises(ValueError, match="amount"):
+        parse_amount(value)
+
+
+@pytest.mark.parametrize("value", ["1000000000000", 10**13, Decimal("-1E+12")], ids=repr)
+def test_parse_amount_refuses_amounts_no_column_can_hold(value: str | int | Decimal) -> None:
+    with pytest.raises(ValueError, match="out of range"):
+        parse_amount(value)

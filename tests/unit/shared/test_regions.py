@@ -34,8 +34,8 @@ def test_route_between(treating: str, insured: str, expected: Route) -> None:
 
 
 def test_route_values_are_the_wire_words() -> None:
-    assert Route.INTRA == "intra"
-    assert Route.CROSS == "cross"
+    assert Route.INTRA.value == "intra"
+    assert Route.CROSS.value == "cross"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,147 @@
+"""Layering: domain code imports no I/O library and no outer layer; pure shared code uses stdlib."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+import services
+
+ROOT = Path(services.__file__).resolve().parent.parent
+
+FORBIDDEN_LIBRARIES = frozenset(
+    {
+        "sqlalchemy",
+        "fastapi",
+        "aio_pika",
+        "aiormq",
+        "pydantic",
+        "pydantic_settings",
+        "httpx",
+        "asyncpg",
+        "uvicorn",
+    }
+)
+FORBIDDEN_SERVICE_LAYERS = frozenset({"adapters", "entrypoints", "service_layer"})
+FORBIDDEN_SHARED = frozenset(
+    {
+        "shared.db",
+        "shared.messaging",
+        "shared.web",
+        "shared.runtime",
+        "shared.envelope",
+        "shared.settings",
+        "shared.cli",
+    }
+)
+
+DOMAIN_FILES = sorted(ROOT.glob("services/*/domain/**/*.py"))
+PURE_SHARED_FILES = [ROOT / "shared" / name for name in ("money.py", "errors.py", "regions.py")]
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(source: str, module: str, *, is_package: bool = False) -> list[str]:
+    """Every module the source imports, with relative imports resolved and `from a import b`
+    also reported as `a.b` (b may be a submodule)."""
+    package = module if is_package else module.rpartition(".")[0]
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base_parts = package.split(".")
+                base_parts = base_parts[: len(base_parts) - (node.level - 1)]
+                base = ".".join([*base_parts, *([node.module] if node.module else [])])
+            else:
+                base = node.module or ""
+            found.append(base)
+            found.extend(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
+    return found
+
+
+def is_forbidden(name: str) -> bool:
+    parts = name.split(".")
+    if parts[0] in FORBIDDEN_LIBRARIES:
+        return True
+    if parts[0] == "services" and len(parts) >= 3 and parts[2] in FORBIDDEN_SERVICE_LAYERS:
+        return True
+    return any(name == s or name.startswith(s + ".") for s in FORBIDDEN_SHARED)
+
+
+def violations(imports: list[str]) -> list[str]:
+    return [name for name in imports if is_forbidden(name)]
+
+
+def imports_of(path: Path) -> list[str]:
+    return imported_modules(
+        path.read_text(encoding="utf-8"), module_name(path), is_package=path.name == "__init__.py"
+    )
+
+
+def test_domain_files_are_found() -> None:
+    services_with_domain = {p.relative_to(ROOT).parts[1] for p in DOMAIN_FILES}
+    assert {"national_hub", "insured_region"} <= services_with_domain
+    assert any(p.name == "routing.py" for p in DOMAIN_FILES)
+
+
+@pytest.mark.parametrize("path", DOMAIN_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_domain_imports_no_io_and_no_outer_layer(path: Path) -> None:
+    assert violations(imports_of(path)) == []
+
+
+@pytest.mark.parametrize("path", PURE_SHARED_FILES, ids=lambda p: p.name)
+def test_pure_shared_modules_import_only_the_stdlib(path: Path) -> None:
+    imports = imports_of(path)
+    assert imports
+    top_level = {name.split(".")[0] for name in imports}
+    assert top_level <= set(sys.stdlib_module_names), top_level - set(sys.stdlib_module_names)
+
+
+# --- the checker itself catches what it should ----------------------------------------------
+
+BAD_SOURCES = [
+    ("import sqlalchemy", "sqlalchemy"),
+    ("from sqlalchemy.orm import Session", "sqlalchemy.orm"),
+    ("import aio_pika.abc as a", "aio_pika.abc"),
+    ("from pydantic import BaseModel", "pydantic"),
+    ("from pydantic_settings import BaseSettings", "pydantic_settings"),
+    ("import httpx, json", "httpx"),
+    ("from services.insured_region.adapters import persons", "services.insured_region.adapters"),
+    ("from services.national_hub import service_layer", "services.national_hub.service_layer"),
+    ("import services.treating_region.entrypoints.api", "services.treating_region.entrypoints.api"),
+    ("from shared import envelope", "shared.envelope"),
+    ("from shared.messaging.signing import sign", "shared.messaging.signing"),
+    ("from shared.db import make_engine", "shared.db"),
+    ("from ..adapters import persons", "services.insured_region.adapters"),
+    ("from .. import entrypoints", "services.insured_region.entrypoints"),
+    ("def f():\n    import uvicorn\n", "uvicorn"),
+]
+
+
+@pytest.mark.parametrize(("source", "caught"), BAD_SOURCES, ids=[s for s, _ in BAD_SOURCES])
+def test_checker_catches_forbidden_imports(source: str, caught: str) -> None:
+    found = violations(imported_modules(source, "services.insured_region.domain.person"))
+    assert caught in found
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from shared.errors import E1001, RelayError",
+        "from shared import regions, money",
+        "from shared.logging import mask_id_no",
+        "from services.insured_region.domain.person import Person",
+        "from . import person",
+        "import datetime, decimal",
+    ],
+)
+def test_checker_allows_pure_imports(source: str) -> None:
+    assert violations(imported_modules(source, "services.insured_region.domain.population")) == []
