@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import orjson
 import pytest
 
 from tests.e2e.harness import GATEWAY, Stack, envelope_1101
@@ -59,8 +60,19 @@ def test_msgid_must_belong_to_the_sending_institution(http: httpx.Client, stack:
 
 def test_json_sent_as_text_plain_is_still_understood(http: httpx.Client, stack: Stack) -> None:
     body = envelope_1101(treating="110000", insured="990000", certno="110105199001010011")
-    import orjson
-
     response = post_raw(http, stack, orjson.dumps(body), "text/plain; charset=gbk")
     # understood as a request: the hub, not the parser, refuses the unknown region
     assert response.json()["err_code"] == "E5001"
+
+
+def test_openapi_pages_document_the_gateway_and_admin_apis(
+    http: httpx.Client, stack: Stack
+) -> None:
+    treating = http.get(f"{stack.treating_url}/openapi.json").json()
+    schemas = treating["components"]["schemas"]
+    assert {"Request1101", "Input1101", "PersonQuery", "NationalResponse"} <= set(schemas)
+    assert GATEWAY in treating["paths"]
+    insured = http.get(f"{stack.insured_url}/openapi.json").json()
+    assert "/admin/persons" in insured["paths"]
+    hub = http.get(f"{stack.hub_url}/openapi.json").json()
+    assert "/relay-log" in hub["paths"]
