@@ -74,6 +74,100 @@ E2001 = _spec(
     "(filing before discharge settlement still counts), then retry.",
 )
 
+E2002 = _spec(
+    "E2002",
+    "filing",
+    "备案类别、就医地或日期不符合规定",
+    "The filing's category, destination or dates break the insured region's rules.",
+    "Correct the named item; the region's rules are at GET /policies/{admdvs}.",
+)
+E2003 = _spec(
+    "E2003",
+    "filing",
+    "备案有效期不符合参保地规定",
+    "The filing's validity is shorter or longer than the insured region allows.",
+    "Choose dates within the limits the message names.",
+)
+E2004 = _spec(
+    "E2004",
+    "filing",
+    "已有有效的同类备案，请变更原备案",
+    "The person already holds an active filing of this kind.",
+    "Change or cancel the existing filing instead of filing again.",
+)
+E2005 = _spec(
+    "E2005",
+    "filing",
+    "备案在锁定期内，暂不能变更或取消",
+    "The filing cannot be changed or cancelled yet (lock period).",
+    "Wait until the date the message names, or bring the supporting materials to the counter.",
+)
+E2006 = _spec(
+    "E2006",
+    "filing",
+    "备案不存在或已取消",
+    "No active filing with this id.",
+    "List the person's filings and use an active one.",
+)
+E2007 = _spec(
+    "E2007",
+    "filing",
+    "涉及第三方责任的外伤不能直接结算",
+    "Trauma involving a liable third party is not settled directly.",
+    "Settle at full cost and claim from the third party or through manual reimbursement.",
+)
+E2008 = _spec(
+    "E2008",
+    "filing",
+    "未办理该病种的门诊慢特病备案",
+    "No chronic-disease (门诊慢特病) filing covers this disease.",
+    "File the disease with the insured region (2503) before settling as med_type 14.",
+)
+
+# E4xxx settlement and policy
+E4001 = _spec(
+    "E4001",
+    "settlement",
+    "结算金额不平衡",
+    "The settlement's amounts do not balance.",
+    "Check that the four split amounts add up to the total for every category and line.",
+)
+E4002 = _spec(
+    "E4002",
+    "settlement",
+    "该报文ID已结算且内容不一致",
+    "This msgid was already settled with different content.",
+    "Query the existing settlement; use a new msgid for a new settlement.",
+)
+E4003 = _spec(
+    "E4003",
+    "settlement",
+    "结算记录不存在",
+    "No settlement with this id for this person.",
+    "Check setl_id and psn_no.",
+)
+E4004 = _spec(
+    "E4004",
+    "settlement",
+    "该结算已撤销，不能重复撤销",
+    "This settlement has already been cancelled.",
+    "Query the settlement; nothing more to do.",
+)
+E4005 = _spec(
+    "E4005",
+    "settlement",
+    "参保地政策不支持该结算",
+    "The insured region's policy does not cover this settlement.",
+    "Check med_type, hospital level and the chronic-disease code.",
+)
+E4006 = _spec(
+    "E4006",
+    "settlement",
+    "参保状态异常，不能结算",
+    "The person's insurance is not active.",
+    "The person should contact the insured region about their insurance status.",
+)
+
 # E5xxx relay and system
 E5001 = _spec(
     "E5001",

@@ -33,12 +33,15 @@ REGIONS: dict[str, Region] = {
     for r in (
         Region("110000", "北京市", "Beijing", True),
         Region("120000", "天津市", "Tianjin", True),
+        Region("130000", "河北省", "Hebei", False),
         Region("130100", "石家庄市", "Shijiazhuang", True),
         Region("150000", "内蒙古自治区", "Inner Mongolia", False),
         Region("159900", "内蒙古自治区区本级", "Inner Mongolia (region level)", True),
         Region("150200", "包头市", "Baotou", True),
         Region("150781", "满洲里市", "Manzhouli", True),
+        Region("220000", "吉林省", "Jilin", False),
         Region("220100", "长春市", "Changchun", True),
+        Region("650000", "新疆维吾尔自治区", "Xinjiang", False),
         Region("650100", "乌鲁木齐市", "Urumqi", True),
     )
 }
@@ -52,6 +55,11 @@ def is_known(admdvs: str) -> bool:
 
 def province_of(admdvs: str) -> str:
     return admdvs[:2] + "0000"
+
+
+def covers(dest_admdvs: str, admdvs: str) -> bool:
+    """A filing's destination covers a place: the same code, or its province (design §6)."""
+    return dest_admdvs == admdvs or (dest_admdvs.endswith("0000") and dest_admdvs[:2] == admdvs[:2])
 
 
 def route_between(treating_admdvs: str, insured_admdvs: str) -> Route:

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    Sequence,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.db import make_metadata
@@ -32,6 +45,9 @@ class PersonRow(Base):
     insurances: Mapped[list[InsuranceRow]] = relationship(lazy="raise", order_by="InsuranceRow.id")
     identities: Mapped[list[IdentityRow]] = relationship(lazy="raise", order_by="IdentityRow.id")
     filings: Mapped[list[FilingRow]] = relationship(lazy="raise", order_by="FilingRow.begndate")
+    chronic_filings: Mapped[list[ChronicFilingRow]] = relationship(
+        lazy="raise", order_by="ChronicFilingRow.begndate"
+    )
 
 
 class InsuranceRow(Base):
@@ -72,4 +88,100 @@ class FilingRow(Base):
     begndate: Mapped[date] = mapped_column(Date)
     enddate: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10))
+    commitment: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    materials_complete: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ChronicFilingRow(Base):
+    """门诊慢特病备案 (2503/2504)."""
+
+    __tablename__ = "chronic_filing"
+    __table_args__ = (Index("ix_chronic_filing_psn_no", "psn_no"),)
+
+    filing_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    psn_no: Mapped[str] = mapped_column(ForeignKey("person.psn_no", ondelete="CASCADE"))
+    opsp_dise_code: Mapped[str] = mapped_column(String(10))
+    begndate: Mapped[date] = mapped_column(Date)
+    enddate: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+MONEY = Numeric(14, 2)
+
+
+class AccumulatorRow(Base):
+    """One person-year; settlements lock this row so concurrent ones serialize (design §7)."""
+
+    __tablename__ = "accumulator"
+
+    psn_no: Mapped[str] = mapped_column(
+        ForeignKey("person.psn_no", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inpatient_hifp: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
+    inpatient_stays: Mapped[int] = mapped_column(Integer, default=0)
+    outpatient_hifp: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
+    outpatient_deductible: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
+    hifob: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
+    hifmi: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
+    burden: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
+    maf: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
+    chronic: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+SETTLEMENT_SEQ = Sequence("settlement_seq", metadata=Base.metadata)
+
+
+class SettlementRow(Base):
+    """A settlement as the insurer sees it; a cancel is a negative mirror row (design §7)."""
+
+    __tablename__ = "settlement"
+    __table_args__ = (
+        UniqueConstraint("medins_setl_id"),
+        UniqueConstraint("init_setl_id"),
+        Index("ix_settlement_psn_no", "psn_no"),
+        Index("ix_settlement_mdtrt_id", "mdtrt_id"),
+    )
+
+    setl_id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    mdtrt_id: Mapped[str] = mapped_column(String(30))
+    psn_no: Mapped[str] = mapped_column(ForeignKey("person.psn_no"))
+    insutype: Mapped[str] = mapped_column(String(3))
+    insuplc_admdvs: Mapped[str] = mapped_column(String(6))
+    mdtrtarea_admvs: Mapped[str] = mapped_column(String(6))
+    fixmedins_code: Mapped[str] = mapped_column(String(12))
+    medins_setl_id: Mapped[str] = mapped_column(String(30))
+    """The hospital's msgid of the settle or cancel call (codes.md)."""
+    infno: Mapped[str] = mapped_column(String(4))
+    med_type: Mapped[str] = mapped_column(String(3))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    setl_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    year: Mapped[int] = mapped_column(Integer)
+    refd_setl_flag: Mapped[str] = mapped_column(String(1))
+    init_setl_id: Mapped[str | None] = mapped_column(String(30))
+    filing_category: Mapped[str | None] = mapped_column(String(2))
+    medfee_sumamt: Mapped[Decimal] = mapped_column(MONEY)
+    fulamt_ownpay_amt: Mapped[Decimal] = mapped_column(MONEY)
+    overlmt_selfpay: Mapped[Decimal] = mapped_column(MONEY)
+    preselfpay_amt: Mapped[Decimal] = mapped_column(MONEY)
+    inscp_scp_amt: Mapped[Decimal] = mapped_column(MONEY)
+    act_pay_dedc: Mapped[Decimal] = mapped_column(MONEY)
+    hifp_pay: Mapped[Decimal] = mapped_column(MONEY)
+    pool_prop_selfpay: Mapped[Decimal] = mapped_column(Numeric(6, 4))
+    hifob_pay: Mapped[Decimal] = mapped_column(MONEY)
+    hifmi_pay: Mapped[Decimal] = mapped_column(MONEY)
+    cvlserv_pay: Mapped[Decimal] = mapped_column(MONEY)
+    maf_pay: Mapped[Decimal] = mapped_column(MONEY)
+    oth_pay: Mapped[Decimal] = mapped_column(MONEY)
+    fund_pay_sumamt: Mapped[Decimal] = mapped_column(MONEY)
+    psn_part_amt: Mapped[Decimal] = mapped_column(MONEY)
+    acct_pay: Mapped[Decimal] = mapped_column(MONEY)
+    psn_cash_pay: Mapped[Decimal] = mapped_column(MONEY)
+    balc: Mapped[Decimal] = mapped_column(MONEY)
+    details: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    trace: Mapped[list[str]] = mapped_column(JSONB)
+    delta: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -12,14 +12,34 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from services.insured_region.adapters.orm import FilingRow, IdentityRow, InsuranceRow, PersonRow
-from services.insured_region.domain.person import Filing, Identity, Insurance, Person
+from services.insured_region.domain.person import (
+    ChronicFiling,
+    Filing,
+    Identity,
+    Insurance,
+    Person,
+)
 from shared.money import format_amount
 
 _LOAD = (
     selectinload(PersonRow.insurances),
     selectinload(PersonRow.identities),
     selectinload(PersonRow.filings),
+    selectinload(PersonRow.chronic_filings),
 )
+
+
+def filing_to_domain(f: FilingRow) -> Filing:
+    return Filing(
+        filing_id=f.filing_id,
+        category=f.category,
+        dest_admdvs=f.dest_admdvs,
+        begndate=f.begndate,
+        enddate=f.enddate,
+        status=f.status,
+        commitment=f.commitment,
+        materials_complete=f.materials_complete,
+    )
 
 
 def to_domain(row: PersonRow) -> Person:
@@ -45,9 +65,10 @@ def to_domain(row: PersonRow) -> Person:
             for i in row.insurances
         ),
         identities=tuple(Identity(d.psn_idet_type, d.begntime, d.endtime) for d in row.identities),
-        filings=tuple(
-            Filing(f.filing_id, f.category, f.dest_admdvs, f.begndate, f.enddate, f.status)
-            for f in row.filings
+        filings=tuple(filing_to_domain(f) for f in row.filings),
+        chronic_filings=tuple(
+            ChronicFiling(c.filing_id, c.opsp_dise_code, c.begndate, c.enddate, c.status)
+            for c in row.chronic_filings
         ),
     )
 
@@ -125,17 +146,20 @@ async def add(session: AsyncSession, person: Person) -> bool:
         )
         for d in person.identities
     )
-    session.add_all(
-        FilingRow(
-            filing_id=f.filing_id,
-            psn_no=person.psn_no,
-            category=f.category,
-            dest_admdvs=f.dest_admdvs,
-            begndate=f.begndate,
-            enddate=f.enddate,
-            status=f.status,
-            created_at=datetime.now(UTC),
-        )
-        for f in person.filings
-    )
+    session.add_all(filing_row(person.psn_no, f) for f in person.filings)
     return True
+
+
+def filing_row(psn_no: str, f: Filing) -> FilingRow:
+    return FilingRow(
+        filing_id=f.filing_id,
+        psn_no=psn_no,
+        category=f.category,
+        dest_admdvs=f.dest_admdvs,
+        begndate=f.begndate,
+        enddate=f.enddate,
+        status=f.status,
+        commitment=f.commitment,
+        materials_complete=f.materials_complete,
+        created_at=datetime.now(UTC),
+    )

@@ -17,6 +17,7 @@ from services.insured_region.domain.policy import (
     Assistance,
     ChronicDisease,
     CriticalIllness,
+    FilingRules,
     LargeAmount,
     PoolPolicy,
     PsnClass,
@@ -35,7 +36,7 @@ RatioByLevel = tuple[Share, Share, Share]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 class Sourced(_Strict):
@@ -122,6 +123,31 @@ class ChronicFile(Sourced):
     annual_cap: Amount
 
 
+class FilingFile(Sourced):
+    long_term_min_months: int = Field(ge=0, le=120)
+    long_term_lock_months: int = Field(ge=0, le=120)
+    lock_waived_with_materials: bool = False
+    temporary_min_months: int = Field(ge=0, le=120)
+    temporary_max_months: int = Field(ge=0, le=120)
+    temporary_default_months: int = Field(ge=0, le=120)
+    no_filing_intra_province: bool = False
+    no_filing_cross_outpatient: bool = False
+    no_filing_outpatient_provinces: list[Annotated[str, Field(pattern=r"^\d{2}$")]] = []
+
+    def to_domain(self) -> FilingRules:
+        return FilingRules(
+            long_term_min_months=self.long_term_min_months,
+            long_term_lock_months=self.long_term_lock_months,
+            lock_waived_with_materials=self.lock_waived_with_materials,
+            temporary_min_months=self.temporary_min_months,
+            temporary_max_months=self.temporary_max_months,
+            temporary_default_months=self.temporary_default_months,
+            no_filing_intra_province=self.no_filing_intra_province,
+            no_filing_cross_outpatient=self.no_filing_cross_outpatient,
+            no_filing_outpatient_provinces=tuple(self.no_filing_outpatient_provinces),
+        )
+
+
 class PolicyFile(_Strict):
     admdvs: str = Field(pattern=r"^\d{6}$")
     name: str
@@ -133,6 +159,7 @@ class PolicyFile(_Strict):
     civil_servant: CivilServantFile
     assistance: dict[str, AssistanceFile]
     chronic: dict[str, ChronicFile]
+    filing: FilingFile
 
     def to_domain(self) -> RegionPolicy:
         def pool(p: PoolFile) -> PoolPolicy:
@@ -154,6 +181,7 @@ class PolicyFile(_Strict):
             "large_amount": self.large_amount.source,
             "critical_illness": self.critical_illness.source,
             "civil_servant": self.civil_servant.source,
+            "filing": self.filing.source,
             **{f"assistance.{k}": v.source for k, v in self.assistance.items()},
             **{f"chronic.{k}": v.source for k, v in self.chronic.items()},
         }
@@ -179,6 +207,7 @@ class PolicyFile(_Strict):
                 )
                 for code, d in self.chronic.items()
             },
+            filing=self.filing.to_domain(),
             sources=sources,
         )
 

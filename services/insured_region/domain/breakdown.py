@@ -76,9 +76,9 @@ class Accumulators:
             mine, theirs = getattr(self, f.name), getattr(delta, f.name)
             if f.name == "chronic":
                 codes = set(mine) | set(theirs)
-                changes[f.name] = {
-                    c: mine.get(c, ZERO) + sign * theirs.get(c, ZERO) for c in sorted(codes)
-                }
+                summed = {c: mine.get(c, ZERO) + sign * theirs.get(c, ZERO) for c in sorted(codes)}
+                # a disease whose amounts all came back leaves no trace: cancel restores ==
+                changes[f.name] = {c: v for c, v in summed.items() if v != 0}
             else:
                 changes[f.name] = mine + sign * theirs
         return replace(self, **changes)  # type: ignore[arg-type]  # fields set by name
@@ -203,8 +203,14 @@ def compute_breakdown(
 
     # 2. ratio, cut for temporary travellers by filing category (22号文 bounds, checked at load)
     category = inputs.filing_category
-    if category is None and (inputs.emergency or inputs.med_type in EMERGENCY_MED_TYPES):
-        category = EMERGENCY_CATEGORY  # 视同已备案 (design §6)
+    emergency = inputs.emergency or inputs.med_type in EMERGENCY_MED_TYPES
+    # 视同已备案 (design §6); seed 000 §(六) cuts only non-emergency travellers, so an
+    # emergency is never cut more than the emergency category allows
+    if emergency and (
+        category is None
+        or policy.reduction_for(category) > policy.reduction_for(EMERGENCY_CATEGORY)
+    ):
+        category = EMERGENCY_CATEGORY
     reduction = policy.reduction_for(category)
     if pool is Pool.CHRONIC:
         if inputs.chronic_code is None or inputs.chronic_code not in policy.chronic:

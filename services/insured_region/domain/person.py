@@ -35,10 +35,33 @@ class Identity:
 class Filing:
     filing_id: str
     category: str
+    """11 异地安置退休 · 12 异地长期居住 · 13 常驻异地工作 · 21 转诊 · 22 急诊抢救 · 23 其他临时."""
     dest_admdvs: str
     begndate: date
     enddate: date | None
     status: str
+    commitment: bool = True
+    """承诺制: filed on the person's word, materials to follow."""
+    materials_complete: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ChronicFiling:
+    """门诊慢特病备案 (2503): a disease the person may settle as med_type 14."""
+
+    filing_id: str
+    opsp_dise_code: str
+    begndate: date
+    enddate: date | None
+    status: str
+
+    def covers(self, code: str, on: date) -> bool:
+        return (
+            self.status == "active"
+            and self.opsp_dise_code == code
+            and self.begndate <= on
+            and (self.enddate is None or on <= self.enddate)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +77,7 @@ class Person:
     insurances: tuple[Insurance, ...] = ()
     identities: tuple[Identity, ...] = ()
     filings: tuple[Filing, ...] = ()
+    chronic_filings: tuple[ChronicFiling, ...] = ()
 
 
 def age_on(brdy: date, today: date) -> int:

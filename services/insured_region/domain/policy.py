@@ -115,6 +115,27 @@ class ChronicDisease:
 
 
 @dataclass(frozen=True, slots=True)
+class FilingRules:
+    """One insured region's filing rules, from its policy file."""
+
+    long_term_min_months: int
+    """A long-term filing with an end date lasts at least this long (内蒙古: 3)."""
+    long_term_lock_months: int
+    """No change or cancel this soon after the start (乌鲁木齐: 6; 内蒙古 commitment: 3)."""
+    lock_waived_with_materials: bool
+    """内蒙古: a commitment filing changes earlier once the materials are complete."""
+    temporary_min_months: int
+    temporary_max_months: int
+    temporary_default_months: int
+    no_filing_intra_province: bool
+    """内蒙古细则 第十条: care inside the region needs no filing."""
+    no_filing_cross_outpatient: bool
+    """内蒙古细则 第十条: cross-province outpatient and pharmacy need no filing."""
+    no_filing_outpatient_provinces: tuple[str, ...]
+    """天津 京津冀 pilot: ordinary outpatient care in these provinces needs no filing."""
+
+
+@dataclass(frozen=True, slots=True)
 class RegionPolicy:
     admdvs: str
     name: str
@@ -126,6 +147,7 @@ class RegionPolicy:
     civil_servant_ratio: Decimal
     assistance: Mapping[str, Assistance]
     chronic: Mapping[str, ChronicDisease]
+    filing: FilingRules
     sources: Mapping[str, str] = field(default_factory=dict)
     """Where each part comes from: a seed document, a lead (grade, year) or ``illustrative``."""
 
@@ -181,6 +203,18 @@ def bound_violations(policy: RegionPolicy) -> list[str]:
         for name, value in shares
         if not Decimal(0) <= value <= Decimal(1)
     ]
+    rules = policy.filing
+    if rules.temporary_min_months < 6:
+        # 22号文: a temporary filing is valid for at least 6 months
+        problems.append("filing: temporary filings must last at least 6 months (22号文)")
+    if (
+        not rules.temporary_min_months
+        <= rules.temporary_default_months
+        <= (rules.temporary_max_months)
+    ):
+        problems.append("filing: temporary default outside its minimum and maximum")
+    if rules.long_term_min_months < 0 or rules.long_term_lock_months < 0:
+        problems.append("filing: negative months")
     segments = policy.critical_illness.segments
     if not segments or segments[-1].upto is not None:
         problems.append("critical_illness segments must end with an open segment")

@@ -6,30 +6,44 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.insured_region import bootstrap
 from services.insured_region.adapters import persons
-from services.insured_region.entrypoints.schemas import PersonIn, person_out
-from services.insured_region.service_layer import handlers
+from services.insured_region.adapters.policy_loader import load_policies
+from services.insured_region.entrypoints.schemas import (
+    ChronicFilingIn,
+    FilingIn,
+    PersonIn,
+    chronic_filing_out,
+    filing_out,
+    filings_out,
+    person_out,
+    policy_out,
+)
+from services.insured_region.service_layer import filings, handlers, settlement
 from services.insured_region.settings import Settings
 from shared.envelope import china_today as today
-from shared.errors import E1001, E1003, E9002, RelayError
+from shared.errors import E1001, E1003, E5001, E9002, RelayError
 from shared.runtime import Runtime, close_runtime
 from shared.web import add_health_route, install_error_handlers
 
 
 def create_app(settings: Settings) -> FastAPI:
+    # a bad policy file stops start-up here, before any settlement could use it
+    policies = load_policies()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.runtime = await bootstrap.build(settings)
+        app.state.runtime = await bootstrap.build(settings, policies)
         try:
             yield
         finally:
             await close_runtime(app.state.runtime)
 
     app = FastAPI(title="Insured region (参保地)", version="0.1.0", lifespan=lifespan)
+    app.state.policies = policies
     install_error_handlers(app)
     add_health_route(app)
 
@@ -68,5 +82,93 @@ def create_app(settings: Settings) -> FastAPI:
             found = await persons.listing(session, admdvs=admdvs, limit=limit, offset=offset)
         day = today()
         return [person_out(p, day) for p in found]
+
+    @app.get(
+        "/admin/persons/{psn_no}/filings",
+        tags=["filings"],
+        summary="A person's filings (备案) and chronic-disease filings",
+    )
+    async def list_filings(request: Request, psn_no: str) -> dict[str, Any]:
+        person = await filings.listing(runtime_of(request).sessions, psn_no)
+        return filings_out(person)
+
+    @app.post(
+        "/admin/persons/{psn_no}/filings",
+        tags=["filings"],
+        status_code=201,
+        summary="File (备案) as the national app or the insured region's counter would",
+    )
+    async def create_filing(request: Request, psn_no: str, body: FilingIn) -> JSONResponse:
+        filing = await filings.create(
+            runtime_of(request).sessions, policies, psn_no, body.to_domain(), today()
+        )
+        return JSONResponse(filing_out(filing), status_code=201)
+
+    @app.put(
+        "/admin/persons/{psn_no}/filings/{filing_id}",
+        tags=["filings"],
+        summary="Change a filing (refused inside the region's lock period)",
+    )
+    async def change_filing(
+        request: Request, psn_no: str, filing_id: str, body: FilingIn
+    ) -> dict[str, Any]:
+        filing = await filings.change(
+            runtime_of(request).sessions, policies, psn_no, filing_id, body.to_domain(), today()
+        )
+        return filing_out(filing)
+
+    @app.delete(
+        "/admin/persons/{psn_no}/filings/{filing_id}",
+        tags=["filings"],
+        summary="Cancel a filing (refused inside the region's lock period)",
+    )
+    async def cancel_filing(request: Request, psn_no: str, filing_id: str) -> dict[str, Any]:
+        filing = await filings.cancel(
+            runtime_of(request).sessions, policies, psn_no, filing_id, today()
+        )
+        return filing_out(filing)
+
+    @app.post(
+        "/admin/persons/{psn_no}/chronic-filings",
+        tags=["filings"],
+        status_code=201,
+        summary="File a chronic disease (门诊慢特病备案)",
+    )
+    async def create_chronic_filing(
+        request: Request, psn_no: str, body: ChronicFilingIn
+    ) -> JSONResponse:
+        filing = await filings.create_chronic(
+            runtime_of(request).sessions,
+            policies,
+            psn_no,
+            body.opsp_dise_code,
+            body.begndate,
+            body.enddate,
+            today(),
+        )
+        return JSONResponse(chronic_filing_out(filing), status_code=201)
+
+    @app.get(
+        "/admin/persons/{psn_no}/accumulators/{year}",
+        tags=["persons"],
+        summary="The person's accumulators of one year (as 5206 answers)",
+    )
+    async def read_accumulators(
+        request: Request, psn_no: str, year: Annotated[int, Path(ge=2000, le=2100)]
+    ) -> dict[str, Any]:
+        async with runtime_of(request).sessions() as session:
+            person = await persons.by_psn_no(session, psn_no)
+        if person is None:
+            raise RelayError(E1001, detail=f"psn_no {psn_no}")
+        return await settlement.cumulative(
+            runtime_of(request).sessions, person.insuplc_admdvs, psn_no, year
+        )
+
+    @app.get("/policies/{admdvs}", tags=["policy"], summary="The policy in force for a region")
+    async def read_policy(admdvs: str) -> dict[str, Any]:
+        policy = policies.get(admdvs)
+        if policy is None:
+            raise RelayError(E5001, detail=f"no policy for {admdvs}")
+        return policy_out(policy)
 
     return app

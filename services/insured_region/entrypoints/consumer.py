@@ -3,34 +3,58 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
 
 from aio_pika.abc import AbstractIncomingMessage
-from sqlalchemy.exc import DBAPIError, OperationalError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.exc import InterfaceError, OperationalError
 
+from services.insured_region.domain.filing import FilingRequest
+from services.insured_region.domain.policy import RegionPolicy
 from services.insured_region.entrypoints.schemas import person_info_output
-from services.insured_region.service_layer import handlers
+from services.insured_region.service_layer import filings, handlers, settlement
 from shared.envelope import MessageKind, RelayEnvelope, china_today
-from shared.errors import E5005, E9003, RelayError
+from shared.errors import E5005, E9002, E9003, RelayError
 from shared.messaging import TransientError, topology
 from shared.runtime import Runtime
+from shared.settlement import CancelPayload, CumulativePayload, SettlementPayload
+from shared.web import describe_validation_error
 
 log = logging.getLogger(__name__)
 
-RequestHandler = Callable[[Runtime, RelayEnvelope], Awaitable[dict[str, Any]]]
+TRANSIENT = (OperationalError, InterfaceError, OSError, TimeoutError)
 
 
-def _data(envelope: RelayEnvelope) -> dict[str, Any]:
-    data = envelope.payload.get("data")
-    return data if isinstance(data, dict) else {}
+@dataclass(frozen=True, slots=True)
+class Context:
+    runtime: Runtime
+    policies: Mapping[str, RegionPolicy]
 
 
-async def on_1101(runtime: Runtime, envelope: RelayEnvelope) -> dict[str, Any]:
-    data = _data(envelope)
+RequestHandler = Callable[[Context, RelayEnvelope], Awaitable[dict[str, Any]]]
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parse(model: type[M], value: Any, where: str) -> M:
+    try:
+        return model.model_validate(value if isinstance(value, dict) else {})
+    except ValidationError as exc:
+        detail = describe_validation_error(list(exc.errors()))
+        raise RelayError(E9002, detail=f"{where}.{detail}") from exc
+
+
+def _data(envelope: RelayEnvelope, key: str = "data") -> Any:
+    return envelope.payload.get(key)
+
+
+async def on_1101(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
+    data = _data(envelope) or {}
     certno = str(data.get("certno") or data.get("mdtrt_cert_no") or "")
     person = await handlers.person_info(
-        runtime.sessions,
+        ctx.runtime.sessions,
         admdvs=envelope.insuplc_admdvs,
         psn_cert_type=str(data.get("psn_cert_type") or "01"),
         certno=certno,
@@ -39,12 +63,157 @@ async def on_1101(runtime: Runtime, envelope: RelayEnvelope) -> dict[str, Any]:
     return person_info_output(person, china_today())
 
 
-HANDLERS: dict[str, RequestHandler] = {"1101": on_1101}
+def _settle_command(envelope: RelayEnvelope) -> settlement.SettleCommand:
+    return settlement.SettleCommand(
+        msgid=envelope.msgid,
+        infno=envelope.infno,
+        insured_admdvs=envelope.insuplc_admdvs,
+        treating_admdvs=envelope.mdtrtarea_admvs,
+        fixmedins_code=envelope.fixmedins_code or "",
+        payload=_parse(SettlementPayload, envelope.payload, "settlement"),
+    )
+
+
+async def on_pre_settle(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
+    return await settlement.pre_settle(
+        ctx.runtime.sessions, ctx.policies, _settle_command(envelope)
+    )
+
+
+async def on_settle(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
+    return await settlement.settle(ctx.runtime.sessions, ctx.policies, _settle_command(envelope))
+
+
+async def on_cancel(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
+    command = settlement.CancelCommand(
+        msgid=envelope.msgid,
+        infno=envelope.infno,
+        insured_admdvs=envelope.insuplc_admdvs,
+        treating_admdvs=envelope.mdtrtarea_admvs,
+        fixmedins_code=envelope.fixmedins_code or "",
+        payload=_parse(CancelPayload, _data(envelope) or envelope.payload, "data"),
+    )
+    return await settlement.cancel(ctx.runtime.sessions, command)
+
+
+async def on_5206(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
+    query = _parse(CumulativePayload, _data(envelope), "data")
+    return await settlement.cumulative(
+        ctx.runtime.sessions, envelope.insuplc_admdvs, query.psn_no, int(query.cum_ym[:4])
+    )
+
+
+class _DateRange(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    psn_no: str = Field(min_length=1, max_length=30)
+    begndate: date
+    enddate: date | None = None
+
+    @field_validator("begndate", "enddate", mode="before")
+    @classmethod
+    def _date_part(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return value[:10] or None
+        return value
+
+
+class ReferralFiling(_DateRange):
+    """2501 转诊备案 (``refmedin``); the destination defaults to the treating region."""
+
+    mdtrtarea_admdvs: str | None = Field(default=None, pattern=r"^\d{6}$")
+    diag_code: str | None = None
+    refl_rea: str | None = None
+
+
+class ChronicFilingIn(_DateRange):
+    """2503 门诊慢特病备案."""
+
+    opsp_dise_code: str = Field(min_length=1, max_length=10)
+
+
+class FilingCancel(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    psn_no: str = Field(min_length=1, max_length=30)
+    trt_dcla_detl_sn: str = Field(min_length=1, max_length=32)
+
+
+async def on_2501(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
+    data = _parse(ReferralFiling, _data(envelope, "refmedin"), "refmedin")
+    filing = await filings.create(
+        ctx.runtime.sessions,
+        ctx.policies,
+        data.psn_no,
+        FilingRequest(
+            "21", data.mdtrtarea_admdvs or envelope.mdtrtarea_admvs, data.begndate, data.enddate
+        ),
+        china_today(),
+        admdvs=envelope.insuplc_admdvs,
+    )
+    return {
+        "result": {
+            "trt_dcla_detl_sn": filing.filing_id,
+            "begndate": filing.begndate.isoformat(),
+            "enddate": filing.enddate.isoformat() if filing.enddate else None,
+        }
+    }
+
+
+async def on_2502(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
+    data = _parse(FilingCancel, _data(envelope), "data")
+    await filings.cancel(
+        ctx.runtime.sessions,
+        ctx.policies,
+        data.psn_no,
+        data.trt_dcla_detl_sn,
+        china_today(),
+        admdvs=envelope.insuplc_admdvs,
+    )
+    return {"result": {"trt_dcla_detl_sn": data.trt_dcla_detl_sn, "status": "cancelled"}}
+
+
+async def on_2503(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
+    data = _parse(ChronicFilingIn, _data(envelope), "data")
+    filing = await filings.create_chronic(
+        ctx.runtime.sessions,
+        ctx.policies,
+        data.psn_no,
+        data.opsp_dise_code,
+        data.begndate,
+        data.enddate,
+        china_today(),
+        admdvs=envelope.insuplc_admdvs,
+    )
+    return {"result": {"trt_dcla_detl_sn": filing.filing_id}}
+
+
+async def on_2504(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
+    data = _parse(FilingCancel, _data(envelope), "data")
+    await filings.cancel_chronic(ctx.runtime.sessions, data.psn_no, data.trt_dcla_detl_sn)
+    return {"result": {"trt_dcla_detl_sn": data.trt_dcla_detl_sn, "status": "cancelled"}}
+
+
+HANDLERS: dict[str, RequestHandler] = {
+    "1101": on_1101,
+    "2303": on_pre_settle,
+    "2206": on_pre_settle,
+    "2304": on_settle,
+    "2207": on_settle,
+    "2305": on_cancel,
+    "2208": on_cancel,
+    "5206": on_5206,
+    "2501": on_2501,
+    "2502": on_2502,
+    "2503": on_2503,
+    "2504": on_2504,
+}
 
 
 class InsuredConsumer:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, policies: Mapping[str, RegionPolicy]) -> None:
         self._runtime = runtime
+        self._context = Context(runtime, policies)
 
     async def start(self) -> None:
         broker = self._runtime.broker
@@ -66,13 +235,13 @@ class InsuredConsumer:
             if handler is None:
                 raise RelayError(E9003, detail=envelope.infno)
             answer = envelope.reply(
-                envelope.insuplc_admdvs, payload=await handler(self._runtime, envelope)
+                envelope.insuplc_admdvs, payload=await handler(self._context, envelope)
             )
         except RelayError as exc:
             answer = envelope.reply(
                 envelope.insuplc_admdvs, err_code=exc.code, err_detail=exc.detail
             )
-        except (OperationalError, DBAPIError, OSError) as exc:
+        except TRANSIENT as exc:
             raise TransientError(str(exc)) from exc
         await self._runtime.broker.publish(
             topology.HUB_INGRESS,

@@ -8,7 +8,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.insured_region.domain.person import Identity, Insurance, Person, age_on
+from services.insured_region.domain.filing import FilingRequest
+from services.insured_region.domain.person import (
+    ChronicFiling,
+    Filing,
+    Identity,
+    Insurance,
+    Person,
+    age_on,
+)
+from services.insured_region.domain.policy import PoolPolicy, PsnClass, RegionPolicy
 from shared.money import format_amount
 from shared.regions import POOLS
 
@@ -50,17 +59,8 @@ def person_info_output(person: Person, today: date) -> dict[str, Any]:
             }
             for d in person.identities
         ],
-        "filinginfo": [
-            {
-                "filing_id": f.filing_id,
-                "category": f.category,
-                "dest_admdvs": f.dest_admdvs,
-                "begndate": f.begndate.isoformat(),
-                "enddate": f.enddate.isoformat() if f.enddate else None,
-                "status": f.status,
-            }
-            for f in person.filings
-        ],
+        "filinginfo": [filing_out(f) for f in person.filings],
+        "chronic_filinginfo": [chronic_filing_out(c) for c in person.chronic_filings],
     }
 
 
@@ -130,6 +130,134 @@ class PersonIn(BaseModel):
                 Identity(d.psn_idet_type, d.begntime, d.endtime) for d in self.identities
             ),
         )
+
+
+class FilingIn(BaseModel):
+    """A filing as the national app or the counter submits it (design §6 categories)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    category: str = Field(
+        pattern=r"^(1[1-3]|2[1-3])$",
+        description="11/12/13 long-term, 21 referral, 22 emergency, 23 other",
+    )
+    dest_admdvs: str = Field(
+        pattern=r"^\d{6}$", description="就医地; a province code covers it all"
+    )
+    begndate: date
+    enddate: date | None = None
+    commitment: bool = True
+    materials_complete: bool = False
+
+    def to_domain(self) -> FilingRequest:
+        return FilingRequest(
+            self.category,
+            self.dest_admdvs,
+            self.begndate,
+            self.enddate,
+            self.commitment,
+            self.materials_complete,
+        )
+
+
+class ChronicFilingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    opsp_dise_code: str = Field(min_length=1, max_length=10)
+    begndate: date
+    enddate: date | None = None
+
+
+def filing_out(f: Filing) -> dict[str, Any]:
+    return {
+        "filing_id": f.filing_id,
+        "category": f.category,
+        "dest_admdvs": f.dest_admdvs,
+        "begndate": f.begndate.isoformat(),
+        "enddate": f.enddate.isoformat() if f.enddate else None,
+        "status": f.status,
+        "commitment": f.commitment,
+        "materials_complete": f.materials_complete,
+    }
+
+
+def chronic_filing_out(c: ChronicFiling) -> dict[str, Any]:
+    return {
+        "filing_id": c.filing_id,
+        "opsp_dise_code": c.opsp_dise_code,
+        "begndate": c.begndate.isoformat(),
+        "enddate": c.enddate.isoformat() if c.enddate else None,
+        "status": c.status,
+    }
+
+
+def filings_out(person: Person) -> dict[str, Any]:
+    return {
+        "psn_no": person.psn_no,
+        "filings": [filing_out(f) for f in person.filings],
+        "chronic_filings": [chronic_filing_out(c) for c in person.chronic_filings],
+    }
+
+
+def policy_out(policy: RegionPolicy) -> dict[str, Any]:
+    """The policy as JSON: amounts as 2-decimal strings, shares as decimal strings, sources."""
+
+    def pool(p: PoolPolicy) -> dict[str, Any]:
+        return {
+            "deductible": {c.value: [format_amount(a) for a in p.deductible[c]] for c in PsnClass},
+            "ratio": {c.value: [str(r) for r in p.ratio[c]] for c in PsnClass},
+            "annual_cap": {c.value: format_amount(p.annual_cap[c]) for c in PsnClass},
+            "later_stay_deductible_factor": str(p.later_stay_deductible_factor),
+        }
+
+    ci = policy.critical_illness
+    return {
+        "admdvs": policy.admdvs,
+        "name": policy.name,
+        "inpatient": pool(policy.inpatient),
+        "outpatient": pool(policy.outpatient),
+        "reduction_pp": {k: str(v) for k, v in policy.reduction_pp.items()},
+        "large_amount": {
+            "ratio": str(policy.large_amount.ratio),
+            "annual_cap": format_amount(policy.large_amount.annual_cap),
+        },
+        "critical_illness": {
+            "threshold": format_amount(ci.threshold),
+            "segments": [
+                {
+                    "upto": format_amount(s.upto) if s.upto is not None else None,
+                    "ratio": str(s.ratio),
+                }
+                for s in ci.segments
+            ],
+            "annual_cap": format_amount(ci.annual_cap),
+        },
+        "civil_servant_ratio": str(policy.civil_servant_ratio),
+        "assistance": {
+            k: {"ratio": str(a.ratio), "annual_cap": format_amount(a.annual_cap)}
+            for k, a in policy.assistance.items()
+        },
+        "chronic": {
+            code: {
+                "name": d.name,
+                "ratio": {c.value: str(d.ratio[c]) for c in PsnClass},
+                "annual_cap": format_amount(d.annual_cap),
+            }
+            for code, d in policy.chronic.items()
+        },
+        "filing": {
+            "long_term_min_months": policy.filing.long_term_min_months,
+            "long_term_lock_months": policy.filing.long_term_lock_months,
+            "lock_waived_with_materials": policy.filing.lock_waived_with_materials,
+            "temporary_min_months": policy.filing.temporary_min_months,
+            "temporary_max_months": policy.filing.temporary_max_months,
+            "temporary_default_months": policy.filing.temporary_default_months,
+            "no_filing_intra_province": policy.filing.no_filing_intra_province,
+            "no_filing_cross_outpatient": policy.filing.no_filing_cross_outpatient,
+            "no_filing_outpatient_provinces": list(policy.filing.no_filing_outpatient_provinces),
+        },
+        "sources": dict(policy.sources),
+    }
 
 
 def person_out(person: Person, today: date) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime
 
 from aio_pika.abc import AbstractIncomingMessage
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.national_hub.adapters import relay_log
@@ -84,7 +84,7 @@ class HubRelay:
                     NATIONAL_SENDER, err_code=decision.error.code, err_detail=decision.detail
                 )
                 await self._broker.publish(topology.HUB_EGRESS, envelope.reply_to, answer)
-        except (OperationalError, DBAPIError, OSError) as exc:
+        except (OperationalError, InterfaceError, OSError, TimeoutError) as exc:
             raise TransientError(str(exc)) from exc
 
     async def on_unrouted(self, envelope: RelayEnvelope, _message: AbstractIncomingMessage) -> None:
@@ -93,6 +93,6 @@ class HubRelay:
             await relay_log.record(
                 self._engine, envelope, stage="unrouted", outcome="late", route=envelope.route
             )
-        except (OperationalError, DBAPIError, OSError) as exc:
+        except (OperationalError, InterfaceError, OSError, TimeoutError) as exc:
             raise TransientError(str(exc)) from exc
         log.warning("unroutable %s %s recorded as late", envelope.kind, envelope.infno)

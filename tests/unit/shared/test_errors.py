@@ -14,6 +14,8 @@ CODE_PATTERN = re.compile(r"^E[1-69]\d{3}$")
 CATEGORY_BY_PREFIX = {
     "E1": {"identity"},
     "E2": {"filing"},
+    "E3": {"visit"},
+    "E4": {"settlement"},
     "E5": {"relay", "system"},
     "E9": {"input"},
 }

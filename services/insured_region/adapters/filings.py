@@ -1,0 +1,79 @@
+"""Filings and chronic-disease filings in and out of the database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.insured_region.adapters.orm import ChronicFilingRow, FilingRow, PersonRow
+from services.insured_region.adapters.persons import filing_row, filing_to_domain
+from services.insured_region.domain.person import ChronicFiling, Filing
+
+
+async def next_filing_id(session: AsyncSession, prefix: str, admdvs: str, today_yymmdd: str) -> str:
+    """``F``/``M`` + pool + YYMMDD + 7-digit sequence, like the national ids (codes.md)."""
+    seq = await session.scalar(text("SELECT nextval('settlement_seq')"))
+    return f"{prefix}{admdvs}{today_yymmdd}{int(seq or 0) % 10_000_000:07d}"
+
+
+async def lock_person(session: AsyncSession, psn_no: str) -> bool:
+    """Filings of one person change one at a time (the one-active-filing rule needs it)."""
+    found = await session.scalar(
+        select(PersonRow.psn_no).where(PersonRow.psn_no == psn_no).with_for_update()
+    )
+    return found is not None
+
+
+async def add(session: AsyncSession, psn_no: str, filing: Filing) -> None:
+    session.add(filing_row(psn_no, filing))
+
+
+async def get(session: AsyncSession, psn_no: str, filing_id: str) -> Filing | None:
+    row = await session.scalar(
+        select(FilingRow).where(FilingRow.filing_id == filing_id, FilingRow.psn_no == psn_no)
+    )
+    return filing_to_domain(row) if row is not None else None
+
+
+async def save(session: AsyncSession, filing: Filing) -> None:
+    await session.execute(
+        update(FilingRow)
+        .where(FilingRow.filing_id == filing.filing_id)
+        .values(
+            category=filing.category,
+            dest_admdvs=filing.dest_admdvs,
+            begndate=filing.begndate,
+            enddate=filing.enddate,
+            status=filing.status,
+            materials_complete=filing.materials_complete,
+        )
+    )
+
+
+async def add_chronic(session: AsyncSession, psn_no: str, filing: ChronicFiling) -> None:
+    session.add(
+        ChronicFilingRow(
+            filing_id=filing.filing_id,
+            psn_no=psn_no,
+            opsp_dise_code=filing.opsp_dise_code,
+            begndate=filing.begndate,
+            enddate=filing.enddate,
+            status=filing.status,
+            created_at=datetime.now(UTC),
+        )
+    )
+
+
+async def cancel_chronic(session: AsyncSession, psn_no: str, filing_id: str) -> bool:
+    result = await session.execute(
+        update(ChronicFilingRow)
+        .where(
+            ChronicFilingRow.filing_id == filing_id,
+            ChronicFilingRow.psn_no == psn_no,
+            ChronicFilingRow.status == "active",
+        )
+        .values(status="cancelled")
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE

@@ -1,0 +1,239 @@
+"""Settlements and accumulators: written together, under the person-year row lock."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.insured_region.adapters.orm import AccumulatorRow, InsuranceRow, SettlementRow
+from services.insured_region.domain.breakdown import Accumulators, Breakdown, FundPayment
+from shared.money import format_amount
+
+_MONEY_FIELDS = [
+    "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
+    "act_pay_dedc", "hifp_pay", "hifob_pay", "hifmi_pay", "cvlserv_pay", "maf_pay", "oth_pay",
+    "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay", "balc",
+]  # fmt: skip
+
+
+def _acc_from_row(row: AccumulatorRow) -> Accumulators:
+    return Accumulators(
+        year=row.year,
+        inpatient_hifp=row.inpatient_hifp,
+        inpatient_stays=row.inpatient_stays,
+        outpatient_hifp=row.outpatient_hifp,
+        outpatient_deductible=row.outpatient_deductible,
+        hifob=row.hifob,
+        hifmi=row.hifmi,
+        burden=row.burden,
+        maf=row.maf,
+        chronic={k: Decimal(v) for k, v in (row.chronic or {}).items()},
+    )
+
+
+def acc_to_json(acc: Accumulators) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in fields(acc):
+        value = getattr(acc, f.name)
+        if f.name == "chronic":
+            out[f.name] = {k: format_amount(v) for k, v in value.items()}
+        elif isinstance(value, Decimal):
+            out[f.name] = format_amount(value)
+        else:
+            out[f.name] = value
+    return out
+
+
+def acc_from_json(data: dict[str, Any]) -> Accumulators:
+    return Accumulators(
+        year=int(data["year"]),
+        inpatient_hifp=Decimal(data["inpatient_hifp"]),
+        inpatient_stays=int(data["inpatient_stays"]),
+        outpatient_hifp=Decimal(data["outpatient_hifp"]),
+        outpatient_deductible=Decimal(data["outpatient_deductible"]),
+        hifob=Decimal(data["hifob"]),
+        hifmi=Decimal(data["hifmi"]),
+        burden=Decimal(data["burden"]),
+        maf=Decimal(data["maf"]),
+        chronic={k: Decimal(v) for k, v in data["chronic"].items()},
+    )
+
+
+async def read_year(session: AsyncSession, psn_no: str, year: int) -> Accumulators:
+    row = await session.get(AccumulatorRow, (psn_no, year))
+    return _acc_from_row(row) if row is not None else Accumulators(year=year)
+
+
+async def lock_year(session: AsyncSession, psn_no: str, year: int) -> Accumulators:
+    """SELECT … FOR UPDATE on the person-year, creating it first if this is its first use."""
+    await session.execute(
+        insert(AccumulatorRow)
+        .values(
+            psn_no=psn_no,
+            year=year,
+            chronic={},
+            updated_at=datetime.now(UTC),
+            inpatient_hifp=0,
+            inpatient_stays=0,
+            outpatient_hifp=0,
+            outpatient_deductible=0,
+            hifob=0,
+            hifmi=0,
+            burden=0,
+            maf=0,
+        )
+        .on_conflict_do_nothing()
+    )
+    row = await session.scalar(
+        select(AccumulatorRow)
+        .where(AccumulatorRow.psn_no == psn_no, AccumulatorRow.year == year)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert row is not None
+    return _acc_from_row(row)
+
+
+async def save_year(session: AsyncSession, psn_no: str, acc: Accumulators) -> None:
+    values = acc_to_json(acc)
+    del values["year"]
+    await session.execute(
+        update(AccumulatorRow)
+        .where(AccumulatorRow.psn_no == psn_no, AccumulatorRow.year == acc.year)
+        .values(**values, updated_at=datetime.now(UTC))
+    )
+
+
+async def lock_account(session: AsyncSession, psn_no: str, insutype: str) -> Decimal:
+    balance = await session.scalar(
+        select(InsuranceRow.balc)
+        .where(InsuranceRow.psn_no == psn_no, InsuranceRow.insutype == insutype)
+        .with_for_update()
+    )
+    return balance if balance is not None else Decimal("0.00")
+
+
+async def read_account(session: AsyncSession, psn_no: str, insutype: str) -> Decimal:
+    balance = await session.scalar(
+        select(InsuranceRow.balc).where(
+            InsuranceRow.psn_no == psn_no, InsuranceRow.insutype == insutype
+        )
+    )
+    return balance if balance is not None else Decimal("0.00")
+
+
+async def set_account(session: AsyncSession, psn_no: str, insutype: str, balc: Decimal) -> None:
+    await session.execute(
+        update(InsuranceRow)
+        .where(InsuranceRow.psn_no == psn_no, InsuranceRow.insutype == insutype)
+        .values(balc=balc)
+    )
+
+
+async def mint_ids(session: AsyncSession, pool: str, on: datetime) -> tuple[str, str]:
+    """``S``/``A`` + 6-digit pool + YYMMDD + 7-digit sequence (codes.md, IDs)."""
+    seq = int(await session.scalar(text("SELECT nextval('settlement_seq')")) or 0) % 10_000_000
+    stem = f"{pool}{on:%y%m%d}{seq:07d}"
+    return f"S{stem}", f"A{stem}"
+
+
+def detail_json(d: FundPayment, sign: int = 1) -> dict[str, Any]:
+    return {
+        "fund_pay_type": d.fund_pay_type,
+        "fund_pay_type_name": d.fund_pay_type_name,
+        "inscp_scp_amt": format_amount(sign * d.inscp_scp_amt),
+        "crt_payb_lmt_amt": format_amount(d.crt_payb_lmt_amt),
+        "fund_payamt": format_amount(sign * d.fund_payamt),
+        "setl_proc_info": d.setl_proc_info,
+    }
+
+
+async def add(
+    session: AsyncSession, *, setl_id: str, mdtrt_id: str, b: Breakdown, meta: dict[str, Any]
+) -> SettlementRow:
+    amounts = {name: getattr(b, name) for name in _MONEY_FIELDS}
+    row = SettlementRow(
+        setl_id=setl_id,
+        mdtrt_id=mdtrt_id,
+        **meta,
+        **amounts,
+        pool_prop_selfpay=b.pool_prop_selfpay,
+        details=[detail_json(d) for d in b.details],
+        trace=list(b.trace),
+        delta=acc_to_json(b.delta),
+        created_at=datetime.now(UTC),
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def by_msgid(session: AsyncSession, msgid: str) -> SettlementRow | None:
+    row: SettlementRow | None = await session.scalar(
+        select(SettlementRow).where(SettlementRow.medins_setl_id == msgid)
+    )
+    return row
+
+
+async def by_setl_id(session: AsyncSession, setl_id: str) -> SettlementRow | None:
+    return await session.get(SettlementRow, setl_id)
+
+
+async def cancellation_of(session: AsyncSession, setl_id: str) -> SettlementRow | None:
+    row: SettlementRow | None = await session.scalar(
+        select(SettlementRow).where(SettlementRow.init_setl_id == setl_id)
+    )
+    return row
+
+
+async def add_mirror(
+    session: AsyncSession,
+    original: SettlementRow,
+    *,
+    setl_id: str,
+    balc: Decimal,
+    meta: dict[str, Any],
+) -> SettlementRow:
+    """The cancel: every amount negated, pointing at the original (refd_setl_flag=1)."""
+    mirror = SettlementRow(
+        setl_id=setl_id,
+        mdtrt_id=original.mdtrt_id,
+        psn_no=original.psn_no,
+        insutype=original.insutype,
+        insuplc_admdvs=original.insuplc_admdvs,
+        mdtrtarea_admvs=original.mdtrtarea_admvs,
+        fixmedins_code=original.fixmedins_code,
+        med_type=original.med_type,
+        year=original.year,
+        refd_setl_flag="1",
+        init_setl_id=original.setl_id,
+        filing_category=original.filing_category,
+        pool_prop_selfpay=original.pool_prop_selfpay,
+        **{name: -getattr(original, name) for name in _MONEY_FIELDS if name != "balc"},
+        balc=balc,
+        details=[
+            {
+                **d,
+                "inscp_scp_amt": format_amount(-Decimal(d["inscp_scp_amt"])),
+                "fund_payamt": format_amount(-Decimal(d["fund_payamt"])),
+            }
+            for d in original.details
+        ],
+        trace=[f"撤销结算 {original.setl_id}", *original.trace],
+        delta=original.delta,
+        created_at=datetime.now(UTC),
+        **meta,
+    )
+    session.add(mirror)
+    await session.flush()
+    return mirror
+
+
+def row_amounts(row: SettlementRow) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in _MONEY_FIELDS}

@@ -1,0 +1,424 @@
+"""Settlement use cases: pre-settle, settle, cancel, accumulators (design §7, issue 3).
+
+A settle writes the settlement, the new accumulators and the account balance in one transaction
+under the person-year row lock; a redelivered or retried msgid gets the stored answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.insured_region.adapters import persons
+from services.insured_region.adapters import settlements as store
+from services.insured_region.adapters.orm import SettlementRow
+from services.insured_region.domain.breakdown import (
+    Accumulators,
+    Breakdown,
+    FeeTotals,
+    NotSettleable,
+    SettlementInputs,
+    breakdown_violations,
+    compute_breakdown,
+)
+from services.insured_region.domain.filing import Care, coverage
+from services.insured_region.domain.person import Person
+from services.insured_region.domain.policy import RegionPolicy, pool_of
+from shared.errors import E1001, E2008, E4001, E4002, E4003, E4004, E4005, E4006, RelayError
+from shared.money import ZERO, format_amount
+from shared.settlement import CancelPayload, SettlementPayload
+
+
+@dataclass(frozen=True, slots=True)
+class SettleCommand:
+    msgid: str
+    infno: str
+    insured_admdvs: str
+    treating_admdvs: str
+    fixmedins_code: str
+    payload: SettlementPayload
+
+
+def request_hash(payload: SettlementPayload) -> str:
+    return hashlib.sha256(
+        orjson.dumps(payload.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+    ).hexdigest()
+
+
+def balance_violations(p: SettlementPayload) -> list[str]:
+    """The bill must balance before anyone pays any of it (design §5)."""
+    problems = []
+    parts = p.fulamt_ownpay_amt + p.overlmt_selfpay + p.preselfpay_amt + p.inscp_scp_amt
+    if p.medfee_sumamt != parts:
+        problems.append(f"medfee_sumamt {p.medfee_sumamt} ≠ the four parts {parts}")
+    amounts = (
+        p.medfee_sumamt,
+        p.fulamt_ownpay_amt,
+        p.overlmt_selfpay,
+        p.preselfpay_amt,
+        p.inscp_scp_amt,
+    )
+    if any(a < 0 for a in amounts):
+        problems.append("a settlement's totals cannot be negative")
+    if any(a != a.quantize(Decimal("0.01")) for a in amounts):
+        problems.append("amounts must be whole cents")
+    for name, rows in (("categories", p.categories), ("lines", p.lines)):
+        if not rows:
+            continue
+        for field, total in (
+            ("det_item_fee_sumamt", p.medfee_sumamt),
+            ("fulamt_ownpay_amt", p.fulamt_ownpay_amt),
+            ("overlmt_amt", p.overlmt_selfpay),
+            ("preselfpay_amt", p.preselfpay_amt),
+            ("inscp_scp_amt", p.inscp_scp_amt),
+        ):
+            summed = sum((getattr(r, field) for r in rows), ZERO)
+            if summed != total:
+                problems.append(f"{name}: Σ {field} {summed} ≠ {total}")
+        for r in rows:
+            four = r.fulamt_ownpay_amt + r.overlmt_amt + r.preselfpay_amt + r.inscp_scp_amt
+            if four != r.det_item_fee_sumamt:
+                problems.append(
+                    f"{name} {r.med_chrgitm_type}: parts {four} ≠ {r.det_item_fee_sumamt}"
+                )
+    return problems
+
+
+def _insurance(person: Person, insutype: str) -> tuple[str, bool]:
+    for insurance in person.insurances:
+        if insurance.insutype == insutype:
+            if insurance.psn_insu_stas != "1":
+                raise RelayError(E4006, detail=f"psn_insu_stas {insurance.psn_insu_stas}")
+            return insurance.psn_type, insurance.cvlserv_flag
+    raise RelayError(E4006, detail=f"not insured under {insutype}")
+
+
+def _assistance(person: Person, on: Any) -> str | None:
+    for identity in person.identities:
+        if identity.begntime <= on and (identity.endtime is None or on <= identity.endtime):
+            return identity.psn_idet_type
+    return None
+
+
+def _inputs(
+    policy: RegionPolicy, person: Person, cmd: SettleCommand, balance: Decimal
+) -> SettlementInputs:
+    p = cmd.payload
+    try:
+        pool_of(p.med_type)
+    except ValueError as exc:
+        raise RelayError(E4005, detail=str(exc)) from exc
+    psn_type, civil_servant = _insurance(person, p.insutype)
+    covered = coverage(
+        policy.filing,
+        person.filings,
+        Care(
+            insured_admdvs=cmd.insured_admdvs,
+            treating_admdvs=cmd.treating_admdvs,
+            med_type=p.med_type,
+            admitted_on=p.begntime,
+            settled_on=p.endtime,
+            emergency=p.emergency,
+            trauma=p.trum_flag,
+            third_party=p.rel_ttp_flag,
+        ),
+    )
+    if p.med_type == "14":
+        code = p.opsp_dise_code or ""
+        if not any(c.covers(code, p.endtime) for c in person.chronic_filings):
+            raise RelayError(E2008, detail=code or "opsp_dise_code missing")
+    return SettlementInputs(
+        totals=FeeTotals(p.fulamt_ownpay_amt, p.overlmt_selfpay, p.preselfpay_amt, p.inscp_scp_amt),
+        med_type=p.med_type,
+        hospital_level=p.medins_lv,
+        insutype=p.insutype,
+        psn_type=psn_type,
+        civil_servant=civil_servant,
+        assistance=_assistance(person, p.endtime),
+        filing_category=covered.category,
+        settled_on=p.endtime,
+        acct_used=p.acct_used_flag,
+        acct_balance=balance,
+        chronic_code=p.opsp_dise_code,
+        emergency=p.emergency,
+    )
+
+
+def _compute(inputs: SettlementInputs, policy: RegionPolicy, year: Accumulators) -> Breakdown:
+    try:
+        breakdown = compute_breakdown(inputs, policy, year)
+    except NotSettleable as exc:
+        raise RelayError(E4005, detail=str(exc)) from exc
+    problems = breakdown_violations(breakdown)
+    if problems:  # never persist a breakdown that does not balance (style §4)
+        raise RelayError(E4001, detail="; ".join(problems))
+    return breakdown
+
+
+async def _person(session: AsyncSession, cmd: SettleCommand) -> Person:
+    person = await persons.by_psn_no(session, cmd.payload.psn_no)
+    if person is None or person.insuplc_admdvs != cmd.insured_admdvs:
+        raise RelayError(E1001, detail=f"psn_no {cmd.payload.psn_no}")
+    return person
+
+
+def _policy(policies: Mapping[str, RegionPolicy], admdvs: str) -> RegionPolicy:
+    policy = policies.get(admdvs)
+    if policy is None:
+        raise RelayError(E4005, detail=f"no policy for {admdvs}")
+    return policy
+
+
+def _check_balance(payload: SettlementPayload) -> None:
+    problems = balance_violations(payload)
+    if problems:
+        raise RelayError(E4001, detail="; ".join(problems)[:400])
+
+
+async def pre_settle(
+    sessions: async_sessionmaker[AsyncSession],
+    policies: Mapping[str, RegionPolicy],
+    cmd: SettleCommand,
+) -> dict[str, Any]:
+    """2303/2206: what the settlement would be now; nothing is stored."""
+    policy = _policy(policies, cmd.insured_admdvs)
+    _check_balance(cmd.payload)
+    async with sessions() as session:
+        person = await _person(session, cmd)
+        balance = await store.read_account(session, person.psn_no, cmd.payload.insutype)
+        inputs = _inputs(policy, person, cmd, balance)
+        year = await store.read_year(session, person.psn_no, cmd.payload.endtime.year)
+    breakdown = _compute(inputs, policy, year)
+    return view_of_breakdown(breakdown, person, cmd, setl_id=None, mdtrt_id=cmd.payload.mdtrt_id)
+
+
+async def settle(
+    sessions: async_sessionmaker[AsyncSession],
+    policies: Mapping[str, RegionPolicy],
+    cmd: SettleCommand,
+) -> dict[str, Any]:
+    """2304/2207: compute, and store settlement + accumulators + account in one transaction."""
+    policy = _policy(policies, cmd.insured_admdvs)
+    _check_balance(cmd.payload)
+    digest = request_hash(cmd.payload)
+    try:
+        async with sessions() as session, session.begin():
+            existing = await store.by_msgid(session, cmd.msgid)
+            if existing is not None:
+                return _replay(existing, digest, await _person(session, cmd))
+            person = await _person(session, cmd)
+            # the person-year lock first, then the account: every settlement takes them in order
+            year = await store.lock_year(session, person.psn_no, cmd.payload.endtime.year)
+            balance = await store.lock_account(session, person.psn_no, cmd.payload.insutype)
+            inputs = _inputs(policy, person, cmd, balance)
+            breakdown = _compute(inputs, policy, year)
+            now = datetime.now(UTC)
+            mdtrt_id, setl_id = await store.mint_ids(session, cmd.insured_admdvs, now)
+            row = await store.add(
+                session,
+                setl_id=setl_id,
+                mdtrt_id=cmd.payload.mdtrt_id or mdtrt_id,
+                b=breakdown,
+                meta=_meta(cmd, digest, now, inputs.filing_category),
+            )
+            await store.save_year(session, person.psn_no, year.plus(breakdown.delta))
+            if breakdown.acct_pay:
+                await store.set_account(
+                    session, person.psn_no, cmd.payload.insutype, breakdown.balc
+                )
+            return view_of_row(row, person)
+    except IntegrityError:
+        # the same msgid settled concurrently: answer with what was stored
+        async with sessions() as session:
+            existing = await store.by_msgid(session, cmd.msgid)
+            if existing is None:
+                raise
+            return _replay(existing, digest, await _person(session, cmd))
+
+
+def _replay(existing: SettlementRow, digest: str, person: Person) -> dict[str, Any]:
+    if existing.request_hash != digest:
+        raise RelayError(E4002, detail=existing.medins_setl_id)
+    return view_of_row(existing, person)
+
+
+def _meta(cmd: SettleCommand, digest: str, now: datetime, category: str | None) -> dict[str, Any]:
+    return {
+        "psn_no": cmd.payload.psn_no,
+        "insutype": cmd.payload.insutype,
+        "insuplc_admdvs": cmd.insured_admdvs,
+        "mdtrtarea_admvs": cmd.treating_admdvs,
+        "fixmedins_code": cmd.fixmedins_code,
+        "medins_setl_id": cmd.msgid,
+        "infno": cmd.infno,
+        "med_type": cmd.payload.med_type,
+        "request_hash": digest,
+        "setl_time": now,
+        "year": cmd.payload.endtime.year,
+        "refd_setl_flag": "0",
+        "init_setl_id": None,
+        "filing_category": category,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class CancelCommand:
+    msgid: str
+    infno: str
+    insured_admdvs: str
+    treating_admdvs: str
+    fixmedins_code: str
+    payload: CancelPayload
+
+
+async def cancel(sessions: async_sessionmaker[AsyncSession], cmd: CancelCommand) -> dict[str, Any]:
+    """2305/2208: a negative mirror; the year it came from gets its amounts back."""
+    p = cmd.payload
+    digest = hashlib.sha256(
+        orjson.dumps(p.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+    ).hexdigest()
+    try:
+        async with sessions() as session, session.begin():
+            person = await persons.by_psn_no(session, p.psn_no)
+            if person is None or person.insuplc_admdvs != cmd.insured_admdvs:
+                raise RelayError(E1001, detail=f"psn_no {p.psn_no}")
+            existing = await store.by_msgid(session, cmd.msgid)
+            if existing is not None:
+                return _replay(existing, digest, person)
+            original = await store.by_setl_id(session, p.setl_id)
+            if original is None or original.psn_no != p.psn_no or original.refd_setl_flag != "0":
+                raise RelayError(E4003, detail=p.setl_id)
+            if await store.cancellation_of(session, original.setl_id) is not None:
+                raise RelayError(E4004, detail=original.setl_id)
+            year = await store.lock_year(session, p.psn_no, original.year)
+            delta = store.acc_from_json(original.delta)
+            balance = await store.lock_account(session, p.psn_no, original.insutype)
+            balc = balance + original.acct_pay
+            now = datetime.now(UTC)
+            _, setl_id = await store.mint_ids(session, cmd.insured_admdvs, now)
+            mirror = await store.add_mirror(
+                session,
+                original,
+                setl_id=setl_id,
+                balc=balc,
+                meta={
+                    "medins_setl_id": cmd.msgid,
+                    "infno": cmd.infno,
+                    "request_hash": digest,
+                    "setl_time": now,
+                },
+            )
+            await store.save_year(session, p.psn_no, year.plus(delta, sign=-1))
+            if original.acct_pay:
+                await store.set_account(session, p.psn_no, original.insutype, balc)
+            return view_of_row(mirror, person)
+    except IntegrityError:
+        async with sessions() as session:
+            existing = await store.by_msgid(session, cmd.msgid)
+            if existing is None:
+                raise RelayError(E4004, detail=p.setl_id) from None
+            person = await persons.by_psn_no(session, p.psn_no)
+            assert person is not None
+            return _replay(existing, digest, person)
+
+
+async def cumulative(
+    sessions: async_sessionmaker[AsyncSession], admdvs: str, psn_no: str, year: int
+) -> dict[str, Any]:
+    """5206: the year's accumulators, one ``cuminfo`` row per counter."""
+    async with sessions() as session:
+        person = await persons.by_psn_no(session, psn_no)
+        if person is None or person.insuplc_admdvs != admdvs:
+            raise RelayError(E1001, detail=f"psn_no {psn_no}")
+        acc = await store.read_year(session, psn_no, year)
+    values = store.acc_to_json(acc)
+    chronic = values.pop("chronic")
+    values.pop("year")
+    insutype = person.insurances[0].insutype if person.insurances else None
+    rows = [
+        {"insutype": insutype, "year": year, "cum_type_code": k, "cum": str(v)}
+        for k, v in values.items()
+    ]
+    rows += [
+        {"insutype": insutype, "year": year, "cum_type_code": f"chronic.{code}", "cum": v}
+        for code, v in chronic.items()
+    ]
+    return {"cuminfo": rows}
+
+
+def _setlinfo_base(person: Person, insutype: str) -> dict[str, Any]:
+    insurance = next((i for i in person.insurances if i.insutype == insutype), None)
+    return {
+        "psn_no": person.psn_no,
+        "psn_name": person.psn_name,
+        "psn_cert_type": person.psn_cert_type,
+        "certno": person.certno,
+        "gend": person.gend,
+        "naty": person.naty,
+        "brdy": person.brdy.isoformat(),
+        "insutype": insutype,
+        "psn_type": insurance.psn_type if insurance else None,
+        "cvlserv_flag": "1" if insurance and insurance.cvlserv_flag else "0",
+    }
+
+
+_ZERO_FIELDS = ("hifes_pay", "hosp_part_amt", "acct_mulaid_pay")
+_AMOUNT_FIELDS = (
+    "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
+    "act_pay_dedc", "hifp_pay", "cvlserv_pay", "hifmi_pay", "hifob_pay", "maf_pay", "oth_pay",
+    "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay", "balc",
+)  # fmt: skip
+
+
+def view_of_row(row: SettlementRow, person: Person) -> dict[str, Any]:
+    setlinfo = {
+        "mdtrt_id": row.mdtrt_id,
+        "setl_id": row.setl_id,
+        **_setlinfo_base(person, row.insutype),
+        "setl_time": row.setl_time.astimezone(UTC).isoformat(),
+        "med_type": row.med_type,
+        **{name: format_amount(getattr(row, name)) for name in _AMOUNT_FIELDS},
+        **dict.fromkeys(_ZERO_FIELDS, "0.00"),
+        "pool_prop_selfpay": str(row.pool_prop_selfpay.normalize()),
+        "medins_setl_id": row.medins_setl_id,
+        "refd_setl_flag": row.refd_setl_flag,
+        "init_setl_id": row.init_setl_id,
+        "clr_type": "21" if row.med_type.startswith("2") else "11",
+        "clr_way": "1",
+        "clr_optins": row.insuplc_admdvs,
+    }
+    return {"setlinfo": setlinfo, "setldetail": list(row.details)}
+
+
+def view_of_breakdown(
+    b: Breakdown, person: Person, cmd: SettleCommand, *, setl_id: str | None, mdtrt_id: str | None
+) -> dict[str, Any]:
+    setlinfo = {
+        "mdtrt_id": mdtrt_id,
+        "setl_id": setl_id,
+        **_setlinfo_base(person, cmd.payload.insutype),
+        "setl_time": None,
+        "med_type": cmd.payload.med_type,
+        **{name: format_amount(getattr(b, name)) for name in _AMOUNT_FIELDS},
+        **dict.fromkeys(_ZERO_FIELDS, "0.00"),
+        "pool_prop_selfpay": str(b.pool_prop_selfpay.normalize()),
+        "medins_setl_id": cmd.msgid,
+        "refd_setl_flag": "0",
+        "init_setl_id": None,
+        "clr_type": "21" if cmd.payload.med_type.startswith("2") else "11",
+        "clr_way": "1",
+        "clr_optins": cmd.insured_admdvs,
+    }
+    return {
+        "setlinfo": setlinfo,
+        "setldetail": [store.detail_json(d) for d in b.details],
+        "setl_proc_info": list(b.trace),
+    }

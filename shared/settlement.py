@@ -1,0 +1,95 @@
+"""The settlement contract between treating and insured region, as it travels over the relay.
+
+The treating region sends what it knows of the care and the split bill (design §2, §5); the insured
+region answers with ``setlinfo`` + ``setldetail[]`` (codes.md). Amounts travel as strings.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from shared.money import parse_amount
+
+
+def _amount(value: Any) -> Decimal:
+    return parse_amount(value)
+
+
+Amount = Annotated[Decimal, BeforeValidator(_amount)]
+Flag = Annotated[bool, BeforeValidator(lambda v: str(v).strip() in ("1", "true", "True"))]
+
+
+class _Tolerant(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+
+
+class CategoryTotal(_Tolerant):
+    """One of the 14 national fee categories (design §5) with its four split amounts."""
+
+    med_chrgitm_type: str = Field(pattern=r"^(0[1-9]|1[0-4])$")
+    det_item_fee_sumamt: Amount
+    fulamt_ownpay_amt: Amount
+    overlmt_amt: Amount
+    preselfpay_amt: Amount
+    inscp_scp_amt: Amount
+
+
+class SplitLine(_Tolerant):
+    """An outpatient fee line as the treating region split it."""
+
+    feedetl_sn: str
+    med_chrgitm_type: str = Field(pattern=r"^(0[1-9]|1[0-4])$")
+    det_item_fee_sumamt: Amount
+    fulamt_ownpay_amt: Amount
+    overlmt_amt: Amount
+    preselfpay_amt: Amount
+    inscp_scp_amt: Amount
+
+
+class SettlementPayload(_Tolerant):
+    """2303/2304 (inpatient, category totals) and 2206/2207 (outpatient, split lines)."""
+
+    psn_no: str = Field(min_length=1, max_length=30)
+    insutype: str = Field(pattern=r"^(310|390)$")
+    mdtrt_id: str | None = None
+    med_type: str = Field(pattern=r"^\d{2}$")
+    medins_lv: int = Field(ge=1, le=3, description="hospital level 1/2/3")
+    begntime: date = Field(description="admission or visit date")
+    endtime: date = Field(description="discharge date; an inpatient stay settles on its year")
+    emergency: Flag = False
+    trum_flag: Flag = False
+    rel_ttp_flag: Flag = False
+    acct_used_flag: Flag = False
+    opsp_dise_code: str | None = None
+    medfee_sumamt: Amount
+    fulamt_ownpay_amt: Amount
+    overlmt_selfpay: Amount
+    preselfpay_amt: Amount
+    inscp_scp_amt: Amount
+    categories: tuple[CategoryTotal, ...] = ()
+    lines: tuple[SplitLine, ...] = ()
+
+    @field_validator("begntime", "endtime", mode="before")
+    @classmethod
+    def _date_part(cls, value: Any) -> Any:
+        """Accept ``yyyy-MM-dd HH:mm:ss`` as the national wire writes times."""
+        return value[:10] if isinstance(value, str) else value
+
+
+class CancelPayload(_Tolerant):
+    """2305/2208: cancel one settlement of one person."""
+
+    psn_no: str = Field(min_length=1, max_length=30)
+    setl_id: str = Field(min_length=1, max_length=30)
+    mdtrt_id: str | None = None
+
+
+class CumulativePayload(_Tolerant):
+    """5206: a person's accumulators of one year (``cum_ym`` yyyyMM, national name)."""
+
+    psn_no: str = Field(min_length=1, max_length=30)
+    cum_ym: str = Field(pattern=r"^\d{6}$")
