@@ -124,6 +124,72 @@ E2008 = _spec(
     "File the disease with the insured region (2503) before settling as med_type 14.",
 )
 
+# E3xxx visit, fee lines and catalogue
+E3001 = _spec(
+    "E3001",
+    "visit",
+    "就诊信息不存在",
+    "No visit with this mdtrt_id at this institution.",
+    "Check mdtrt_id; register the admission (2401) or the outpatient visit (2201) first.",
+)
+E3002 = _spec(
+    "E3002",
+    "visit",
+    "就诊当前状态不允许该操作",
+    "The visit's state does not allow this transaction.",
+    "Follow admission → fee lines → discharge → settlement; cancel the later step first.",
+)
+E3003 = _spec(
+    "E3003",
+    "visit",
+    "费用明细流水号重复",
+    "A fee line with this feedetl_sn already exists in this visit.",
+    "Use a new feedetl_sn for a new line; cancel (2302) the old one to replace it.",
+)
+E3004 = _spec(
+    "E3004",
+    "visit",
+    "退费明细与原明细不符",
+    "The refund line does not match an earlier line (init_feedetl_sn, item or amount).",
+    "A refund carries a negative cnt, the original line's feedetl_sn and its item.",
+)
+E3005 = _spec(
+    "E3005",
+    "visit",
+    "明细金额不等于单价乘以数量",
+    "A fee line's amount is not its price times its count.",
+    "Send det_item_fee_sumamt = pric × cnt rounded to the cent.",
+)
+E3006 = _spec(
+    "E3006",
+    "visit",
+    "定点医药机构未开通该类异地联网结算",
+    "The institution is unknown here or not networked for this kind of care.",
+    "Check fixmedins_code and the institution's networked services.",
+)
+E3007 = _spec(
+    "E3007",
+    "visit",
+    "结算金额与费用明细不一致",
+    "The amounts in the settlement request do not match the uploaded fee lines.",
+    "Re-send the totals computed from the fee lines, or re-upload the lines.",
+)
+E3008 = _spec(
+    "E3008",
+    "visit",
+    "无可结算的费用明细",
+    "There are no fee lines to settle.",
+    "Upload fee lines (2301/2204) before settling.",
+)
+
+E3009 = _spec(
+    "E3009",
+    "visit",
+    "费用明细不存在或已撤销",
+    "No active fee line with this feedetl_sn in this visit.",
+    "List the visit's lines; a settled line can only go with the settlement's cancel.",
+)
+
 # E4xxx settlement and policy
 E4001 = _spec(
     "E4001",

@@ -94,9 +94,9 @@ def new_filing(
     for f in existing:
         if f.status != ACTIVE or _kind(f.category) != _kind(req.category):
             continue
-        if _kind(req.category) == "long_term" or (
-            f.dest_admdvs == req.dest_admdvs and _overlaps(f, req.begndate, enddate)
-        ):
+        if not _overlaps(f, req.begndate, enddate):
+            continue  # 内蒙古细则 第十二条: 再次备案不设时间间隔
+        if _kind(req.category) == "long_term" or f.dest_admdvs == req.dest_admdvs:
             raise RelayError(E2004, detail=f"filing {f.filing_id}")
     return Filing(
         filing_id=filing_id,
@@ -114,14 +114,18 @@ def _overlaps(f: Filing, begin: date, end: date | None) -> bool:
     return (f.enddate is None or begin <= f.enddate) and (end is None or f.begndate <= end)
 
 
-def _check_unlocked(rules: FilingRules, filing: Filing, today: date) -> None:
-    """乌鲁木齐: no change or cancel of a long-term filing within 6 months; 内蒙古: commitment
-    filings after 3 months, earlier once the materials are complete."""
+def _check_unlocked(
+    rules: FilingRules, filing: Filing, today: date, *, bringing_materials: bool = False
+) -> None:
+    """乌鲁木齐: no change or cancel of a long-term filing within 6 months; 内蒙古 (第十二条):
+    only commitment filings are locked, for 3 months, and the materials lift the lock."""
     if filing.status != ACTIVE:
         raise RelayError(E2006, detail=filing.filing_id)
     if filing.category not in LONG_TERM_CATEGORIES or rules.long_term_lock_months == 0:
         return
-    if rules.lock_waived_with_materials and filing.materials_complete:
+    if rules.lock_waived_with_materials and (
+        not filing.commitment or filing.materials_complete or bringing_materials
+    ):
         return
     unlocks_on = add_months(filing.begndate, rules.long_term_lock_months)
     if today < unlocks_on:
@@ -131,7 +135,7 @@ def _check_unlocked(rules: FilingRules, filing: Filing, today: date) -> None:
 def change_filing(
     rules: FilingRules, insured_admdvs: str, filing: Filing, req: FilingRequest, today: date
 ) -> Filing:
-    _check_unlocked(rules, filing, today)
+    _check_unlocked(rules, filing, today, bringing_materials=req.materials_complete)
     if _kind(req.category) != _kind(filing.category):
         raise RelayError(E2002, detail="a change keeps the filing long-term or temporary")
     enddate = _check_shape(rules, insured_admdvs, req)
@@ -184,8 +188,6 @@ def coverage(rules: FilingRules, filings: tuple[Filing, ...], care: Care) -> Cov
         # admitted inside the validity and discharged after it still settles
         if f.begndate <= care.settled_on and (f.enddate is None or care.admitted_on <= f.enddate):
             return Coverage(f.category, f.filing_id, f"filing {f.filing_id}")
-    if care.emergency or care.med_type in EMERGENCY_MED_TYPES:
-        return Coverage(EMERGENCY_CATEGORY, None, "emergency counts as filed (视同已备案)")
     same_province = province_of(care.treating_admdvs) == province_of(care.insured_admdvs)
     outpatient = pool_of(care.med_type) is not Pool.INPATIENT
     if rules.no_filing_intra_province and same_province:
@@ -197,4 +199,6 @@ def coverage(rules: FilingRules, filings: tuple[Filing, ...], care: Care) -> Cov
         and province_of(care.treating_admdvs)[:2] in rules.no_filing_outpatient_provinces
     ):
         return Coverage(None, None, "no filing needed: 京津冀 outpatient pilot (天津)")
+    if care.emergency or care.med_type in EMERGENCY_MED_TYPES:
+        return Coverage(EMERGENCY_CATEGORY, None, "emergency counts as filed (视同已备案)")
     raise RelayError(E2001, detail=f"{care.treating_admdvs} on {care.admitted_on.isoformat()}")

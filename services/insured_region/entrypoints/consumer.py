@@ -96,6 +96,42 @@ async def on_cancel(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
     return await settlement.cancel(ctx.runtime.sessions, command)
 
 
+class RegistrationIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    psn_no: str = Field(min_length=1, max_length=30)
+    insutype: str = Field(pattern=r"^(310|390)$")
+    med_type: str = Field(pattern=r"^\d{2}$")
+    begntime: date
+    emergency: bool = False
+    trum_flag: bool = False
+    rel_ttp_flag: bool = False
+
+    @field_validator("begntime", mode="before")
+    @classmethod
+    def _date_part(cls, value: Any) -> Any:
+        return value[:10] if isinstance(value, str) else value
+
+
+async def on_register(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
+    data = _parse(RegistrationIn, envelope.payload, "registration")
+    return await settlement.register(
+        ctx.runtime.sessions,
+        ctx.policies,
+        settlement.RegisterCommand(
+            insured_admdvs=envelope.insuplc_admdvs,
+            treating_admdvs=envelope.mdtrtarea_admvs,
+            psn_no=data.psn_no,
+            insutype=data.insutype,
+            med_type=data.med_type,
+            begntime=data.begntime,
+            emergency=data.emergency,
+            trauma=data.trum_flag,
+            third_party=data.rel_ttp_flag,
+        ),
+    )
+
+
 async def on_5206(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
     query = _parse(CumulativePayload, _data(envelope), "data")
     return await settlement.cumulative(
@@ -196,6 +232,8 @@ async def on_2504(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
 
 HANDLERS: dict[str, RequestHandler] = {
     "1101": on_1101,
+    "2401": on_register,
+    "2201": on_register,
     "2303": on_pre_settle,
     "2206": on_pre_settle,
     "2304": on_settle,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -266,6 +266,64 @@ def _meta(cmd: SettleCommand, digest: str, now: datetime, category: str | None) 
         "refd_setl_flag": "0",
         "init_setl_id": None,
         "filing_category": category,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterCommand:
+    insured_admdvs: str
+    treating_admdvs: str
+    psn_no: str
+    insutype: str
+    med_type: str
+    begntime: date
+    emergency: bool
+    trauma: bool
+    third_party: bool
+
+
+async def register(
+    sessions: async_sessionmaker[AsyncSession],
+    policies: Mapping[str, RegionPolicy],
+    cmd: RegisterCommand,
+) -> dict[str, Any]:
+    """2401/2201: may this person be treated here on direct settlement? Mints the mdtrt_id.
+
+    The filing is checked as of the admission (design §6); a stay that could not be registered
+    may still be registered after a filing made before discharge (补办).
+    """
+    policy = _policy(policies, cmd.insured_admdvs)
+    async with sessions() as session, session.begin():
+        person = await persons.by_psn_no(session, cmd.psn_no)
+        if person is None or person.insuplc_admdvs != cmd.insured_admdvs:
+            raise RelayError(E1001, detail=f"psn_no {cmd.psn_no}")
+        _insurance(person, cmd.insutype)
+        try:
+            pool_of(cmd.med_type)
+        except ValueError as exc:
+            raise RelayError(E4005, detail=str(exc)) from exc
+        covered = coverage(
+            policy.filing,
+            person.filings,
+            Care(
+                insured_admdvs=cmd.insured_admdvs,
+                treating_admdvs=cmd.treating_admdvs,
+                med_type=cmd.med_type,
+                admitted_on=cmd.begntime,
+                settled_on=cmd.begntime,
+                emergency=cmd.emergency,
+                trauma=cmd.trauma,
+                third_party=cmd.third_party,
+            ),
+        )
+        mdtrt_id, _ = await store.mint_ids(session, cmd.insured_admdvs, datetime.now(UTC))
+    return {
+        "result": {
+            "mdtrt_id": mdtrt_id,
+            "psn_no": cmd.psn_no,
+            "filing_category": covered.category,
+            "coverage": covered.reason,
+        }
     }
 
 
