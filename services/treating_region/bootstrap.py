@@ -1,17 +1,32 @@
-"""The treating region's composition root: runtime, reply queue, gateway."""
+"""The treating region's composition root: data files, runtime, reply queue, gateway."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from services.treating_region.domain.catalogue import CatalogueEntry, Institution
 from services.treating_region.service_layer.gateway import Gateway
+from services.treating_region.service_layer.transactions import TreatingContext
 from services.treating_region.settings import Settings
 from shared.messaging import RelayClient
 from shared.runtime import Runtime, open_runtime
 
 
-async def build(settings: Settings) -> tuple[Runtime, Gateway]:
+async def build(
+    settings: Settings,
+    catalogues: Mapping[str, Mapping[str, CatalogueEntry]],
+    institutions: Mapping[str, Institution],
+) -> tuple[Runtime, Gateway]:
     runtime = await open_runtime(settings)
     relay = RelayClient(runtime.broker, "treating_region")
-    gateway = Gateway(runtime.engine, relay, runtime.regions, settings.reply_deadline_s)
+    ctx = TreatingContext(
+        engine=runtime.engine,
+        relay=relay,
+        catalogues=catalogues,
+        institutions=institutions,
+        deadline_s=settings.reply_deadline_s,
+    )
+    gateway = Gateway(ctx, runtime.regions)
     relay.on_late_reply = gateway.on_late_reply
     await relay.start()
     return runtime, gateway

@@ -32,6 +32,7 @@ from services.insured_region.domain.breakdown import (
 from services.insured_region.domain.filing import Care, coverage
 from services.insured_region.domain.person import Person
 from services.insured_region.domain.policy import RegionPolicy, pool_of
+from shared.envelope import china_today
 from shared.errors import E1001, E2008, E4001, E4002, E4003, E4004, E4005, E4006, RelayError
 from shared.money import ZERO, format_amount
 from shared.settlement import CancelPayload, SettlementPayload
@@ -310,7 +311,8 @@ async def register(
                 treating_admdvs=cmd.treating_admdvs,
                 med_type=cmd.med_type,
                 admitted_on=cmd.begntime,
-                settled_on=cmd.begntime,
+                # a filing that exists now covers a stay begun before it (补办)
+                settled_on=max(cmd.begntime, china_today()),
                 emergency=cmd.emergency,
                 trauma=cmd.trauma,
                 third_party=cmd.third_party,

@@ -39,7 +39,7 @@ async def claim(
     mdtrtarea_admvs: str,
     insuplc_admdvs: str,
     body_hash: str,
-    relay_id: str,
+    relay_id: str | None,
     inf_refmsgid: str,
 ) -> StoredMessage | None:
     """Insert the pending row; on a msgid already seen, return what is stored instead."""

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Index, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -37,3 +47,94 @@ class HospitalMessage(Base):
     output: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+MONEY = Numeric(14, 2)
+
+
+class Visit(Base):
+    """An admission (2401) or an outpatient visit (2201), keyed by the insured side's mdtrt_id."""
+
+    __tablename__ = "visit"
+    __table_args__ = (Index("ix_visit_psn_no", "psn_no"),)
+
+    mdtrt_id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    fixmedins_code: Mapped[str] = mapped_column(String(12))
+    psn_no: Mapped[str] = mapped_column(String(30))
+    insutype: Mapped[str] = mapped_column(String(3))
+    insuplc_admdvs: Mapped[str] = mapped_column(String(6))
+    mdtrtarea_admvs: Mapped[str] = mapped_column(String(6))
+    inpatient: Mapped[bool] = mapped_column(Boolean)
+    med_type: Mapped[str] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(12))
+    begntime: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    endtime: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+    trum_flag: Mapped[bool] = mapped_column(Boolean, default=False)
+    rel_ttp_flag: Mapped[bool] = mapped_column(Boolean, default=False)
+    ipt_otp_no: Mapped[str | None] = mapped_column(String(30))
+    opsp_dise_code: Mapped[str | None] = mapped_column(String(10))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    """What the hospital said about the visit (diagnoses, department, doctor), as sent."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FeeLine(Base):
+    """One uploaded fee line and its split by the treating region's catalogue (design §5)."""
+
+    __tablename__ = "fee_line"
+    __table_args__ = (UniqueConstraint("mdtrt_id", "feedetl_sn"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    mdtrt_id: Mapped[str] = mapped_column(ForeignKey("visit.mdtrt_id", ondelete="CASCADE"))
+    feedetl_sn: Mapped[str] = mapped_column(String(30))
+    init_feedetl_sn: Mapped[str | None] = mapped_column(String(30))
+    med_list_codg: Mapped[str] = mapped_column(String(50))
+    medins_list_codg: Mapped[str | None] = mapped_column(String(50))
+    fee_ocur_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pric: Mapped[Decimal] = mapped_column(Numeric(16, 6))
+    cnt: Mapped[Decimal] = mapped_column(Numeric(16, 4))
+    det_item_fee_sumamt: Mapped[Decimal] = mapped_column(MONEY)
+    fulamt_ownpay_amt: Mapped[Decimal] = mapped_column(MONEY)
+    overlmt_amt: Mapped[Decimal] = mapped_column(MONEY)
+    preselfpay_amt: Mapped[Decimal] = mapped_column(MONEY)
+    inscp_scp_amt: Mapped[Decimal] = mapped_column(MONEY)
+    pric_uplmt_amt: Mapped[Decimal | None] = mapped_column(Numeric(16, 6))
+    selfpay_prop: Mapped[Decimal] = mapped_column(Numeric(6, 4))
+    chrgitm_lv: Mapped[str] = mapped_column(String(2))
+    med_chrgitm_type: Mapped[str] = mapped_column(String(2))
+    in_catalogue: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(10))
+    """active · cancelled (2302/2205)."""
+    setl_id: Mapped[str | None] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Settlement(Base):
+    """A settlement as the hospital sees it, with the category totals that were sent."""
+
+    __tablename__ = "settlement"
+    __table_args__ = (
+        UniqueConstraint("msgid"),
+        Index("ix_settlement_mdtrt_id", "mdtrt_id"),
+    )
+
+    setl_id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    mdtrt_id: Mapped[str] = mapped_column(ForeignKey("visit.mdtrt_id"))
+    msgid: Mapped[str] = mapped_column(String(30))
+    infno: Mapped[str] = mapped_column(String(4))
+    psn_no: Mapped[str] = mapped_column(String(30))
+    fixmedins_code: Mapped[str] = mapped_column(String(12))
+    insuplc_admdvs: Mapped[str] = mapped_column(String(6))
+    mdtrtarea_admvs: Mapped[str] = mapped_column(String(6))
+    refd_setl_flag: Mapped[str] = mapped_column(String(1))
+    init_setl_id: Mapped[str | None] = mapped_column(String(30))
+    medfee_sumamt: Mapped[Decimal] = mapped_column(MONEY)
+    fund_pay_sumamt: Mapped[Decimal] = mapped_column(MONEY)
+    acct_pay: Mapped[Decimal] = mapped_column(MONEY)
+    psn_cash_pay: Mapped[Decimal] = mapped_column(MONEY)
+    setlinfo: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    setldetail: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    categories: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

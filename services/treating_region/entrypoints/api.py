@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
-import orjson
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from services.treating_region import bootstrap
 from services.treating_region.adapters import messages
+from services.treating_region.adapters.catalogue_loader import load_catalogues, load_institutions
+from services.treating_region.domain.catalogue import CatalogueEntry
 from services.treating_region.entrypoints.schemas import (
     INPUT_MODELS,
     request_schema,
@@ -24,8 +28,9 @@ from services.treating_region.entrypoints.schemas import (
 from services.treating_region.service_layer.gateway import Answer
 from services.treating_region.settings import Settings
 from shared.envelope import NationalRequest, national_time
-from shared.errors import E5999, E9001, E9002, E9003, E9005, RelayError
+from shared.errors import E3006, E5999, E9001, E9002, E9003, E9005, RelayError
 from shared.logging import msgid_var
+from shared.regions import parse_region_list
 from shared.runtime import close_runtime
 from shared.web import (
     add_health_route,
@@ -56,14 +61,17 @@ def _envelope(answer: Answer) -> dict[str, Any]:
     }
 
 
-def _parse(body: bytes, max_bytes: int) -> NationalRequest:
-    """Strict about meaning, tolerant about form: any content type, UTF-8 JSON object."""
+def _parse(body: bytes, max_bytes: int) -> tuple[NationalRequest, BaseModel]:
+    """Strict about meaning, tolerant about form: any content type, UTF-8 JSON object.
+
+    JSON numbers are read as Decimal, so an amount sent as a number never becomes a float.
+    """
     if len(body) > max_bytes:
         raise RelayError(E9005, detail=f"{len(body)} bytes > {max_bytes}")
     try:
-        raw = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise RelayError(E9001, detail=str(exc).split(":")[0]) from exc
+        raw = json.loads(body.decode("utf-8"), parse_float=Decimal)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RelayError(E9001, detail=type(exc).__name__) from exc
     if not isinstance(raw, dict):
         raise RelayError(E9001, detail="the body must be a JSON object")
     try:
@@ -79,13 +87,30 @@ def _parse(body: bytes, max_bytes: int) -> NationalRequest:
         detail = describe_validation_error(list(exc.errors()))
         raise RelayError(E9002, detail=f"input.{detail}") from exc
     clean = typed.model_dump(mode="json", exclude_none=True)
-    return request.model_copy(update={"input": clean})
+    return request.model_copy(update={"input": clean}), typed
+
+
+def _entry_out(entry: CatalogueEntry) -> dict[str, Any]:
+    return {
+        "med_list_codg": entry.med_list_codg,
+        "name": entry.name,
+        "med_chrgitm_type": entry.med_chrgitm_type,
+        "chrgitm_lv": entry.chrgitm_lv,
+        "selfpay_prop": str(entry.selfpay_prop),
+        "pric_uplmt_amt": str(entry.pric_uplmt_amt) if entry.pric_uplmt_amt is not None else None,
+        "unit": entry.unit,
+        "ref_price": str(entry.ref_price) if entry.ref_price is not None else None,
+    }
 
 
 def create_app(settings: Settings) -> FastAPI:
+    # bad catalogue or institution data stops start-up here
+    catalogues = load_catalogues(parse_region_list(settings.regions))
+    institutions = load_institutions()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime, gateway = await bootstrap.build(settings)
+        runtime, gateway = await bootstrap.build(settings, catalogues, institutions)
         app.state.runtime = runtime
         app.state.gateway = gateway
         try:
@@ -107,7 +132,7 @@ def create_app(settings: Settings) -> FastAPI:
             "requestBody": {
                 "required": True,
                 "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/Request1101"}}
+                    "application/json": {"schema": {"$ref": "#/components/schemas/HospitalRequest"}}
                 },
             },
             "responses": {
@@ -124,9 +149,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
     async def call_service(request: Request) -> Response:
         try:
-            national = _parse(await request.body(), settings.max_body_bytes)
+            national, typed = _parse(await request.body(), settings.max_body_bytes)
             msgid_var.set(national.msgid)
-            answer = await request.app.state.gateway.call(national)
+            answer = await request.app.state.gateway.call(national, typed)
         except RelayError as exc:
             return json_response(error_body(exc))
         except Exception:
@@ -153,6 +178,55 @@ def create_app(settings: Settings) -> FastAPI:
             "received_at": stored.received_at.isoformat(),
             "answered_at": stored.answered_at.isoformat() if stored.answered_at else None,
         }
+
+    @app.get(
+        "/catalogue/{admdvs}/items/{med_list_codg}",
+        tags=["catalogue"],
+        summary="One item of a treating region's catalogue (就医地目录)",
+    )
+    async def catalogue_item(admdvs: str, med_list_codg: str) -> dict[str, Any]:
+        entry = catalogues.get(admdvs, {}).get(med_list_codg)
+        if entry is None:
+            raise RelayError(E9002, detail=f"{med_list_codg} is not in {admdvs}'s catalogue")
+        return _entry_out(entry)
+
+    @app.get(
+        "/catalogue/{admdvs}/items",
+        tags=["catalogue"],
+        summary="Search a treating region's catalogue by name, code, category or class",
+    )
+    async def catalogue_search(
+        admdvs: str,
+        q: Annotated[str | None, Query(max_length=50)] = None,
+        med_chrgitm_type: Annotated[str | None, Query(pattern=r"^(0[1-9]|1[0-4])$")] = None,
+        chrgitm_lv: Annotated[str | None, Query(pattern=r"^0[1-3]$")] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    ) -> list[dict[str, Any]]:
+        if admdvs not in catalogues:
+            raise RelayError(E9002, detail=f"no catalogue for {admdvs}")
+        found = []
+        for entry in catalogues[admdvs].values():
+            if q and q not in entry.name and not entry.med_list_codg.startswith(q):
+                continue
+            if med_chrgitm_type and entry.med_chrgitm_type != med_chrgitm_type:
+                continue
+            if chrgitm_lv and entry.chrgitm_lv != chrgitm_lv:
+                continue
+            found.append(_entry_out(entry))
+            if len(found) >= limit:
+                break
+        return found
+
+    @app.get(
+        "/institutions/{fixmedins_code}",
+        tags=["catalogue"],
+        summary="A designated institution: its level and networked services",
+    )
+    async def institution(fixmedins_code: str) -> dict[str, Any]:
+        inst = institutions.get(fixmedins_code)
+        if inst is None:
+            raise RelayError(E3006, detail=fixmedins_code)
+        return asdict(inst)
 
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema:

@@ -1,17 +1,55 @@
-"""Typed hospital requests per ``infno`` (design §3); the OpenAPI page documents each one."""
+"""Typed hospital requests per ``infno`` (design §3); the OpenAPI page documents each one.
+
+Strict about meaning, tolerant about form: unknown keys are ignored, blanks are unset, amounts
+may be strings or numbers with any decimals (the gateway parses JSON numbers as Decimal, so no
+float ever touches money), flags may be ``"1"``, ``1`` or ``true``.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, create_model, field_validator
 
-from shared.envelope import NationalRequest, NationalResponse
+from shared.envelope import CHINA_TZ, NationalRequest, NationalResponse, WireModel
+from shared.money import parse_amount
 
 
-class HospitalInput(BaseModel):
-    """Tolerant about form: unknown keys ignored, blanks read as unset."""
+def _amount(value: Any) -> Decimal:
+    return parse_amount(value)
 
+
+def _flag(value: Any) -> bool:
+    if value is None:
+        return False
+    return str(value).strip().lower() in ("1", "true", "y")
+
+
+def _time(value: Any) -> Any:
+    """``yyyy-MM-dd HH:mm:ss`` (China time) or ``yyyy-MM-dd``, as HIS clients write them."""
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) == 10:
+            text += " 00:00:00"
+        try:
+            return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA_TZ)
+        except ValueError:
+            return value
+    return value
+
+
+Amount = Annotated[Decimal, BeforeValidator(_amount)]
+Quantity = Annotated[Decimal, BeforeValidator(_amount), Field(allow_inf_nan=False)]
+Flag = Annotated[bool, BeforeValidator(_flag)]
+Time = Annotated[datetime, BeforeValidator(_time)]
+Code = Annotated[str, Field(min_length=1, max_length=50)]
+PsnNo = Annotated[str, Field(min_length=1, max_length=30)]
+MdtrtId = Annotated[str, Field(min_length=1, max_length=30)]
+
+
+class HospitalInput(WireModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
 
     @field_validator("*", mode="before")
@@ -20,6 +58,7 @@ class HospitalInput(BaseModel):
         return None if isinstance(value, str) and value.strip() == "" else value
 
 
+# ---- 1101 人员信息获取
 class PersonQuery(HospitalInput):
     mdtrt_cert_type: str = Field(pattern=r"^0[1-3]$", description="01 电子凭证 02 身份证 03 社保卡")
     mdtrt_cert_no: str = Field(min_length=1, max_length=50, description="就诊凭证编号")
@@ -34,22 +73,315 @@ class Input1101(HospitalInput):
     data: PersonQuery
 
 
-class Request1101(NationalRequest):
-    """1101 人员信息获取."""
+# ---- visits
+class Diagnosis(HospitalInput):
+    diag_type: str | None = None
+    diag_srt_no: str | None = None
+    diag_code: str | None = Field(default=None, max_length=30)
+    diag_name: str | None = Field(default=None, max_length=200)
+    vali_flag: str | None = None
 
-    infno: Literal["1101"]  # narrows the envelope's infno
-    input: Input1101  # type: ignore[assignment]  # typed per infno
+
+class CareFlags(HospitalInput):
+    emergency_flag: Flag = Field(default=False, description="急诊 (视同已备案, design §6)")
+    trum_flag: Flag = Field(default=False, description="外伤标志")
+    rel_ttp_flag: Flag = Field(default=False, description="涉及第三方标志")
 
 
-INPUT_MODELS: dict[str, type[HospitalInput]] = {"1101": Input1101}
+class Admission(CareFlags):
+    psn_no: PsnNo
+    insutype: str = Field(pattern=r"^(310|390)$")
+    begntime: Time
+    mdtrt_cert_type: str = Field(pattern=r"^0[1-3]$")
+    mdtrt_cert_no: Code
+    med_type: str = Field(pattern=r"^(21|22|23|24|25|26|28|52)$", description="住院类 医疗类别")
+    ipt_no: str = Field(min_length=1, max_length=30, description="住院号")
+    atddr_no: str | None = None
+    chfpdr_name: str | None = None
+    adm_diag_dscr: str | None = None
+    adm_dept_codg: str | None = None
+    adm_dept_name: str | None = None
+    adm_bed: str | None = None
+    dscg_maindiag_code: str | None = None
+    dscg_maindiag_name: str | None = None
 
-HospitalRequest = Annotated[Request1101, Field(discriminator="infno")]
-"""Grows into a union as transactions are added; the discriminator keeps errors precise."""
+
+class Input2401(HospitalInput):
+    mdtrtinfo: Admission
+    diseinfo: list[Diagnosis] = Field(default_factory=list, max_length=50)
+
+
+class Discharge(HospitalInput):
+    mdtrt_id: MdtrtId
+    psn_no: PsnNo
+    endtime: Time
+    dscg_way: str | None = None
+    dscg_dept_codg: str | None = None
+    dscg_dept_name: str | None = None
+    dise_codg: str | None = None
+    dise_name: str | None = None
+
+
+class Input2402(HospitalInput):
+    dscginfo: Discharge
+    diseinfo: list[Diagnosis] = Field(default_factory=list, max_length=50)
+
+
+class AdmissionChange(HospitalInput):
+    mdtrt_id: MdtrtId
+    psn_no: PsnNo
+    begntime: Time | None = None
+    med_type: str | None = Field(default=None, pattern=r"^(21|22|23|24|25|26|28|52)$")
+    ipt_no: str | None = None
+    adm_diag_dscr: str | None = None
+    emergency_flag: Flag | None = None
+    trum_flag: Flag | None = None
+    rel_ttp_flag: Flag | None = None
+
+
+class Input2403(HospitalInput):
+    adminfo: AdmissionChange
+    diseinfo: list[Diagnosis] = Field(default_factory=list, max_length=50)
+
+
+class VisitRef(HospitalInput):
+    mdtrt_id: MdtrtId
+    psn_no: PsnNo
+
+
+class Input2404(HospitalInput):
+    data: VisitRef
+
+
+class Input2405(HospitalInput):
+    data: VisitRef
+
+
+class Registration(CareFlags):
+    psn_no: PsnNo
+    insutype: str = Field(pattern=r"^(310|390)$")
+    begntime: Time
+    mdtrt_cert_type: str = Field(pattern=r"^0[1-3]$")
+    mdtrt_cert_no: Code
+    ipt_otp_no: str = Field(min_length=1, max_length=30, description="门诊号")
+    med_type: str = Field(default="11", pattern=r"^(11|12|13|14|15|16|41|51)$")
+    atddr_no: str | None = None
+    dr_name: str | None = None
+    dept_code: str | None = None
+    dept_name: str | None = None
+    caty: str | None = None
+
+
+class Input2201(HospitalInput):
+    data: Registration
+
+
+class OutpatientVisit(HospitalInput):
+    mdtrt_id: MdtrtId
+    psn_no: PsnNo
+    med_type: str = Field(pattern=r"^(11|12|13|14|15|16|41|51)$")
+    begntime: Time | None = None
+    main_cond_dscr: str | None = None
+    dise_codg: str | None = None
+    dise_name: str | None = None
+    opsp_dise_code: str | None = Field(default=None, max_length=10, description="门诊慢特病病种")
+    emergency_flag: Flag | None = None
+    trum_flag: Flag | None = None
+    rel_ttp_flag: Flag | None = None
+
+
+class Input2203(HospitalInput):
+    mdtrtinfo: OutpatientVisit
+    diseinfo: list[Diagnosis] = Field(default_factory=list, max_length=50)
+
+
+# ---- fee lines
+class FeeDetail(HospitalInput):
+    feedetl_sn: str = Field(min_length=1, max_length=30)
+    init_feedetl_sn: str | None = Field(default=None, max_length=30)
+    mdtrt_id: MdtrtId
+    drord_no: str | None = None
+    psn_no: PsnNo
+    med_type: str | None = None
+    fee_ocur_time: Time | None = None
+    med_list_codg: Code
+    medins_list_codg: str | None = Field(default=None, max_length=50)
+    det_item_fee_sumamt: Amount
+    cnt: Quantity = Field(description="negative for a refund (with init_feedetl_sn)")
+    pric: Amount
+    med_chrgitm_type: str | None = Field(default=None, pattern=r"^(0[1-9]|1[0-4])$")
+    bilg_dept_codg: str | None = None
+    bilg_dept_name: str | None = None
+    bilg_dr_codg: str | None = None
+    bilg_dr_name: str | None = None
+    hosp_appr_flag: str | None = None
+    chrg_bchno: str | None = None
+    memo: str | None = None
+
+
+class Input2301(HospitalInput):
+    feedetail: list[FeeDetail] = Field(min_length=1, max_length=5000)
+
+
+class Input2204(HospitalInput):
+    feedetail: list[FeeDetail] = Field(min_length=1, max_length=5000)
+
+
+class LineCancel(HospitalInput):
+    feedetl_sn: str = Field(min_length=1, max_length=30, description='"0000" cancels every line')
+    mdtrt_id: MdtrtId
+    psn_no: PsnNo
+
+
+class Input2302(HospitalInput):
+    data: list[LineCancel] = Field(min_length=1, max_length=5000)
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
+
+
+class Input2205(Input2302):
+    pass
+
+
+# ---- settlement
+class SettleRequest(HospitalInput):
+    psn_no: PsnNo
+    mdtrt_id: MdtrtId
+    mdtrt_cert_type: str | None = None
+    mdtrt_cert_no: str | None = None
+    insutype: str | None = Field(default=None, pattern=r"^(310|390)$")
+    medfee_sumamt: Amount
+    psn_setlway: str | None = Field(default="01", description="01 按项目 02 按定额")
+    acct_used_flag: Flag = False
+    mid_setl_flag: Flag = False
+    invono: str | None = None
+    fulamt_ownpay_amt: Amount | None = None
+    overlmt_selfpay: Amount | None = None
+    preselfpay_amt: Amount | None = None
+    inscp_scp_amt: Amount | None = None
+    chrg_bchno: str | None = None
+
+
+class Input2303(HospitalInput):
+    data: SettleRequest
+
+
+class Input2304(Input2303):
+    pass
+
+
+class Input2206(Input2303):
+    pass
+
+
+class Input2207(Input2303):
+    pass
+
+
+class SettlementRef(HospitalInput):
+    psn_no: PsnNo
+    mdtrt_id: MdtrtId
+    setl_id: str = Field(min_length=1, max_length=30)
+
+
+class Input2305(HospitalInput):
+    data: SettlementRef
+
+
+class Input2208(Input2305):
+    pass
+
+
+# ---- filings through the hospital
+class ReferralIn(HospitalInput):
+    psn_no: PsnNo
+    insutype: str | None = None
+    diag_code: str | None = None
+    diag_name: str | None = None
+    reflin_medins_no: str | None = None
+    reflin_medins_name: str | None = None
+    mdtrtarea_admdvs: str | None = Field(default=None, pattern=r"^\d{6}$")
+    refl_rea: str | None = None
+    begndate: str = Field(min_length=10, max_length=19)
+    enddate: str | None = Field(default=None, min_length=10, max_length=19)
+
+
+class Input2501(HospitalInput):
+    refmedin: ReferralIn
+
+
+class FilingRef(HospitalInput):
+    psn_no: PsnNo
+    trt_dcla_detl_sn: str = Field(min_length=1, max_length=32)
+    memo: str | None = None
+
+
+class Input2502(HospitalInput):
+    data: FilingRef
+
+
+class ChronicIn(HospitalInput):
+    psn_no: PsnNo
+    insutype: str | None = None
+    opsp_dise_code: str = Field(min_length=1, max_length=10)
+    opsp_dise_name: str | None = None
+    begndate: str = Field(min_length=10, max_length=19)
+    enddate: str | None = Field(default=None, min_length=10, max_length=19)
+
+
+class Input2503(HospitalInput):
+    data: ChronicIn
+
+
+class Input2504(HospitalInput):
+    data: FilingRef
+
+
+class CumulativeQuery(HospitalInput):
+    psn_no: PsnNo
+    cum_ym: str = Field(pattern=r"^\d{6}$")
+
+
+class Input5206(HospitalInput):
+    data: CumulativeQuery
+
+
+INPUT_MODELS: dict[str, type[HospitalInput]] = {
+    "1101": Input1101, "2401": Input2401, "2402": Input2402, "2403": Input2403,
+    "2404": Input2404, "2405": Input2405, "2201": Input2201, "2203": Input2203,
+    "2301": Input2301, "2302": Input2302, "2204": Input2204, "2205": Input2205,
+    "2303": Input2303, "2304": Input2304, "2305": Input2305, "2206": Input2206,
+    "2207": Input2207, "2208": Input2208, "2501": Input2501, "2502": Input2502,
+    "2503": Input2503, "2504": Input2504, "5206": Input5206,
+}  # fmt: skip
+
+
+def _request_model(infno: str, model: type[HospitalInput]) -> type[NationalRequest]:
+    """``Request<infno>``: the envelope with ``infno`` fixed and ``input`` typed."""
+    fixed: Any = Literal[infno]  # a literal built at run time, one per transaction
+    created: type[NationalRequest] = create_model(
+        f"Request{infno}",
+        __base__=NationalRequest,
+        infno=(fixed, Field(description=model.__doc__ or infno)),
+        input=(model, ...),
+    )
+    return created
+
+
+REQUEST_MODELS = {infno: _request_model(infno, model) for infno, model in INPUT_MODELS.items()}
 
 
 def request_schema() -> dict[str, Any]:
-    """JSON schema of every typed request, for the gateway's OpenAPI request body."""
-    return TypeAdapter(Request1101).json_schema(ref_template="#/components/schemas/{model}")
+    """JSON schema of every typed request: a union discriminated on ``infno``."""
+    models = tuple(REQUEST_MODELS.values())
+    union: Any = Union[models]  # noqa: UP007  # a union built from a tuple of classes
+    adapter: TypeAdapter[Any] = TypeAdapter(Annotated[union, Field(discriminator="infno")])
+    schema = adapter.json_schema(ref_template="#/components/schemas/{model}")
+    schema["title"] = "HospitalRequest"
+    return schema
 
 
 def response_schema() -> dict[str, Any]:

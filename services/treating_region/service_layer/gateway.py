@@ -1,4 +1,4 @@
-"""The gateway use case: idempotent on msgid, relayed through the hub, outcome always recorded."""
+"""The gateway use case: idempotent on msgid, dispatched by infno, outcome always recorded."""
 
 from __future__ import annotations
 
@@ -9,16 +9,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncEngine
+from pydantic import BaseModel
 
 from services.treating_region.adapters import messages
+from services.treating_region.service_layer.transactions import (
+    HANDLERS,
+    STORING_SETTLE,
+    TreatingContext,
+    record_settlement,
+)
 from shared.envelope import NationalRequest, RelayEnvelope
-from shared.errors import E5002, E9002, E9004, E9006, RelayError, lookup
-from shared.messaging import RelayClient, ReplyTimeout
+from shared.errors import E5002, E5999, E9002, E9003, E9004, E9006, RelayError, lookup
 
 log = logging.getLogger(__name__)
-
-RELAYED_INFNOS = frozenset({"1101"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,83 +50,61 @@ def _stored_answer(stored: messages.StoredMessage, digest: str) -> Answer:
 
 
 class Gateway:
-    def __init__(
-        self, engine: AsyncEngine, relay: RelayClient, served: tuple[str, ...], deadline_s: float
-    ) -> None:
-        self._engine = engine
-        self._relay = relay
+    def __init__(self, ctx: TreatingContext, served: tuple[str, ...]) -> None:
+        self._ctx = ctx
         self._served = frozenset(served)
-        self._deadline_s = deadline_s
 
-    async def call(self, request: NationalRequest) -> Answer:
+    async def call(self, request: NationalRequest, typed: BaseModel) -> Answer:
         if request.mdtrtarea_admvs not in self._served:
             raise RelayError(
                 E9002,
-                detail=f"mdtrtarea_admvs {request.mdtrtarea_admvs} "
-                "is not a treating region served here",
+                detail=f"mdtrtarea_admvs {request.mdtrtarea_admvs} is not served here",
             )
         if not request.msgid.startswith(request.fixmedins_code):
             raise RelayError(E9002, detail="msgid must start with fixmedins_code")
+        handler = HANDLERS.get(request.infno)
+        if handler is None:
+            raise RelayError(E9003, detail=request.infno)
         digest = body_hash(request.model_dump(mode="json", exclude_none=True))
-        envelope = self._relay.new_request(
-            msgid=request.msgid,
-            infno=request.infno,
-            sender_admdvs=request.mdtrtarea_admvs,
-            mdtrtarea_admvs=request.mdtrtarea_admvs,
-            insuplc_admdvs=request.insuplc_admdvs,
-            fixmedins_code=request.fixmedins_code,
-            payload=request.input,
-            deadline_s=self._deadline_s,
-        )
         refmsgid = uuid.uuid4().hex
         stored = await messages.claim(
-            self._engine,
+            self._ctx.engine,
             msgid=request.msgid,
             infno=request.infno,
             fixmedins_code=request.fixmedins_code,
             mdtrtarea_admvs=request.mdtrtarea_admvs,
             insuplc_admdvs=request.insuplc_admdvs,
             body_hash=digest,
-            relay_id=envelope.relay_id,
+            relay_id=None,
             inf_refmsgid=refmsgid,
         )
         if stored is not None:
             return _stored_answer(stored, digest)
-        return await self._relay_and_record(envelope, refmsgid)
-
-    async def _relay_and_record(self, envelope: RelayEnvelope, refmsgid: str) -> Answer:
+        engine = self._ctx.engine
         try:
-            reply = await self._relay.request(envelope)
-        except ReplyTimeout:
+            output = await handler(self._ctx, request, typed)
+        except RelayError as exc:
+            # E5002: the insured region may still act; the outcome stays open until known
+            status = "unknown" if exc.code == E5002.code else "error"
             await messages.answer(
-                self._engine, envelope.msgid, status="unknown", err_code=E5002.code
+                engine,
+                request.msgid,
+                status=status,
+                err_code=exc.code,
+                err_detail=exc.detail[:500] or None,
             )
-            return Answer(refmsgid, None, RelayError(E5002, detail=envelope.msgid))
+            return Answer(refmsgid, None, exc)
         except BaseException:
-            # the hospital gets an error and must be able to retry or query: never stay pending
-            await messages.answer(
-                self._engine, envelope.msgid, status="unknown", err_code=E5002.code
-            )
+            await messages.answer(engine, request.msgid, status="unknown", err_code=E5999.code)
             raise
-        if reply.err_code:
-            await messages.answer(
-                self._engine,
-                envelope.msgid,
-                status="error",
-                err_code=reply.err_code,
-                err_detail=reply.err_detail,
-            )
-            return Answer(
-                refmsgid, None, RelayError(lookup(reply.err_code), detail=reply.err_detail or "")
-            )
-        await messages.answer(self._engine, envelope.msgid, status="ok", output=reply.payload)
-        return Answer(refmsgid, reply.payload, None)
+        await messages.answer(engine, request.msgid, status="ok", output=output)
+        return Answer(refmsgid, output, None)
 
     async def on_late_reply(self, reply: RelayEnvelope) -> None:
         """A reply after the deadline: the unknown outcome becomes known, and is kept."""
         status = "late_error" if reply.err_code else "late_ok"
         updated = await messages.answer(
-            self._engine,
+            self._ctx.engine,
             reply.msgid,
             status=status,
             output=reply.payload or None,
@@ -131,4 +112,7 @@ class Gateway:
             err_detail=reply.err_detail,
             only_if="unknown",
         )
+        if updated and not reply.err_code and reply.infno in STORING_SETTLE | {"2305", "2208"}:
+            categories = reply.payload.get("categories") if reply.payload else None
+            await record_settlement(self._ctx, reply, reply.payload, categories)
         log.info("late reply for %s recorded: %s", reply.msgid, status if updated else "ignored")

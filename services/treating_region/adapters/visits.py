@@ -1,0 +1,209 @@
+"""Visits, fee lines and settlements at the treating region (SQLAlchemy Core on the hot path)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import Table, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.treating_region.adapters.orm import FeeLine, Settlement, Visit
+from services.treating_region.domain.split import LineSplit
+
+VISIT = cast(Table, Visit.__table__)
+LINE = cast(Table, FeeLine.__table__)
+SETTLEMENT = cast(Table, Settlement.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class VisitRecord:
+    mdtrt_id: str
+    fixmedins_code: str
+    psn_no: str
+    insutype: str
+    insuplc_admdvs: str
+    mdtrtarea_admvs: str
+    inpatient: bool
+    med_type: str
+    state: str
+    begntime: datetime
+    endtime: datetime | None
+    emergency: bool
+    trum_flag: bool
+    rel_ttp_flag: bool
+    opsp_dise_code: str | None
+
+
+def _record(row: Any) -> VisitRecord:
+    return VisitRecord(**{k: row[k] for k in VisitRecord.__slots__})
+
+
+async def add_visit(conn: AsyncConnection, **values: Any) -> None:
+    now = datetime.now(UTC)
+    await conn.execute(insert(VISIT).values(**values, created_at=now, updated_at=now))
+
+
+async def get_visit(
+    conn: AsyncConnection, mdtrt_id: str, *, lock: bool = False
+) -> VisitRecord | None:
+    query = select(VISIT).where(VISIT.c.mdtrt_id == mdtrt_id)
+    if lock:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).mappings().first()
+    return _record(row) if row is not None else None
+
+
+async def set_visit(conn: AsyncConnection, mdtrt_id: str, **values: Any) -> None:
+    await conn.execute(
+        update(VISIT)
+        .where(VISIT.c.mdtrt_id == mdtrt_id)
+        .values(**values, updated_at=datetime.now(UTC))
+    )
+
+
+async def move_visit(conn: AsyncConnection, mdtrt_id: str, expected: str, state: str) -> bool:
+    """Compare-and-set on the state: of two concurrent settles, one wins."""
+    result = await conn.execute(
+        update(VISIT)
+        .where(VISIT.c.mdtrt_id == mdtrt_id, VISIT.c.state == expected)
+        .values(state=state, updated_at=datetime.now(UTC))
+    )
+    return bool(result.rowcount)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLine:
+    feedetl_sn: str
+    med_list_codg: str
+    cnt: Decimal
+    status: str
+    setl_id: str | None
+
+
+async def lines_of(conn: AsyncConnection, mdtrt_id: str) -> Sequence[StoredLine]:
+    rows = await conn.execute(
+        select(
+            LINE.c.feedetl_sn, LINE.c.med_list_codg, LINE.c.cnt, LINE.c.status, LINE.c.setl_id
+        ).where(LINE.c.mdtrt_id == mdtrt_id)
+    )
+    return [StoredLine(*row) for row in rows]
+
+
+async def refunded_cnt(conn: AsyncConnection, mdtrt_id: str, init_feedetl_sn: str) -> Decimal:
+    total = await conn.scalar(
+        select(func.coalesce(func.sum(LINE.c.cnt), 0)).where(
+            LINE.c.mdtrt_id == mdtrt_id,
+            LINE.c.init_feedetl_sn == init_feedetl_sn,
+            LINE.c.status == "active",
+        )
+    )
+    return Decimal(total or 0)
+
+
+async def add_lines(
+    conn: AsyncConnection, mdtrt_id: str, lines: Sequence[tuple[dict[str, Any], LineSplit]]
+) -> None:
+    now = datetime.now(UTC)
+    await conn.execute(
+        insert(LINE),
+        [
+            {
+                "mdtrt_id": mdtrt_id,
+                "feedetl_sn": s.feedetl_sn,
+                "init_feedetl_sn": raw.get("init_feedetl_sn"),
+                "med_list_codg": raw["med_list_codg"],
+                "medins_list_codg": raw.get("medins_list_codg"),
+                "fee_ocur_time": raw.get("fee_ocur_time"),
+                "pric": s.pric,
+                "cnt": s.cnt,
+                "det_item_fee_sumamt": s.det_item_fee_sumamt,
+                "fulamt_ownpay_amt": s.fulamt_ownpay_amt,
+                "overlmt_amt": s.overlmt_amt,
+                "preselfpay_amt": s.preselfpay_amt,
+                "inscp_scp_amt": s.inscp_scp_amt,
+                "pric_uplmt_amt": s.pric_uplmt_amt,
+                "selfpay_prop": s.selfpay_prop,
+                "chrgitm_lv": s.chrgitm_lv,
+                "med_chrgitm_type": s.med_chrgitm_type,
+                "in_catalogue": s.in_catalogue,
+                "status": "active",
+                "setl_id": None,
+                "created_at": now,
+            }
+            for raw, s in lines
+        ],
+    )
+
+
+async def active_splits(conn: AsyncConnection, mdtrt_id: str) -> list[LineSplit]:
+    rows = await conn.execute(
+        select(LINE)
+        .where(LINE.c.mdtrt_id == mdtrt_id, LINE.c.status == "active")
+        .order_by(LINE.c.id)
+    )
+    return [
+        LineSplit(
+            feedetl_sn=r.feedetl_sn,
+            det_item_fee_sumamt=r.det_item_fee_sumamt,
+            cnt=r.cnt,
+            pric=r.pric,
+            pric_uplmt_amt=r.pric_uplmt_amt,
+            selfpay_prop=r.selfpay_prop,
+            fulamt_ownpay_amt=r.fulamt_ownpay_amt,
+            overlmt_amt=r.overlmt_amt,
+            preselfpay_amt=r.preselfpay_amt,
+            inscp_scp_amt=r.inscp_scp_amt,
+            chrgitm_lv=r.chrgitm_lv,
+            med_chrgitm_type=r.med_chrgitm_type,
+            in_catalogue=r.in_catalogue,
+        )
+        for r in rows
+    ]
+
+
+async def cancel_lines(
+    conn: AsyncConnection, mdtrt_id: str, feedetl_sns: Sequence[str] | None
+) -> int:
+    """Cancel the named active, unsettled lines (all of them when ``None``)."""
+    statement = update(LINE).where(
+        LINE.c.mdtrt_id == mdtrt_id, LINE.c.status == "active", LINE.c.setl_id.is_(None)
+    )
+    if feedetl_sns is not None:
+        statement = statement.where(LINE.c.feedetl_sn.in_(feedetl_sns))
+    result = await conn.execute(statement.values(status="cancelled"))
+    return int(result.rowcount)
+
+
+async def mark_lines_settled(conn: AsyncConnection, mdtrt_id: str, setl_id: str | None) -> None:
+    statement = update(LINE).where(LINE.c.mdtrt_id == mdtrt_id, LINE.c.status == "active")
+    await conn.execute(statement.values(setl_id=setl_id))
+
+
+async def add_settlement(conn: AsyncConnection, **values: Any) -> bool:
+    result = await conn.execute(
+        insert(SETTLEMENT).values(**values, created_at=datetime.now(UTC)).on_conflict_do_nothing()
+    )
+    return bool(result.rowcount)
+
+
+async def settlement(conn: AsyncConnection, setl_id: str) -> dict[str, Any] | None:
+    row = (
+        (await conn.execute(select(SETTLEMENT).where(SETTLEMENT.c.setl_id == setl_id)))
+        .mappings()
+        .first()
+    )
+    return dict(row) if row is not None else None
+
+
+async def settlements_of(conn: AsyncConnection, mdtrt_id: str) -> list[dict[str, Any]]:
+    rows = await conn.execute(
+        select(SETTLEMENT)
+        .where(SETTLEMENT.c.mdtrt_id == mdtrt_id)
+        .order_by(SETTLEMENT.c.created_at)
+    )
+    return [dict(r) for r in rows.mappings()]

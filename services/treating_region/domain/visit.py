@@ -1,0 +1,71 @@
+"""A visit's life at the treating region: which transaction may follow which (issue 4).
+
+Inpatient: admitted → discharged → settled; a cancel undoes the latest step only.
+Outpatient: registered → settled. Fee lines come and go only before settlement.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from shared.errors import E3002, RelayError
+
+
+class VisitState(StrEnum):
+    ADMITTED = "admitted"
+    DISCHARGED = "discharged"
+    REGISTERED = "registered"
+    SETTLING = "settling"
+    """A settle is on its way to the insured region: no second one may start."""
+    SETTLED = "settled"
+    CANCELLING = "cancelling"
+    CANCELLED = "cancelled"
+
+
+class Action(StrEnum):
+    UPLOAD_LINES = "upload fee lines"
+    CANCEL_LINES = "cancel fee lines"
+    CHANGE = "change the visit"
+    DISCHARGE = "discharge"
+    CANCEL_ADMISSION = "cancel the admission"
+    CANCEL_DISCHARGE = "cancel the discharge"
+    PRE_SETTLE = "pre-settle"
+    SETTLE = "settle"
+    SETTLE_DONE = "record the settlement"
+    SETTLE_REFUSED = "record a refused settlement"
+    CANCEL_SETTLEMENT = "cancel the settlement"
+    CANCEL_DONE = "record the cancel"
+    CANCEL_REFUSED = "record a refused cancel"
+
+
+S = VisitState
+ALLOWED: dict[Action, dict[VisitState, VisitState]] = {
+    Action.UPLOAD_LINES: {S.ADMITTED: S.ADMITTED, S.DISCHARGED: S.DISCHARGED,
+                          S.REGISTERED: S.REGISTERED},
+    Action.CANCEL_LINES: {S.ADMITTED: S.ADMITTED, S.DISCHARGED: S.DISCHARGED,
+                          S.REGISTERED: S.REGISTERED},
+    Action.CHANGE: {S.ADMITTED: S.ADMITTED, S.DISCHARGED: S.DISCHARGED,
+                    S.REGISTERED: S.REGISTERED},
+    Action.DISCHARGE: {S.ADMITTED: S.DISCHARGED},
+    Action.CANCEL_ADMISSION: {S.ADMITTED: S.CANCELLED},
+    Action.CANCEL_DISCHARGE: {S.DISCHARGED: S.ADMITTED},
+    Action.PRE_SETTLE: {S.DISCHARGED: S.DISCHARGED, S.REGISTERED: S.REGISTERED},
+    Action.SETTLE: {S.DISCHARGED: S.SETTLING, S.REGISTERED: S.SETTLING},
+    Action.SETTLE_DONE: {S.SETTLING: S.SETTLED},
+    Action.SETTLE_REFUSED: {S.SETTLING: S.DISCHARGED},
+    Action.CANCEL_SETTLEMENT: {S.SETTLED: S.CANCELLING},
+    Action.CANCEL_DONE: {S.CANCELLING: S.DISCHARGED},
+    Action.CANCEL_REFUSED: {S.CANCELLING: S.SETTLED},
+}  # fmt: skip
+BACK_TO_OPEN = frozenset({Action.SETTLE_REFUSED, Action.CANCEL_DONE})
+"""Actions that reopen the visit: an outpatient visit reopens as registered."""
+
+
+def transition(state: VisitState, action: Action, *, inpatient: bool) -> VisitState:
+    """The state after ``action``, or E3002 naming what is not allowed and why."""
+    target = ALLOWED[action].get(state)
+    if target is None:
+        raise RelayError(E3002, detail=f"cannot {action.value} when the visit is {state.value}")
+    if action in BACK_TO_OPEN and not inpatient:
+        return VisitState.REGISTERED
+    return target

@@ -1,0 +1,563 @@
+"""What the treating region does for each hospital transaction (issue 4; design §2–§5).
+
+Local transactions (discharge, fee lines, changes) touch only this region's database; relayed
+ones (person info, admission and registration checks, settlement, filings) go through the hub to
+the insured region. A settle moves the visit to ``settling`` before it leaves, so a second settle
+cannot start while the first is on its way; the answer moves it on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.treating_region.adapters import visits as repo
+from services.treating_region.domain.catalogue import CatalogueEntry, Institution
+from services.treating_region.domain.categories import by_category, totals_of
+from services.treating_region.domain.split import FeeLine, LineRefused, split_line
+from services.treating_region.domain.visit import Action, VisitState, transition
+from services.treating_region.entrypoints import schemas as s
+from shared.envelope import NationalRequest, RelayEnvelope
+from shared.errors import (
+    E3001,
+    E3002,
+    E3003,
+    E3004,
+    E3005,
+    E3006,
+    E3007,
+    E3008,
+    E3009,
+    E5002,
+    E9002,
+    RelayError,
+    lookup,
+)
+from shared.messaging import RelayClient, ReplyTimeout
+from shared.money import format_amount
+
+INPATIENT_SETTLE = frozenset({"2303", "2304"})
+STORING_SETTLE = frozenset({"2304", "2207"})
+
+
+@dataclass(frozen=True, slots=True)
+class TreatingContext:
+    engine: AsyncEngine
+    relay: RelayClient
+    catalogues: Mapping[str, Mapping[str, CatalogueEntry]]
+    institutions: Mapping[str, Institution]
+    deadline_s: float
+
+
+Handler = Callable[[TreatingContext, NationalRequest, Any], Awaitable[dict[str, Any] | None]]
+
+
+async def relay(
+    ctx: TreatingContext,
+    request: NationalRequest,
+    payload: dict[str, Any],
+    infno: str | None = None,
+) -> dict[str, Any]:
+    """Send through the hub and wait; an error reply is raised as its catalogue error."""
+    envelope = ctx.relay.new_request(
+        msgid=request.msgid,
+        infno=infno or request.infno,
+        sender_admdvs=request.mdtrtarea_admvs,
+        mdtrtarea_admvs=request.mdtrtarea_admvs,
+        insuplc_admdvs=request.insuplc_admdvs,
+        fixmedins_code=request.fixmedins_code,
+        payload=payload,
+        deadline_s=ctx.deadline_s,
+    )
+    try:
+        reply = await ctx.relay.request(envelope)
+    except ReplyTimeout as exc:
+        raise RelayError(E5002, detail=request.msgid) from exc
+    if reply.err_code:
+        raise RelayError(lookup(reply.err_code), detail=reply.err_detail or "")
+    return reply.payload
+
+
+async def passthrough(
+    ctx: TreatingContext, request: NationalRequest, typed: BaseModel
+) -> dict[str, Any]:
+    """1101, 2501–2504, 5206: the insured region answers; nothing is kept here."""
+    return await relay(ctx, request, typed.model_dump(mode="json", exclude_none=True))
+
+
+def _institution(ctx: TreatingContext, request: NationalRequest, *, need: str) -> Institution:
+    inst = ctx.institutions.get(request.fixmedins_code)
+    if inst is None or inst.admdvs != request.mdtrtarea_admvs:
+        raise RelayError(E3006, detail=f"{request.fixmedins_code} is not designated here")
+    if not getattr(inst, need):
+        raise RelayError(E3006, detail=f"{inst.fixmedins_name} is not networked for {need}")
+    return inst
+
+
+async def _visit(
+    conn: Any,
+    request: NationalRequest,
+    mdtrt_id: str,
+    psn_no: str,
+    *,
+    lock: bool = True,
+) -> repo.VisitRecord:
+    visit = await repo.get_visit(conn, mdtrt_id, lock=lock)
+    if visit is None or visit.fixmedins_code != request.fixmedins_code or visit.psn_no != psn_no:
+        raise RelayError(E3001, detail=mdtrt_id)
+    return visit
+
+
+def _check(visit: repo.VisitRecord, action: Action) -> VisitState:
+    return transition(VisitState(visit.state), action, inpatient=visit.inpatient)
+
+
+# ---------------------------------------------------------------- admission and registration
+async def _register(
+    ctx: TreatingContext,
+    request: NationalRequest,
+    data: s.Admission | s.Registration,
+    *,
+    inpatient: bool,
+    number: str,
+) -> dict[str, Any]:
+    need = "inpatient" if inpatient else ("pharmacy" if data.med_type == "41" else "outpatient")
+    inst = _institution(ctx, request, need=need)
+    answer = await relay(
+        ctx,
+        request,
+        {
+            "psn_no": data.psn_no,
+            "insutype": data.insutype,
+            "med_type": data.med_type,
+            "begntime": data.begntime.date().isoformat(),
+            "emergency": data.emergency_flag,
+            "trum_flag": data.trum_flag,
+            "rel_ttp_flag": data.rel_ttp_flag,
+            "medins_lv": inst.medins_lv,
+        },
+    )
+    result = answer.get("result") or {}
+    mdtrt_id = str(result.get("mdtrt_id") or "")
+    if not mdtrt_id:
+        raise RelayError(E9002, detail="the insured region answered without mdtrt_id")
+    async with ctx.engine.begin() as conn:
+        await repo.add_visit(
+            conn,
+            mdtrt_id=mdtrt_id,
+            fixmedins_code=request.fixmedins_code,
+            psn_no=data.psn_no,
+            insutype=data.insutype,
+            insuplc_admdvs=request.insuplc_admdvs,
+            mdtrtarea_admvs=request.mdtrtarea_admvs,
+            inpatient=inpatient,
+            med_type=data.med_type,
+            state=(VisitState.ADMITTED if inpatient else VisitState.REGISTERED).value,
+            begntime=data.begntime,
+            endtime=None,
+            emergency=data.emergency_flag,
+            trum_flag=data.trum_flag,
+            rel_ttp_flag=data.rel_ttp_flag,
+            ipt_otp_no=number,
+            opsp_dise_code=None,
+            details=data.model_dump(mode="json", exclude_none=True),
+        )
+    return {
+        "mdtrt_id": mdtrt_id,
+        "psn_no": data.psn_no,
+        "ipt_otp_no": number,
+        "filing_category": result.get("filing_category"),
+        "coverage": result.get("coverage"),
+    }
+
+
+async def on_2401(ctx: TreatingContext, request: NationalRequest, typed: s.Input2401) -> Any:
+    result = await _register(
+        ctx, request, typed.mdtrtinfo, inpatient=True, number=typed.mdtrtinfo.ipt_no
+    )
+    return {"result": result}
+
+
+async def on_2201(ctx: TreatingContext, request: NationalRequest, typed: s.Input2201) -> Any:
+    result = await _register(
+        ctx, request, typed.data, inpatient=False, number=typed.data.ipt_otp_no
+    )
+    return {"data": result}
+
+
+async def on_2402(ctx: TreatingContext, request: NationalRequest, typed: s.Input2402) -> Any:
+    d = typed.dscginfo
+    async with ctx.engine.begin() as conn:
+        visit = await _visit(conn, request, d.mdtrt_id, d.psn_no)
+        state = _check(visit, Action.DISCHARGE)
+        if d.endtime < visit.begntime:
+            raise RelayError(E9002, detail="dscginfo.endtime is before the admission")
+        await repo.set_visit(conn, d.mdtrt_id, state=state.value, endtime=d.endtime)
+    return {"result": {"mdtrt_id": d.mdtrt_id, "state": state.value}}
+
+
+async def on_2403(ctx: TreatingContext, request: NationalRequest, typed: s.Input2403) -> Any:
+    d = typed.adminfo
+    async with ctx.engine.begin() as conn:
+        visit = await _visit(conn, request, d.mdtrt_id, d.psn_no)
+        _check(visit, Action.CHANGE)
+        changes: dict[str, Any] = {}
+        for name, column in (
+            ("begntime", "begntime"),
+            ("med_type", "med_type"),
+            ("ipt_no", "ipt_otp_no"),
+            ("emergency_flag", "emergency"),
+            ("trum_flag", "trum_flag"),
+            ("rel_ttp_flag", "rel_ttp_flag"),
+        ):
+            value = getattr(d, name)
+            if value is not None:
+                changes[column] = value
+        if changes:
+            await repo.set_visit(conn, d.mdtrt_id, **changes)
+    return {"result": {"mdtrt_id": d.mdtrt_id, "changed": sorted(changes)}}
+
+
+async def _undo(
+    ctx: TreatingContext, request: NationalRequest, ref: s.VisitRef, action: Action
+) -> dict[str, Any]:
+    async with ctx.engine.begin() as conn:
+        visit = await _visit(conn, request, ref.mdtrt_id, ref.psn_no)
+        state = _check(visit, action)
+        if action is Action.CANCEL_ADMISSION and any(
+            line.status == "active" for line in await repo.lines_of(conn, ref.mdtrt_id)
+        ):
+            raise RelayError(E3002, detail="cancel the fee lines (2302) before the admission")
+        extra = {"endtime": None} if action is Action.CANCEL_DISCHARGE else {}
+        await repo.set_visit(conn, ref.mdtrt_id, state=state.value, **extra)
+    return {"result": {"mdtrt_id": ref.mdtrt_id, "state": state.value}}
+
+
+async def on_2404(ctx: TreatingContext, request: NationalRequest, typed: s.Input2404) -> Any:
+    return await _undo(ctx, request, typed.data, Action.CANCEL_ADMISSION)
+
+
+async def on_2405(ctx: TreatingContext, request: NationalRequest, typed: s.Input2405) -> Any:
+    return await _undo(ctx, request, typed.data, Action.CANCEL_DISCHARGE)
+
+
+async def on_2203(ctx: TreatingContext, request: NationalRequest, typed: s.Input2203) -> Any:
+    d = typed.mdtrtinfo
+    async with ctx.engine.begin() as conn:
+        visit = await _visit(conn, request, d.mdtrt_id, d.psn_no)
+        _check(visit, Action.CHANGE)
+        if visit.inpatient:
+            raise RelayError(E3002, detail="2203 is for outpatient visits; use 2403")
+        if d.med_type == "14":
+            _institution(ctx, request, need="chronic")
+        changes: dict[str, Any] = {"med_type": d.med_type}
+        for name, column in (
+            ("opsp_dise_code", "opsp_dise_code"),
+            ("begntime", "begntime"),
+            ("emergency_flag", "emergency"),
+            ("trum_flag", "trum_flag"),
+            ("rel_ttp_flag", "rel_ttp_flag"),
+        ):
+            value = getattr(d, name)
+            if value is not None:
+                changes[column] = value
+        await repo.set_visit(conn, d.mdtrt_id, **changes)
+    return {"result": {"mdtrt_id": d.mdtrt_id, "med_type": d.med_type}}
+
+
+# ---------------------------------------------------------------- fee lines
+def _line_result(split: Any, entry: CatalogueEntry | None) -> dict[str, Any]:
+    return {
+        "feedetl_sn": split.feedetl_sn,
+        "det_item_fee_sumamt": format_amount(split.det_item_fee_sumamt),
+        "cnt": str(split.cnt),
+        "pric": str(split.pric),
+        "pric_uplmt_amt": str(split.pric_uplmt_amt) if split.pric_uplmt_amt is not None else None,
+        "selfpay_prop": str(split.selfpay_prop),
+        "fulamt_ownpay_amt": format_amount(split.fulamt_ownpay_amt),
+        "overlmt_amt": format_amount(split.overlmt_amt),
+        "preselfpay_amt": format_amount(split.preselfpay_amt),
+        "inscp_scp_amt": format_amount(split.inscp_scp_amt),
+        "chrgitm_lv": split.chrgitm_lv,
+        "med_chrgitm_type": split.med_chrgitm_type,
+        "bas_medn_flag": "0",
+        "hi_nego_drug_flag": "0",
+        "chld_medc_flag": "0",
+        "list_sp_item_flag": "0",
+        "lmt_used_flag": "0",
+        "drt_reim_flag": "1" if split.inscp_scp_amt else "0",
+        "memo": None if entry is not None else "目录外项目，全自费",
+    }
+
+
+async def _upload(
+    ctx: TreatingContext, request: NationalRequest, lines: list[s.FeeDetail], *, inpatient: bool
+) -> dict[str, Any]:
+    mdtrt_ids = {line.mdtrt_id for line in lines}
+    psn_nos = {line.psn_no for line in lines}
+    if len(mdtrt_ids) != 1 or len(psn_nos) != 1:
+        raise RelayError(E9002, detail="feedetail: one upload carries the lines of one visit")
+    mdtrt_id, psn_no = mdtrt_ids.pop(), psn_nos.pop()
+    catalogue = ctx.catalogues.get(request.mdtrtarea_admvs, {})
+    async with ctx.engine.begin() as conn:
+        visit = await _visit(conn, request, mdtrt_id, psn_no)
+        if visit.inpatient != inpatient:
+            raise RelayError(E3002, detail="use 2301 for inpatient and 2204 for outpatient lines")
+        _check(visit, Action.UPLOAD_LINES)
+        existing = {line.feedetl_sn: line for line in await repo.lines_of(conn, mdtrt_id)}
+        seen: set[str] = set()
+        accepted: list[tuple[dict[str, Any], Any]] = []
+        results = []
+        for line in lines:
+            if line.feedetl_sn in existing or line.feedetl_sn in seen:
+                raise RelayError(E3003, detail=line.feedetl_sn)
+            seen.add(line.feedetl_sn)
+            if line.cnt < 0 or line.init_feedetl_sn:
+                await _check_refund(conn, mdtrt_id, line, existing)
+            elif line.det_item_fee_sumamt < 0 or line.pric < 0:
+                raise RelayError(E9002, detail=f"{line.feedetl_sn}: negative amount without refund")
+            entry = catalogue.get(line.med_list_codg)
+            try:
+                split = split_line(
+                    FeeLine(
+                        line.feedetl_sn,
+                        line.med_list_codg,
+                        line.pric,
+                        line.cnt,
+                        line.det_item_fee_sumamt,
+                        line.med_chrgitm_type,
+                    ),
+                    entry,
+                )
+            except LineRefused as exc:
+                raise RelayError(E3005, detail=str(exc)) from exc
+            accepted.append((line.model_dump(), split))
+            results.append(_line_result(split, entry))
+        try:
+            await repo.add_lines(conn, mdtrt_id, accepted)
+        except IntegrityError as exc:  # a concurrent upload took a feedetl_sn first
+            raise RelayError(E3003, detail="feedetl_sn already used") from exc
+    return {"result": results}
+
+
+async def _check_refund(
+    conn: Any, mdtrt_id: str, line: s.FeeDetail, existing: Mapping[str, repo.StoredLine]
+) -> None:
+    """A refund: negative cnt, the original's feedetl_sn and item, never more than was given."""
+    original = existing.get(line.init_feedetl_sn or "")
+    if (
+        line.cnt >= 0
+        or original is None
+        or original.status != "active"
+        or original.med_list_codg != line.med_list_codg
+    ):
+        raise RelayError(E3004, detail=f"{line.feedetl_sn} → {line.init_feedetl_sn}")
+    refunded = await repo.refunded_cnt(conn, mdtrt_id, original.feedetl_sn)
+    if original.cnt + refunded + line.cnt < 0:
+        raise RelayError(E3004, detail=f"{line.feedetl_sn} refunds more than was given")
+
+
+async def on_2301(ctx: TreatingContext, request: NationalRequest, typed: s.Input2301) -> Any:
+    return await _upload(ctx, request, typed.feedetail, inpatient=True)
+
+
+async def on_2204(ctx: TreatingContext, request: NationalRequest, typed: s.Input2204) -> Any:
+    return await _upload(ctx, request, typed.feedetail, inpatient=False)
+
+
+async def on_line_cancel(ctx: TreatingContext, request: NationalRequest, typed: s.Input2302) -> Any:
+    """2302/2205: one line, several, or ``"0000"`` for every unsettled line of the visit."""
+    mdtrt_ids = {c.mdtrt_id for c in typed.data}
+    psn_nos = {c.psn_no for c in typed.data}
+    if len(mdtrt_ids) != 1 or len(psn_nos) != 1:
+        raise RelayError(E9002, detail="data: one cancel names the lines of one visit")
+    mdtrt_id, psn_no = mdtrt_ids.pop(), psn_nos.pop()
+    wanted = [c.feedetl_sn for c in typed.data]
+    async with ctx.engine.begin() as conn:
+        visit = await _visit(conn, request, mdtrt_id, psn_no)
+        _check(visit, Action.CANCEL_LINES)
+        if "0000" in wanted:
+            count = await repo.cancel_lines(conn, mdtrt_id, None)
+        else:
+            active = {
+                x.feedetl_sn
+                for x in await repo.lines_of(conn, mdtrt_id)
+                if x.status == "active" and x.setl_id is None
+            }
+            missing = [sn for sn in wanted if sn not in active]
+            if missing:
+                raise RelayError(E3009, detail=", ".join(missing[:5]))
+            count = await repo.cancel_lines(conn, mdtrt_id, wanted)
+    return {"result": {"mdtrt_id": mdtrt_id, "cancelled": count}}
+
+
+# ---------------------------------------------------------------- settlement
+def _amounts_match(d: s.SettleRequest, totals: Any) -> list[str]:
+    pairs = [
+        ("medfee_sumamt", d.medfee_sumamt, totals.medfee_sumamt),
+        ("fulamt_ownpay_amt", d.fulamt_ownpay_amt, totals.fulamt_ownpay_amt),
+        ("overlmt_selfpay", d.overlmt_selfpay, totals.overlmt_selfpay),
+        ("preselfpay_amt", d.preselfpay_amt, totals.preselfpay_amt),
+        ("inscp_scp_amt", d.inscp_scp_amt, totals.inscp_scp_amt),
+    ]
+    return [
+        f"{name} {sent} ≠ lines {ours}"
+        for name, sent, ours in pairs
+        if sent is not None and sent != ours
+    ]
+
+
+async def on_settle(ctx: TreatingContext, request: NationalRequest, typed: s.Input2303) -> Any:
+    d = typed.data
+    inpatient = request.infno in INPATIENT_SETTLE
+    store = request.infno in STORING_SETTLE
+    async with ctx.engine.begin() as conn:
+        visit = await _visit(conn, request, d.mdtrt_id, d.psn_no)
+        if visit.inpatient != inpatient:
+            raise RelayError(E3002, detail="use 2303/2304 for inpatient and 2206/2207 outpatient")
+        _check(visit, Action.SETTLE if store else Action.PRE_SETTLE)
+        lines = await repo.active_splits(conn, d.mdtrt_id)
+        if not lines:
+            raise RelayError(E3008, detail=d.mdtrt_id)
+        totals = totals_of(lines)
+        problems = _amounts_match(d, totals)
+        if problems:
+            raise RelayError(E3007, detail="; ".join(problems))
+        if store:
+            await repo.move_visit(conn, d.mdtrt_id, visit.state, VisitState.SETTLING.value)
+    inst = ctx.institutions[visit.fixmedins_code]
+    categories = by_category(lines) if inpatient else ()
+    payload = {
+        "psn_no": d.psn_no,
+        "insutype": d.insutype or visit.insutype,
+        "mdtrt_id": d.mdtrt_id,
+        "med_type": visit.med_type,
+        "medins_lv": inst.medins_lv,
+        "begntime": visit.begntime.date().isoformat(),
+        "endtime": (visit.endtime or visit.begntime).date().isoformat(),
+        "emergency": visit.emergency,
+        "trum_flag": visit.trum_flag,
+        "rel_ttp_flag": visit.rel_ttp_flag,
+        "acct_used_flag": d.acct_used_flag,
+        "opsp_dise_code": visit.opsp_dise_code,
+        "medfee_sumamt": format_amount(totals.medfee_sumamt),
+        "fulamt_ownpay_amt": format_amount(totals.fulamt_ownpay_amt),
+        "overlmt_selfpay": format_amount(totals.overlmt_selfpay),
+        "preselfpay_amt": format_amount(totals.preselfpay_amt),
+        "inscp_scp_amt": format_amount(totals.inscp_scp_amt),
+        "categories": [_category_json(c) for c in categories],
+        "lines": [] if inpatient else [_line_json(x) for x in lines],
+    }
+    try:
+        answer = await relay(ctx, request, payload)
+    except RelayError as exc:
+        if store and exc.code != E5002.code:  # refused: the visit opens again
+            async with ctx.engine.begin() as conn:
+                state = transition(VisitState.SETTLING, Action.SETTLE_REFUSED, inpatient=inpatient)
+                await repo.move_visit(conn, d.mdtrt_id, VisitState.SETTLING.value, state.value)
+        raise  # E5002: the visit stays "settling" until the outcome is known
+    if store:
+        await record_settlement(ctx, request, answer, [_category_json(c) for c in categories])
+    return answer
+
+
+def _category_json(c: Any) -> dict[str, str]:
+    return {
+        "med_chrgitm_type": c.med_chrgitm_type,
+        "det_item_fee_sumamt": format_amount(c.det_item_fee_sumamt),
+        "fulamt_ownpay_amt": format_amount(c.fulamt_ownpay_amt),
+        "overlmt_amt": format_amount(c.overlmt_amt),
+        "preselfpay_amt": format_amount(c.preselfpay_amt),
+        "inscp_scp_amt": format_amount(c.inscp_scp_amt),
+    }
+
+
+def _line_json(x: Any) -> dict[str, str]:
+    return {"feedetl_sn": x.feedetl_sn, **_category_json(x)}
+
+
+async def record_settlement(
+    ctx: TreatingContext,
+    request: NationalRequest | RelayEnvelope,
+    answer: dict[str, Any],
+    categories: list[dict[str, Any]] | None,
+) -> None:
+    """Keep the settlement on this side too, with its category totals (for reconciliation)."""
+    info = answer["setlinfo"]
+    mdtrt_id = info["mdtrt_id"]
+    async with ctx.engine.begin() as conn:
+        visit = await repo.get_visit(conn, mdtrt_id, lock=True)
+        if visit is None:
+            return
+        cancel = info.get("refd_setl_flag") == "1"
+        added = await repo.add_settlement(
+            conn,
+            setl_id=info["setl_id"],
+            mdtrt_id=mdtrt_id,
+            msgid=request.msgid,
+            infno=request.infno,
+            psn_no=info["psn_no"],
+            fixmedins_code=visit.fixmedins_code,
+            insuplc_admdvs=visit.insuplc_admdvs,
+            mdtrtarea_admvs=visit.mdtrtarea_admvs,
+            refd_setl_flag="1" if cancel else "0",
+            init_setl_id=info.get("init_setl_id"),
+            medfee_sumamt=Decimal(info["medfee_sumamt"]),
+            fund_pay_sumamt=Decimal(info["fund_pay_sumamt"]),
+            acct_pay=Decimal(info["acct_pay"]),
+            psn_cash_pay=Decimal(info["psn_cash_pay"]),
+            setlinfo=info,
+            setldetail=answer.get("setldetail", []),
+            categories=categories or [],
+        )
+        if not added:
+            return
+        if cancel:
+            state = transition(VisitState.CANCELLING, Action.CANCEL_DONE, inpatient=visit.inpatient)
+            await repo.move_visit(conn, mdtrt_id, visit.state, state.value)
+            await repo.mark_lines_settled(conn, mdtrt_id, None)
+        else:
+            await repo.move_visit(conn, mdtrt_id, visit.state, VisitState.SETTLED.value)
+            await repo.mark_lines_settled(conn, mdtrt_id, info["setl_id"])
+
+
+async def on_cancel(ctx: TreatingContext, request: NationalRequest, typed: s.Input2305) -> Any:
+    d = typed.data
+    inpatient = request.infno == "2305"
+    async with ctx.engine.begin() as conn:
+        visit = await _visit(conn, request, d.mdtrt_id, d.psn_no)
+        if visit.inpatient != inpatient:
+            raise RelayError(E3002, detail="use 2305 for inpatient and 2208 for outpatient")
+        _check(visit, Action.CANCEL_SETTLEMENT)
+        original = await repo.settlement(conn, d.setl_id)
+        if original is None or original["mdtrt_id"] != d.mdtrt_id:
+            raise RelayError(E3001, detail=f"setl_id {d.setl_id}")
+        await repo.move_visit(conn, d.mdtrt_id, visit.state, VisitState.CANCELLING.value)
+    try:
+        answer = await relay(ctx, request, {"data": d.model_dump(mode="json")})
+    except RelayError as exc:
+        if exc.code != E5002.code:
+            async with ctx.engine.begin() as conn:
+                await repo.move_visit(
+                    conn, d.mdtrt_id, VisitState.CANCELLING.value, VisitState.SETTLED.value
+                )
+        raise
+    await record_settlement(ctx, request, answer, None)
+    return answer
+
+
+HANDLERS: dict[str, Handler] = {
+    "1101": passthrough, "2501": passthrough, "2502": passthrough, "2503": passthrough,
+    "2504": passthrough, "5206": passthrough,
+    "2401": on_2401, "2402": on_2402, "2403": on_2403, "2404": on_2404, "2405": on_2405,
+    "2201": on_2201, "2203": on_2203,
+    "2301": on_2301, "2302": on_line_cancel, "2204": on_2204, "2205": on_line_cancel,
+    "2303": on_settle, "2304": on_settle, "2206": on_settle, "2207": on_settle,
+    "2305": on_cancel, "2208": on_cancel,
+}  # fmt: skip
