@@ -93,3 +93,43 @@ class CumulativePayload(_Tolerant):
 
     psn_no: str = Field(min_length=1, max_length=30)
     cum_ym: str = Field(pattern=r"^\d{6}$")
+
+
+_SETLINFO_AMOUNTS = (
+    "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
+    "hifp_pay", "hifob_pay", "hifmi_pay", "cvlserv_pay", "maf_pay", "oth_pay",
+    "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay",
+)  # fmt: skip
+
+
+def setlinfo_violations(setlinfo: dict[str, Any], setldetail: list[dict[str, Any]]) -> list[str]:
+    """The identities of design §7 checked on a breakdown as it came over the wire.
+
+    Args:
+        setlinfo: the ``setlinfo`` object, amounts as strings.
+        setldetail: the ``setldetail`` rows.
+
+    Returns:
+        One line per broken identity; empty when the breakdown balances to the cent.
+    """
+    try:
+        a = {name: Decimal(str(setlinfo[name])) for name in _SETLINFO_AMOUNTS}
+        detail_sum = sum((Decimal(str(d["fund_payamt"])) for d in setldetail), Decimal(0))
+    except (KeyError, ArithmeticError, TypeError) as exc:
+        return [f"unreadable breakdown: {exc!r}"]
+    problems = []
+    parts = a["fulamt_ownpay_amt"] + a["overlmt_selfpay"] + a["preselfpay_amt"] + a["inscp_scp_amt"]
+    if a["medfee_sumamt"] != parts:
+        problems.append("medfee ≠ fulamt + overlmt + preselfpay + inscp")
+    funds = a["hifp_pay"] + a["hifob_pay"] + a["hifmi_pay"] + a["cvlserv_pay"] + a["maf_pay"]
+    if a["fund_pay_sumamt"] != funds + a["oth_pay"]:
+        problems.append("fund_pay_sumamt ≠ Σ funds")
+    if a["psn_part_amt"] != a["medfee_sumamt"] - a["fund_pay_sumamt"]:
+        problems.append("psn_part ≠ medfee − fund_pay_sumamt")
+    if a["psn_part_amt"] != a["acct_pay"] + a["psn_cash_pay"]:
+        problems.append("psn_part ≠ acct_pay + psn_cash_pay")
+    if detail_sum != a["fund_pay_sumamt"]:
+        problems.append("Σ setldetail ≠ fund_pay_sumamt")
+    if any(v != v.quantize(Decimal("0.01")) for v in a.values()):
+        problems.append("an amount is not in whole cents")
+    return problems

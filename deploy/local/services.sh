@@ -44,6 +44,9 @@ up() {
     name=${entry%%:*}; port=$(port_of "$name" "${entry##*:}")
     if alive "$name"; then
       log "$name already running (pid $(cat "$RUN_DIR/$name.pid"))"
+    elif curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
+      log "port $port already answers but not from a process started here: stop it first"
+      return 1
     else
       setsid "$PY" -m "services.$name" serve >"$RUN_DIR/$name.log" 2>&1 < /dev/null &
       echo $! >"$RUN_DIR/$name.pid"

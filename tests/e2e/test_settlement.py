@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from shared.envelope import RelayEnvelope, china_today
+from shared.settlement import setlinfo_violations
 from tests.e2e.harness import Stack, new_person
 from tests.e2e.relay_client import TreatingRegionDouble
 
@@ -102,19 +103,7 @@ def setlinfo(reply: RelayEnvelope) -> dict[str, Any]:
 
 def assert_balances(info: dict[str, Any], details: list[dict[str, Any]]) -> None:
     """The identities of design §7, to the cent, on what came over the wire."""
-    a = {
-        k: D(v)
-        for k, v in info.items()
-        if k.endswith(("amt", "pay", "selfpay", "dedc")) and v is not None
-    }
-    assert a["medfee_sumamt"] == (
-        a["fulamt_ownpay_amt"] + a["overlmt_selfpay"] + a["preselfpay_amt"] + a["inscp_scp_amt"]
-    )
-    funds = a["hifp_pay"] + a["hifob_pay"] + a["hifmi_pay"] + a["cvlserv_pay"] + a["maf_pay"]
-    assert a["fund_pay_sumamt"] == funds + a["oth_pay"]
-    assert a["psn_part_amt"] == a["medfee_sumamt"] - a["fund_pay_sumamt"]
-    assert a["psn_part_amt"] == a["acct_pay"] + a["psn_cash_pay"]
-    assert sum((D(d["fund_payamt"]) for d in details), D(0)) == a["fund_pay_sumamt"]
+    assert setlinfo_violations(info, details) == []
 
 
 async def test_urumqi_other_temporary_traveller_is_cut_15pp_and_a_referral_is_not(
