@@ -202,3 +202,22 @@ def envelope_1101(
             }
         },
     }
+
+
+async def enrol(
+    http: httpx.AsyncClient, stack: Stack, admdvs: str, **insurance: Any
+) -> dict[str, Any]:
+    """Enrol a fresh person through the insured region's admin API."""
+    person = new_person(admdvs)
+    person["insurances"][0].update(insurance)
+    response = await http.post(f"{stack.insured_url}/admin/persons", json=person)
+    assert response.status_code == 201, response.text
+    return person
+
+
+async def file(http: httpx.AsyncClient, stack: Stack, psn_no: str, **body: Any) -> dict[str, Any]:
+    """File (备案) as the national app would."""
+    response = await http.post(f"{stack.insured_url}/admin/persons/{psn_no}/filings", json=body)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created

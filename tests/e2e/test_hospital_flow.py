@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from shared.envelope import china_today
-from tests.e2e.harness import Stack, new_person
+from tests.e2e.harness import Stack, enrol, file
 from tests.e2e.hospital import Hospital
 from tests.e2e.test_settlement import assert_balances
 
@@ -29,24 +29,6 @@ PARTS = ("fulamt_ownpay_amt", "overlmt_amt", "preselfpay_amt", "inscp_scp_amt")
 @pytest.fixture
 def beijing(ahttp: httpx.AsyncClient, stack: Stack) -> Hospital:
     return Hospital(ahttp, stack, "H11000000001", "110000")  # 北京协和医院, level 3
-
-
-async def enrol(
-    http: httpx.AsyncClient,
-    stack: Stack,
-    admdvs: str,
-    **insurance: Any,
-) -> dict[str, Any]:
-    person = new_person(admdvs)
-    person["insurances"][0].update(insurance)
-    response = await http.post(f"{stack.insured_url}/admin/persons", json=person)
-    assert response.status_code == 201, response.text
-    return person
-
-
-async def file(http: httpx.AsyncClient, stack: Stack, psn_no: str, **body: Any) -> None:
-    response = await http.post(f"{stack.insured_url}/admin/persons/{psn_no}/filings", json=body)
-    assert response.status_code == 201, response.text
 
 
 def admission(person: dict[str, Any], **extra: Any) -> dict[str, Any]:

@@ -15,32 +15,13 @@ import pytest
 
 from shared.envelope import RelayEnvelope, china_today
 from shared.settlement import setlinfo_violations
-from tests.e2e.harness import Stack, new_person
+from tests.e2e.harness import Stack, enrol, file
 from tests.e2e.relay_client import TreatingRegionDouble
 
 pytestmark = pytest.mark.e2e
 
 TODAY = china_today()
 D = Decimal
-
-
-async def enrol(http: httpx.AsyncClient, stack: Stack, admdvs: str, **extra: Any) -> dict[str, Any]:
-    person = new_person(admdvs)
-    insurance = person["insurances"][0]
-    for key in ("insutype", "psn_type", "balc", "cvlserv_flag"):
-        if key in extra:
-            insurance[key] = extra.pop(key)
-    person.update(extra)
-    response = await http.post(f"{stack.insured_url}/admin/persons", json=person)
-    assert response.status_code == 201, response.text
-    return person
-
-
-async def file(http: httpx.AsyncClient, stack: Stack, psn_no: str, **body: Any) -> dict[str, Any]:
-    response = await http.post(f"{stack.insured_url}/admin/persons/{psn_no}/filings", json=body)
-    assert response.status_code == 201, response.text
-    result: dict[str, Any] = response.json()
-    return result
 
 
 def inpatient(
