@@ -28,7 +28,9 @@ def make_metadata() -> MetaData:
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+    # no pre-ping: it costs a round trip per checkout; a dead connection fails the transaction,
+    # which the consumers retry (TransientError) and the gateway reports, and the pool replaces it
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import os
-import random
 import statistics
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import httpx
 
-from services.insured_region.domain.population import AREA_CODE, make_id_no
 from shared.logging import mask_id_no, mask_name
 from shared.regions import POOLS, REGIONS, route_between
-from shared.settlement import setlinfo_violations
-from sim.his import His, HisError, person_body
-from sim.stays import Patient, Settled, inpatient_stay, outpatient_visit
 
 GATEWAY = "/fsi/api/rsfComIfsService/callService"
 
@@ -154,7 +149,6 @@ def run(treating_url: str, insured_url: str, hub_url: str) -> int:
                 f"  answer: psn_no {base['psn_no']}, age {base['age']}, insutype "
                 f"{insu['insutype']}, psn_type {insu['psn_type']}, account {insu['balc']}"
             )
-        settled = settle_script(http, treating_url, insured_url)
     codes = Counter(o.code for o in outcomes)
     latencies = sorted(o.latency_ms for o in outcomes)
     unexpected = [o for o in outcomes if o.code != o.step.expect]
@@ -164,72 +158,7 @@ def run(treating_url: str, insured_url: str, hub_url: str) -> int:
         + f"; latency median {statistics.median(latencies):.1f} ms, max {latencies[-1]:.1f} ms;"
         f" {len(unexpected)} unexpected outcomes"
     )
-    broken = [
-        s for s in settled if setlinfo_violations(s.output["setlinfo"], s.output["setldetail"])
-    ]
-    print(
-        f"Settlements: {len(settled)} through the gateway, {len(broken)} breakdowns that do "
-        "not balance"
-    )
-    return 1 if unexpected or broken or len(settled) < 4 else 0
-
-
-def settle_script(http: httpx.Client, treating_url: str, insured_url: str) -> list[Settled]:
-    """A cross- and an intra-province patient, each with a stay and a visit (issue 4 bar)."""
-    stamp = f"{datetime.now():%m%d%H%M%S}"
-    cases = [
-        ("650100", "H11000000001", "110000", "23", "110000", "cross-province stay"),
-        ("159900", "H15020000001", "150200", None, None, "intra-province stay (区内)"),
-        ("110000", "H65010000003", "650100", "12", "650000", "cross-province visit"),
-        ("150200", "H15990000002", "159900", None, None, "intra-province visit (区内)"),
-    ]
-    settled: list[Settled] = []
-    print("\nSettlements through the gateway (2401…2304 / 2201…2207):")
-    print(
-        f"{'what':<28} {'hospital':<13} {'route':<6} {'lines':>5} {'total':>10} "
-        f"{'funds':>10} {'hifp':>10} {'ratio':>5} {'account':>8} {'cash':>9}  balances"
-    )
-    for n, (insured, code, treating, category, dest, title) in enumerate(cases):
-        psn_no = f"{insured}D{stamp}{n:02d}"
-        rng = random.Random(f"{stamp}:{n}")
-        brdy = date(rng.randint(1950, 1990), rng.randint(1, 12), rng.randint(1, 28))
-        certno = make_id_no(AREA_CODE[insured], brdy, rng.randrange(0, 998, 2), "1")
-        enrolled = http.post(
-            f"{insured_url}/admin/persons", json=person_body(psn_no, insured, certno, f"演示{n}")
-        )
-        if enrolled.status_code != 201:
-            print(f"{title:<28} could not enrol the patient: {enrolled.text[:200]}")
-            continue
-        if category:
-            http.post(
-                f"{insured_url}/admin/persons/{psn_no}/filings",
-                json={
-                    "category": category,
-                    "dest_admdvs": dest,
-                    "begndate": f"{date.today() - timedelta(days=30):%Y-%m-%d}",
-                },
-            )
-        his = His(http, treating_url, code, treating, rng=random.Random(f"{stamp}{code}"))
-        patient = Patient(psn_no, certno, insured, "310")
-        try:
-            done = (
-                inpatient_stay(his, patient, lines=60, title=title)
-                if "stay" in title
-                else outpatient_visit(his, patient, lines=6, title=title)
-            )
-        except HisError as exc:
-            print(f"{title:<28} {code:<13} FAILED {exc}")
-            continue
-        settled.append(done)
-        info = done.output["setlinfo"]
-        ok = "ok" if not setlinfo_violations(info, done.output["setldetail"]) else "BROKEN"
-        print(
-            f"{title:<28} {code:<13} {route_between(treating, insured).value:<6} "
-            f"{done.lines:>5} {info['medfee_sumamt']:>10} {info['fund_pay_sumamt']:>10} "
-            f"{info['hifp_pay']:>10} {info['pool_prop_selfpay']:>5} {info['acct_pay']:>8} "
-            f"{info['psn_cash_pay']:>9}  {ok}"
-        )
-    return settled
+    return 1 if unexpected else 0
 
 
 def main() -> int:

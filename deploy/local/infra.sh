@@ -23,7 +23,7 @@ PG_ACCOUNTS=(
 )
 RMQ_VHOST=relay
 # relay_test: the end-to-end suite's own vhost, so a `make up` stack never eats its messages
-RMQ_VHOSTS=(relay relay_test)
+RMQ_VHOSTS=(relay relay_test relay_bench)
 RMQ_USER=relay
 RMQ_PASS=relay
 

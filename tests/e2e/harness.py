@@ -9,79 +9,27 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
-import sys
-import time
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench.stack import Stack as Stack
+from bench.stack import start_stack as launch
+from bench.stack import wait_healthy
 from services.insured_region.domain.population import AREA_CODE, make_id_no
 from shared.regions import POOLS
 
 ROOT = Path(__file__).resolve().parents[2]
 LOG_DIR = ROOT / ".run" / "e2e"
+
 GATEWAY = "/fsi/api/rsfComIfsService/callService"
 
 UNSERVED_REGION = "220100"
 """A pool the test insured-region process does not serve: its requests are never answered."""
 
 TEST_DEADLINE_S = 2.0
-
-
-@dataclass
-class Stack:
-    treating_url: str
-    hub_url: str
-    insured_url: str
-    unserved_region: str | None
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-
-    def stop(self) -> None:
-        for proc in self.processes.values():
-            proc.terminate()
-        for proc in self.processes.values():
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-
-
-def _service_env(amqp_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    served = ",".join(p for p in POOLS if p != UNSERVED_REGION)
-    env.update(
-        {
-            "TREATING_REGION_HTTP_PORT": "18001",
-            "NATIONAL_HUB_HTTP_PORT": "18002",
-            "INSURED_REGION_HTTP_PORT": "18003",
-            "TREATING_REGION_AMQP_URL": amqp_url,
-            "NATIONAL_HUB_AMQP_URL": amqp_url,
-            "INSURED_REGION_AMQP_URL": amqp_url,
-            "TREATING_REGION_REPLY_DEADLINE_S": str(TEST_DEADLINE_S),
-            "INSURED_REGION_REGIONS": served,
-        }
-    )
-    return env
-
-
-def wait_healthy(url: str, proc: subprocess.Popen[bytes] | None, log: Path | None) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            tail = log.read_text()[-3000:] if log else ""
-            raise RuntimeError(f"{url} exited with {proc.returncode}:\n{tail}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} not healthy after 60 s")
 
 
 def start_stack() -> Stack:
@@ -91,43 +39,23 @@ def start_stack() -> Stack:
             treating_url=external,
             hub_url=os.environ["RELAY_E2E_HUB_URL"],
             insured_url=os.environ["RELAY_E2E_INSURED_URL"],
-            unserved_region=os.environ.get("RELAY_E2E_UNSERVED_REGION") or None,
         )
+        stack.unserved_region = os.environ.get("RELAY_E2E_UNSERVED_REGION") or None
         for url in (stack.hub_url, stack.insured_url, stack.treating_url):
             wait_healthy(url, None, None)
         return stack
     amqp_url = os.environ.get("RELAY_E2E_AMQP_URL", "amqp://relay:relay@127.0.0.1:5672/relay_test")
-    env = _service_env(amqp_url)
-    stack = Stack(
-        treating_url="http://127.0.0.1:18001",
-        hub_url="http://127.0.0.1:18002",
-        insured_url="http://127.0.0.1:18003",
-        unserved_region=UNSERVED_REGION,
+    served = ",".join(p for p in POOLS if p != UNSERVED_REGION)
+    stack = launch(
+        ports={"treating_region": 18001, "national_hub": 18002, "insured_region": 18003},
+        settings={
+            "national_hub": {"AMQP_URL": amqp_url},
+            "insured_region": {"AMQP_URL": amqp_url, "REGIONS": served},
+            "treating_region": {"AMQP_URL": amqp_url, "REPLY_DEADLINE_S": str(TEST_DEADLINE_S)},
+        },
+        log_dir=LOG_DIR,
     )
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    urls = {
-        "national_hub": stack.hub_url,
-        "insured_region": stack.insured_url,
-        "treating_region": stack.treating_url,
-    }
-    try:
-        for name, url in urls.items():
-            log = LOG_DIR / f"{name}.log"
-            with log.open("wb") as out:
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", f"services.{name}", "serve"],
-                    env=env,
-                    cwd=ROOT,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                )
-            stack.processes[name] = proc
-            # the hub declares the queues the others publish into: wait for it first
-            wait_healthy(url, proc, log)
-    except BaseException:
-        stack.stop()
-        raise
+    stack.unserved_region = UNSERVED_REGION
     return stack
 
 

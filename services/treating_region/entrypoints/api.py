@@ -217,6 +217,12 @@ def create_app(settings: Settings) -> FastAPI:
                 break
         return found
 
+    @app.get("/institutions", tags=["catalogue"], summary="Designated institutions of a region")
+    async def institution_list(
+        admdvs: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    ) -> list[dict[str, Any]]:
+        return [asdict(i) for i in institutions.values() if admdvs in (None, i.admdvs)]
+
     @app.get(
         "/institutions/{fixmedins_code}",
         tags=["catalogue"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +24,7 @@ from services.treating_region.domain.categories import by_category, totals_of
 from services.treating_region.domain.split import FeeLine, LineRefused, split_line
 from services.treating_region.domain.visit import Action, VisitState, transition
 from services.treating_region.entrypoints import schemas as s
-from shared.envelope import NationalRequest, RelayEnvelope
+from shared.envelope import CHINA_TZ, NationalRequest, RelayEnvelope
 from shared.errors import (
     E3001,
     E3002,
@@ -136,7 +137,7 @@ async def _register(
             "psn_no": data.psn_no,
             "insutype": data.insutype,
             "med_type": data.med_type,
-            "begntime": data.begntime.date().isoformat(),
+            "begntime": _china_date(data.begntime),
             "emergency": data.emergency_flag,
             "trum_flag": data.trum_flag,
             "rel_ttp_flag": data.rel_ttp_flag,
@@ -439,8 +440,8 @@ async def on_settle(ctx: TreatingContext, request: NationalRequest, typed: s.Inp
         "mdtrt_id": d.mdtrt_id,
         "med_type": visit.med_type,
         "medins_lv": inst.medins_lv,
-        "begntime": visit.begntime.date().isoformat(),
-        "endtime": (visit.endtime or visit.begntime).date().isoformat(),
+        "begntime": _china_date(visit.begntime),
+        "endtime": _china_date(visit.endtime or visit.begntime),
         "emergency": visit.emergency,
         "trum_flag": visit.trum_flag,
         "rel_ttp_flag": visit.rel_ttp_flag,
@@ -465,6 +466,11 @@ async def on_settle(ctx: TreatingContext, request: NationalRequest, typed: s.Inp
     if store:
         await record_settlement(ctx, request, answer, [_category_json(c) for c in categories])
     return answer
+
+
+def _china_date(moment: datetime) -> str:
+    """Dates of care are China dates, whatever zone the database hands the time back in."""
+    return moment.astimezone(CHINA_TZ).date().isoformat()
 
 
 def _category_json(c: Any) -> dict[str, str]:

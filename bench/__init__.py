@@ -1,0 +1,1 @@
+"""Measurements of the relay's building blocks, outside the services themselves."""

@@ -1,0 +1,113 @@
+"""Start the three service processes on chosen ports, databases and vhost, and stop them.
+
+Used by the end-to-end suite and the benchmark: both need real processes that nothing else on
+the machine talks to.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = ("national_hub", "insured_region", "treating_region")
+PREFIX = {
+    "national_hub": "NATIONAL_HUB_",
+    "insured_region": "INSURED_REGION_",
+    "treating_region": "TREATING_REGION_",
+}
+
+
+@dataclass
+class Stack:
+    treating_url: str
+    hub_url: str
+    insured_url: str
+    unserved_region: str | None = None
+    """A pool that no insured-region process of this stack serves (its requests go unanswered)."""
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def pids(self) -> dict[str, int]:
+        return {name: proc.pid for name, proc in self.processes.items()}
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            proc.terminate()
+        for proc in self.processes.values():
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+
+
+def wait_healthy(
+    url: str, proc: subprocess.Popen[bytes] | None, log: Path | None, timeout_s: float = 60
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            tail = log.read_text()[-3000:] if log else ""
+            raise RuntimeError(f"{url} exited with {proc.returncode}:\n{tail}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} not healthy after {timeout_s:.0f} s")
+
+
+def start_stack(
+    *,
+    ports: dict[str, int],
+    settings: dict[str, dict[str, str]],
+    log_dir: Path,
+) -> Stack:
+    """``settings[service]`` are that service's variables without their prefix."""
+    env = dict(os.environ)
+    for name in SERVICES:
+        env[f"{PREFIX[name]}HTTP_PORT"] = str(ports[name])
+        for key, value in settings.get(name, {}).items():
+            env[f"{PREFIX[name]}{key}"] = value
+    stack = Stack(
+        treating_url=f"http://127.0.0.1:{ports['treating_region']}",
+        hub_url=f"http://127.0.0.1:{ports['national_hub']}",
+        insured_url=f"http://127.0.0.1:{ports['insured_region']}",
+    )
+    log_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        for name in SERVICES:  # the hub first: it declares the queues the others publish into
+            log = log_dir / f"{name}.log"
+            with log.open("wb") as out:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", f"services.{name}", "serve"],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                )
+            stack.processes[name] = proc
+            wait_healthy(f"http://127.0.0.1:{ports[name]}", proc, log)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
+def peak_memory_mib(pid: int) -> float | None:
+    """VmHWM: the resident set's high-water mark of a live process."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
