@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SEED ?= 42
 PER_REGION ?= 40
 
-.PHONY: install infra-up infra-down migrate seed up down demo test unit lint fmt compose-check clean
+.PHONY: install infra-up infra-down migrate seed up down demo test unit lint fmt compose-check bench clean
 
 install: $(VENV)/.installed
 
@@ -37,9 +37,14 @@ up: seed
 down:
 	bash deploy/local/services.sh down
 
+DEMO_CARES ?= 2000
+
 demo: seed
 	bash deploy/local/services.sh up
-	status=0; $(PY) -m sim session || status=$$?; bash deploy/local/services.sh down; exit $$status
+	status=0; \
+	  $(PY) -m sim session && $(PY) -m sim run --cares $(DEMO_CARES) --concurrency 16 \
+	  || status=$$?; \
+	  bash deploy/local/services.sh down; exit $$status
 
 test: install infra-up
 	$(PY) -m pytest
@@ -58,6 +63,9 @@ fmt: install
 
 compose-check: install
 	PY=$(PY) bash deploy/local/compose_check.sh
+
+bench: install infra-up
+	$(PY) -m bench
 
 clean:
 	rm -rf .run .pytest_cache .mypy_cache .ruff_cache

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+import orjson
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -88,9 +90,95 @@ async def by_certno(
     return to_domain(row) if row is not None else None
 
 
+_ONE_PERSON = text("""
+    SELECT p.psn_no, p.insuplc_admdvs, p.psn_cert_type, p.certno, p.psn_name, p.gend, p.naty,
+           p.brdy,
+           (SELECT coalesce(json_agg(json_build_object(
+                'insutype', i.insutype, 'psn_type', i.psn_type, 'psn_insu_stas', i.psn_insu_stas,
+                'psn_insu_date', i.psn_insu_date, 'cvlserv_flag', i.cvlserv_flag,
+                'balc', i.balc::text, 'emp_name', i.emp_name) ORDER BY i.id), '[]')
+              FROM insurance i WHERE i.psn_no = p.psn_no) AS insurances,
+           (SELECT coalesce(json_agg(json_build_object(
+                'psn_idet_type', d.psn_idet_type, 'begntime', d.begntime,
+                'endtime', d.endtime) ORDER BY d.id), '[]')
+              FROM identity d WHERE d.psn_no = p.psn_no) AS identities,
+           (SELECT coalesce(json_agg(json_build_object(
+                'filing_id', f.filing_id, 'category', f.category, 'dest_admdvs', f.dest_admdvs,
+                'begndate', f.begndate, 'enddate', f.enddate, 'status', f.status,
+                'commitment', f.commitment, 'materials_complete', f.materials_complete)
+                ORDER BY f.begndate), '[]')
+              FROM filing f WHERE f.psn_no = p.psn_no) AS filings,
+           (SELECT coalesce(json_agg(json_build_object(
+                'filing_id', c.filing_id, 'opsp_dise_code', c.opsp_dise_code,
+                'begndate', c.begndate, 'enddate', c.enddate, 'status', c.status)
+                ORDER BY c.begndate), '[]')
+              FROM chronic_filing c WHERE c.psn_no = p.psn_no) AS chronic_filings
+      FROM person p WHERE p.psn_no = :psn_no
+""")
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _json_list(value: Any) -> list[dict[str, Any]]:
+    return list(orjson.loads(value) if isinstance(value, str | bytes) else value)
+
+
 async def by_psn_no(session: AsyncSession, psn_no: str) -> Person | None:
-    row = await session.scalar(select(PersonRow).where(PersonRow.psn_no == psn_no).options(*_LOAD))
-    return to_domain(row) if row is not None else None
+    """One round trip for the person and everything a settlement needs (the hot path)."""
+    row = (await session.execute(_ONE_PERSON, {"psn_no": psn_no})).mappings().first()
+    if row is None:
+        return None
+    return Person(
+        psn_no=row["psn_no"],
+        insuplc_admdvs=row["insuplc_admdvs"],
+        psn_cert_type=row["psn_cert_type"],
+        certno=row["certno"],
+        psn_name=row["psn_name"],
+        gend=row["gend"],
+        naty=row["naty"],
+        brdy=row["brdy"],
+        insurances=tuple(
+            Insurance(
+                insutype=i["insutype"],
+                psn_type=i["psn_type"],
+                psn_insu_stas=i["psn_insu_stas"],
+                psn_insu_date=date.fromisoformat(i["psn_insu_date"]),
+                cvlserv_flag=bool(i["cvlserv_flag"]),
+                balc=format_amount(Decimal(i["balc"])),
+                emp_name=i["emp_name"],
+            )
+            for i in _json_list(row["insurances"])
+        ),
+        identities=tuple(
+            Identity(d["psn_idet_type"], date.fromisoformat(d["begntime"]), _date(d["endtime"]))
+            for d in _json_list(row["identities"])
+        ),
+        filings=tuple(
+            Filing(
+                filing_id=f["filing_id"],
+                category=f["category"],
+                dest_admdvs=f["dest_admdvs"],
+                begndate=date.fromisoformat(f["begndate"]),
+                enddate=_date(f["enddate"]),
+                status=f["status"],
+                commitment=bool(f["commitment"]),
+                materials_complete=bool(f["materials_complete"]),
+            )
+            for f in _json_list(row["filings"])
+        ),
+        chronic_filings=tuple(
+            ChronicFiling(
+                c["filing_id"],
+                c["opsp_dise_code"],
+                date.fromisoformat(c["begndate"]),
+                _date(c["enddate"]),
+                c["status"],
+            )
+            for c in _json_list(row["chronic_filings"])
+        ),
+    )
 
 
 async def listing(

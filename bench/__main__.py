@@ -1,0 +1,114 @@
+"""make bench: the transport's ceiling, the relay against it, and how cost grows.
+
+One run on one machine, under ten minutes, JSON to ``bench/results/`` with a top-level ``ratio``
+(outpatient settlements sustained by the relay ÷ bare round trips the transport sustains).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from bench import relay
+from bench.stack import peak_memory_mib
+from bench.transport import measure_ceiling
+
+OUTPATIENT_RATES = (10, 20, 40, 60, 80, 120, 160, 240, 320)
+INPATIENT_RATES = (2, 5, 10, 20, 40, 80)
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    began = time.perf_counter()
+    print("1/5 transport ceiling (bare two-hop request/reply, same size, persistence, confirms)")
+    ceiling = await measure_ceiling(relay.AMQP_URL, concurrency=16, seconds=args.seconds)
+    print(f"    {ceiling['rate']:.0f} round trips/s, p99 {ceiling['p99_ms']:.1f} ms")
+    await relay.fresh_databases()
+    stack = relay.start_bench_stack()
+    try:
+        limits = httpx.Limits(max_connections=400, max_keepalive_connections=100)
+        async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+            bench = relay.Bench(http, stack)
+            await bench.start()
+            print("2/5 outpatient settlements (2207), open loop at rising rates")
+            outpatient = await relay.sweep(bench, "outpatient", OUTPATIENT_RATES, args.seconds)
+            print("3/5 inpatient settlements (2304, ~50 lines), open loop at rising rates")
+            inpatient = await relay.sweep(
+                bench, "inpatient", INPATIENT_RATES, args.seconds, lines=50
+            )
+            print("4/5 inpatient cost by line count (one at a time)")
+            by_lines = {}
+            for lines in (10, 100, 1000):
+                by_lines[str(lines)] = await relay.sequential_latency(
+                    bench, "inpatient", 5, lines=lines
+                )
+                print(f"    {lines:>5} lines: p50 {by_lines[str(lines)]['p50_ms']} ms")
+            print("5/5 outpatient settle latency with 10³ and 10⁶ settlements stored")
+            await relay.pad_to(1_000)
+            small = await relay.sequential_latency(bench, "outpatient", 40)
+            small["stored"] = await relay.stored_settlements()
+            print(f"    {small['stored']:>8} stored: p50 {small['p50_ms']} ms")
+            pad_seconds = await relay.pad_to(args.large)
+            large = await relay.sequential_latency(bench, "outpatient", 40)
+            large["stored"] = await relay.stored_settlements()
+            print(
+                f"    {large['stored']:>8} stored: p50 {large['p50_ms']} ms "
+                f"(padding took {pad_seconds} s)"
+            )
+        memory = {name: peak_memory_mib(pid) for name, pid in stack.pids().items()}
+    finally:
+        stack.stop()
+    best = max((s["achieved_per_s"] for s in outpatient if s["sustained"]), default=0.0)
+    best_in = max((s["achieved_per_s"] for s in inpatient if s["sustained"]), default=0.0)
+    ratio = round(best / ceiling["rate"], 3) if ceiling["rate"] else 0.0
+    return {
+        "ratio": ratio,
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "ceiling": ceiling,
+        "outpatient": {
+            "sustained_per_s": best,
+            "p99_limit_ms": relay.P99_LIMIT_MS,
+            "steps": outpatient,
+        },
+        "inpatient": {"sustained_per_s": best_in, "lines": 50, "steps": inpatient},
+        "inpatient_by_lines": by_lines,
+        "by_stored_settlements": {
+            "small": small,
+            "large": large,
+            "growth": round(large["p50_ms"] / small["p50_ms"], 2),
+        },
+        "peak_memory_mib": memory,
+        "seconds": round(time.perf_counter() - began, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--seconds", type=float, default=5.0, help="per rate step")
+    parser.add_argument("--large", type=int, default=1_000_000, help="stored settlements")
+    args = parser.parse_args()
+    result = asyncio.run(run(args))
+    path = relay.results_dir() / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    print(
+        f"\nratio (relay outpatient settlements / transport round trips): {result['ratio']}"
+        f"  = {result['outpatient']['sustained_per_s']}/s ÷ {result['ceiling']['rate']:.0f}/s"
+    )
+    print(
+        f"inpatient sustained: {result['inpatient']['sustained_per_s']}/s; latency growth "
+        f"10³→10⁶ stored: ×{result['by_stored_settlements']['growth']}; "
+        f"peak memory MiB: {result['peak_memory_mib']}; {result['seconds']} s"
+    )
+    print(f"written {path}")
+
+
+if __name__ == "__main__":
+    main()

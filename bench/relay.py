@@ -1,0 +1,329 @@
+"""The relay measured end to end: rate sweeps, cost by line count, cost by stored volume.
+
+Everything runs against a stack of its own (``*_bench`` databases, vhost ``relay_bench``, ports
+18101–18103) so a benchmark never mixes with the developer's data or the test suite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from bench.stack import ROOT, Stack, start_stack
+from shared.envelope import china_today
+from sim.plan import CarePlan, plan_cares
+from sim.traffic import Catalogue, Endpoints, Gateway, Refused, enrol_all
+
+AMQP_URL = "amqp://relay:relay@127.0.0.1:5672/relay_bench"
+DATABASES = {
+    "treating_region": ("treating", "treating_region_bench"),
+    "national_hub": ("hub", "national_hub_bench"),
+    "insured_region": ("insured", "insured_region_bench"),
+}
+PORTS = {"treating_region": 18101, "national_hub": 18102, "insured_region": 18103}
+P99_LIMIT_MS = 100.0
+
+
+def dsn(role: str, database: str) -> str:
+    return f"postgresql://{role}:{role}@127.0.0.1:5432/{database}"
+
+
+async def fresh_databases() -> None:
+    """Drop and create the ``*_bench`` databases (each role may create its own)."""
+    for role, database in DATABASES.values():
+        conn = await asyncpg.connect(dsn(role, database.removesuffix("_bench")))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{database}" OWNER "{role}"')
+        finally:
+            await conn.close()
+
+
+def start_bench_stack() -> Stack:
+    settings = {
+        name: {
+            "DATABASE_URL": dsn(role, database).replace("postgresql://", "postgresql+asyncpg://"),
+            "AMQP_URL": AMQP_URL,
+            "LOG_LEVEL": "WARNING",
+        }
+        for name, (role, database) in DATABASES.items()
+    }
+    return start_stack(ports=PORTS, settings=settings, log_dir=ROOT / ".run" / "bench")
+
+
+@dataclass
+class Ready:
+    """A visit registered, its lines uploaded (and discharged): only the settle is left."""
+
+    plan: CarePlan
+    body: dict[str, Any]
+
+
+class Bench:
+    def __init__(self, http: httpx.AsyncClient, stack: Stack) -> None:
+        self.http = http
+        self.stack = stack
+        self.gateway = Gateway(http, Endpoints(stack.treating_url, stack.insured_url))
+        self.catalogue = Catalogue(http, stack.treating_url)
+        self.institutions: list[dict[str, Any]] = []
+        self._tag = 0
+
+    async def start(self) -> None:
+        self.institutions = (await self.http.get(f"{self.stack.treating_url}/institutions")).json()
+        await self.catalogue.load(sorted({i["admdvs"] for i in self.institutions}))
+
+    def plans(self, kind: str, count: int, *, lines: int | None = None) -> list[CarePlan]:
+        """Long-term residents (filed), one kind of care: the settle is the only variable."""
+        self._tag += 1
+        plans: list[CarePlan] = []
+        seed = self._tag
+        while len(plans) < count:
+            batch = plan_cares(
+                seed,
+                count * 8,
+                today=china_today(),
+                institutions=self.institutions,
+                tag=f"B{self._tag}x{seed}",
+            )
+            plans += [
+                p
+                for p in batch
+                if p.kind == kind and p.case == "long_term" and not p.cancel_resettle
+            ]
+            seed += 1000
+        chosen = plans[:count]
+        if lines is not None:
+            chosen = [replace(p, lines=lines, refunds=0) for p in chosen]
+        return chosen
+
+    async def prepare(self, plans: Sequence[CarePlan]) -> list[Ready]:
+        await enrol_all(self.http, self.stack.insured_url, plans)
+        gate = asyncio.Semaphore(16)
+
+        async def one(plan: CarePlan) -> Ready:
+            async with gate:
+                return await self._prepare_one(plan)
+
+        return list(await asyncio.gather(*(one(p) for p in plans)))
+
+    async def _prepare_one(self, plan: CarePlan) -> Ready:
+        register = {
+            "psn_no": plan.psn_no,
+            "insutype": plan.insutype,
+            "mdtrt_cert_type": "02",
+            "mdtrt_cert_no": plan.certno,
+            "med_type": plan.med_type,
+            "begntime": f"{plan.admitted:%Y-%m-%d %H:%M:%S}",
+        }
+        gw = self.gateway
+        if plan.inpatient:
+            out, _ = await gw.ok(plan, "2401", {"mdtrtinfo": {**register, "ipt_no": "ZY1"}})
+            mdtrt_id = out["result"]["mdtrt_id"]
+        else:
+            out, _ = await gw.ok(plan, "2201", {"data": {**register, "ipt_otp_no": "MZ1"}})
+            mdtrt_id = out["data"]["mdtrt_id"]
+        lines = self.catalogue.lines(plan, mdtrt_id, random.Random(plan.n))
+        upload = "2301" if plan.inpatient else "2204"
+        for start in range(0, len(lines), 500):
+            await gw.ok(plan, upload, {"feedetail": lines[start : start + 500]})
+        if plan.inpatient:
+            await gw.ok(
+                plan,
+                "2402",
+                {
+                    "dscginfo": {
+                        "mdtrt_id": mdtrt_id,
+                        "psn_no": plan.psn_no,
+                        "endtime": f"{plan.discharged:%Y-%m-%d %H:%M:%S}",
+                    }
+                },
+            )
+        medfee = sum((Decimal(x["det_item_fee_sumamt"]) for x in lines), Decimal(0))
+        body = {
+            "data": {
+                "psn_no": plan.psn_no,
+                "mdtrt_id": mdtrt_id,
+                "insutype": plan.insutype,
+                "medfee_sumamt": str(medfee),
+                "acct_used_flag": "0",
+            }
+        }
+        return Ready(plan, body)
+
+    async def settle(self, ready: Ready) -> float:
+        infno = "2304" if ready.plan.inpatient else "2207"
+        _, latency = await self.gateway.ok(ready.plan, infno, ready.body)
+        return latency
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, -(-len(ordered) * q // 100))
+    return round(ordered[int(rank) - 1], 1)
+
+
+async def open_loop(calls: Sequence[Callable[[], Awaitable[float]]], rate: float) -> dict[str, Any]:
+    """Start call i at t0 + i/rate whatever the answers do (open loop): queueing shows."""
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    started = time.perf_counter()
+
+    async def one(call: Callable[[], Awaitable[float]]) -> None:
+        t = time.perf_counter()
+        try:
+            await call()
+        except Refused as refused:
+            errors[refused.err_code] = errors.get(refused.err_code, 0) + 1
+        except httpx.HTTPError as exc:
+            errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+        latencies.append((time.perf_counter() - t) * 1000)
+
+    tasks = []
+    for i, call in enumerate(calls):
+        delay = started + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(call)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - started
+    p99 = percentile(latencies, 99)
+    return {
+        "offered_per_s": rate,
+        "achieved_per_s": round(len(calls) / elapsed, 1),
+        "count": len(calls),
+        "p50_ms": percentile(latencies, 50),
+        "p95_ms": percentile(latencies, 95),
+        "p99_ms": p99,
+        "errors": errors,
+        "sustained": not errors and p99 < P99_LIMIT_MS and len(calls) / elapsed >= rate * 0.9,
+    }
+
+
+async def sweep(
+    bench: Bench, kind: str, rates: Sequence[float], seconds: float, lines: int | None = None
+) -> list[dict[str, Any]]:
+    """Increasing offered rates until one is not sustained (p99 ≥ 100 ms or any error)."""
+    steps = []
+    for rate in rates:
+        count = max(10, int(rate * seconds))
+        ready = await bench.prepare(bench.plans(kind, count, lines=lines))
+        step = await open_loop([partial(bench.settle, r) for r in ready], rate)
+        steps.append(step)
+        print(
+            f"  {kind:<10} offered {rate:6.1f}/s achieved {step['achieved_per_s']:6.1f}/s "
+            f"p50 {step['p50_ms']:6.1f} p99 {step['p99_ms']:6.1f} ms errors {step['errors']}"
+            f"{'' if step['sustained'] else '  ← not sustained'}",
+            flush=True,
+        )
+        if not step["sustained"]:
+            break
+    return steps
+
+
+async def sequential_latency(
+    bench: Bench, kind: str, count: int, lines: int | None = None
+) -> dict[str, float]:
+    ready = await bench.prepare(bench.plans(kind, count, lines=lines))
+    latencies = [await bench.settle(r) for r in ready]
+    return {
+        "count": count,
+        "p50_ms": percentile(latencies, 50),
+        "mean_ms": round(statistics.fmean(latencies), 1),
+        "p95_ms": percentile(latencies, 95),
+    }
+
+
+PAD_SQL = {
+    "insured_region": """
+        INSERT INTO settlement (setl_id, mdtrt_id, psn_no, insutype, insuplc_admdvs,
+            mdtrtarea_admvs, fixmedins_code, medins_setl_id, infno, med_type, request_hash,
+            setl_time, year, refd_setl_flag, init_setl_id, filing_category, medfee_sumamt,
+            fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt, inscp_scp_amt, act_pay_dedc,
+            hifp_pay, pool_prop_selfpay, hifob_pay, hifmi_pay, cvlserv_pay, maf_pay, oth_pay,
+            fund_pay_sumamt, psn_part_amt, acct_pay, psn_cash_pay, balc, details, trace, delta,
+            created_at)
+        SELECT 'APAD' || $3 || g, 'SPAD' || $3 || g, $1, '310', '650100', '110000',
+               'H11000000001', 'P' || $3 || lpad(g::text, 28, '0'), '2207', '11', 'pad',
+               now(), 2025, '0', NULL,
+               '12', 100, 0, 0, 0, 100, 0, 70, 0.7, 0, 0, 0, 0, 0, 70, 30, 0, 30, 0,
+               '[]', '[]', '{}', now()
+          FROM generate_series(1, $2) AS g""",
+    "treating_region": """
+        INSERT INTO hospital_message (msgid, infno, fixmedins_code, mdtrtarea_admvs,
+            insuplc_admdvs, body_hash, relay_id, inf_refmsgid, status, err_code, err_detail,
+            output, received_at, answered_at)
+        SELECT 'P' || $2 || lpad(g::text, 28, '0'), '2207', 'H11000000001', '110000', '650100',
+               'pad', NULL, 'pad', 'ok', NULL, NULL, NULL, now(), now()
+          FROM generate_series(1, $1) AS g""",
+    "national_hub": """
+        INSERT INTO relay_log (relay_id, msgid, infno, kind, stage, sender_admdvs,
+            mdtrtarea_admvs, insuplc_admdvs, fixmedins_code, route, outcome, err_code,
+            err_detail, psn_no, certno_masked, sent_at, received_at)
+        SELECT 'pad-' || $2 || g || '-' || k, 'P' || $2 || lpad(g::text, 28, '0'), '2207', k,
+               'ingress',
+               '110000', '110000', '650100', 'H11000000001', 'cross', 'forwarded', NULL, NULL,
+               NULL, NULL, now(), now()
+          FROM generate_series(1, $1) AS g, unnest(ARRAY['request', 'reply']) AS k""",
+}
+
+
+_PAD_ROUNDS = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+async def stored_settlements() -> int:
+    role, database = DATABASES["insured_region"]
+    conn = await asyncpg.connect(dsn(role, database))
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM settlement"))
+    finally:
+        await conn.close()
+
+
+async def pad_to(total: int) -> float:
+    """Fill every database with settlements (and their messages and log rows) up to ``total``."""
+    started = time.perf_counter()
+    have = await stored_settlements()
+    missing = max(0, total - have)
+    if not missing:
+        return 0.0
+    tag = next(_PAD_ROUNDS)  # a different id stem for every padding round
+
+    async def pad(name: str) -> None:
+        role, database = DATABASES[name]
+        conn = await asyncpg.connect(dsn(role, database))
+        try:
+            if name == "insured_region":
+                psn_no = await conn.fetchval("SELECT psn_no FROM person LIMIT 1")
+                await conn.execute(PAD_SQL[name], psn_no, missing, tag)
+            else:
+                await conn.execute(PAD_SQL[name], missing, tag)
+            await conn.execute("ANALYZE")
+        finally:
+            await conn.close()
+
+    await asyncio.gather(*(pad(name) for name in DATABASES))
+    return round(time.perf_counter() - started, 1)
+
+
+def results_dir() -> Path:
+    path = ROOT / "bench" / "results"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def today() -> date:
+    return china_today()
