@@ -100,6 +100,14 @@ def add_health_route(app: FastAPI) -> None:
 
 
 def serve(app: FastAPI, host: str, port: int, log_level: str) -> None:
+    # uvloop and httptools: most of the relay's CPU is event-loop and parsing work (issue 6)
     uvicorn.run(
-        app, host=host, port=port, log_level=log_level.lower(), access_log=False, log_config=None
+        app,
+        host=host,
+        port=port,
+        log_level=log_level.lower(),
+        access_log=False,
+        log_config=None,
+        loop="uvloop",
+        http="httptools",
     )
