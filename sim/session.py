@@ -12,10 +12,12 @@ from typing import Any
 
 import httpx
 
+from shared.auth import institution_token, signed_headers
 from shared.logging import mask_id_no, mask_name
 from shared.regions import POOLS, REGIONS, route_between
 
 GATEWAY = "/fsi/api/rsfComIfsService/callService"
+SECRET = os.environ.get("RELAY_HOSPITAL_SECRET", "dev-hospital-secret")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +121,12 @@ def run(treating_url: str, insured_url: str, hub_url: str) -> int:
         for n, step in enumerate(steps, 1):
             msgid = hospitals.msgid(step.treating)
             started = time.perf_counter()
+            code = hospitals.code(step.treating)
+            headers = signed_headers(
+                code, institution_token(SECRET, code), str(int(time.time() * 1000))
+            )
             answer = http.post(
-                f"{treating_url}{GATEWAY}", json=hospitals.envelope(step, msgid)
+                f"{treating_url}{GATEWAY}", json=hospitals.envelope(step, msgid), headers=headers
             ).json()
             latency = (time.perf_counter() - started) * 1000
             code = "0" if answer["infcode"] == 0 else str(answer["err_code"])

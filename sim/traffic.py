@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import random
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -48,7 +49,9 @@ class Refused(Exception):
 class Endpoints:
     treating_url: str
     insured_url: str
-    secret: str = "dev-hospital-secret"
+    secret: str = field(
+        default_factory=lambda: os.environ.get("RELAY_HOSPITAL_SECRET", "dev-hospital-secret")
+    )
 
 
 class Gateway:

@@ -14,6 +14,9 @@ class Settings(CommonSettings):
     http_port: int = 8001
     reply_deadline_s: float = 10.0
     max_body_bytes: int = 2_000_000
+    hospital_secret: str = "dev-hospital-secret"
+    """Institutions' signing tokens derive from it (shared.auth.institution_token)."""
+    require_signature: bool = True
 
 
 @functools.lru_cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from bench.stack import Stack as Stack
 from bench.stack import start_stack as launch
 from bench.stack import wait_healthy
 from services.insured_region.domain.population import AREA_CODE, make_id_no
+from shared.auth import institution_token, signed_headers
 from shared.regions import POOLS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,3 +151,10 @@ async def file(http: httpx.AsyncClient, stack: Stack, psn_no: str, **body: Any) 
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
+
+
+def signed(fixmedins_code: str) -> dict[str, str]:
+    """The x-tif headers a hospital signs every request with (design §3)."""
+    secret = os.environ.get("RELAY_E2E_HOSPITAL_SECRET", "dev-hospital-secret")
+    token = institution_token(secret, fixmedins_code)
+    return signed_headers(fixmedins_code, token, str(int(time.time() * 1000)))

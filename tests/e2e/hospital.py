@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.harness import GATEWAY, Stack
+from tests.e2e.harness import GATEWAY, Stack, signed
 
 _SEQ = itertools.count(random.randrange(10000))
 ALL_CATEGORIES = tuple(f"{c:02d}" for c in range(1, 15))
@@ -49,7 +49,11 @@ class Hospital:
         }
 
     async def send(self, envelope: dict[str, Any]) -> dict[str, Any]:
-        response = await self.http.post(f"{self.stack.treating_url}{GATEWAY}", json=envelope)
+        response = await self.http.post(
+            f"{self.stack.treating_url}{GATEWAY}",
+            json=envelope,
+            headers=signed(envelope["fixmedins_code"]),
+        )
         assert response.status_code == 200, response.text
         answer: dict[str, Any] = response.json()
         return answer

@@ -8,7 +8,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.harness import GATEWAY, TEST_DEADLINE_S, Stack, envelope_1101, new_person
+from tests.e2e.harness import (
+    GATEWAY,
+    TEST_DEADLINE_S,
+    Stack,
+    envelope_1101,
+    new_person,
+    signed,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +28,9 @@ def enrol(http: httpx.Client, stack: Stack, admdvs: str, **kind: str) -> dict[st
 
 
 def call(http: httpx.Client, stack: Stack, body: dict[str, Any]) -> dict[str, Any]:
-    response = http.post(f"{stack.treating_url}{GATEWAY}", json=body)
+    response = http.post(
+        f"{stack.treating_url}{GATEWAY}", json=body, headers=signed(body["fixmedins_code"])
+    )
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
     return result

@@ -20,6 +20,7 @@ from services.treating_region import bootstrap
 from services.treating_region.adapters import messages
 from services.treating_region.adapters.catalogue_loader import load_catalogues, load_institutions
 from services.treating_region.domain.catalogue import CatalogueEntry
+from services.treating_region.entrypoints.access import SignatureCheck
 from services.treating_region.entrypoints.schemas import (
     INPUT_MODELS,
     request_schema,
@@ -106,6 +107,7 @@ def _entry_out(entry: CatalogueEntry) -> dict[str, Any]:
 def create_app(settings: Settings) -> FastAPI:
     # bad catalogue or institution data stops start-up here
     catalogues = load_catalogues(parse_region_list(settings.regions))
+    signatures = SignatureCheck(settings.hospital_secret) if settings.require_signature else None
     institutions = load_institutions()
 
     @asynccontextmanager
@@ -151,6 +153,8 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             national, typed = _parse(await request.body(), settings.max_body_bytes)
             msgid_var.set(national.msgid)
+            if signatures is not None:
+                signatures.verify(request.headers, national.fixmedins_code)
             answer = await request.app.state.gateway.call(national, typed)
         except RelayError as exc:
             return json_response(error_body(exc))
