@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from bench import relay
-from bench.stack import peak_memory_mib
+from bench.stack import fresh_databases, peak_memory_mib
 from bench.transport import measure_ceiling
 
 OUTPATIENT_RATES = (10, 20, 40, 60, 80, 120, 160, 240, 320)
@@ -30,7 +30,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     print("1/5 transport ceiling (bare two-hop request/reply, same size, persistence, confirms)")
     ceiling = await measure_ceiling(relay.AMQP_URL, concurrency=16, seconds=args.seconds)
     print(f"    {ceiling['rate']:.0f} round trips/s, p99 {ceiling['p99_ms']:.1f} ms")
-    await relay.fresh_databases()
+    await fresh_databases("_bench")
     stack = relay.start_bench_stack()
     try:
         limits = httpx.Limits(max_connections=400, max_keepalive_connections=100)

@@ -21,7 +21,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.stack import ROOT, Stack, start_stack
+from bench.stack import ROOT, Stack, database_url, start_stack
 from shared.envelope import china_today
 from sim.plan import CarePlan, plan_cares
 from sim.traffic import Catalogue, Endpoints, Gateway, Refused, enrol_all
@@ -40,25 +40,14 @@ def dsn(role: str, database: str) -> str:
     return f"postgresql://{role}:{role}@127.0.0.1:5432/{database}"
 
 
-async def fresh_databases() -> None:
-    """Drop and create the ``*_bench`` databases (each role may create its own)."""
-    for role, database in DATABASES.values():
-        conn = await asyncpg.connect(dsn(role, database.removesuffix("_bench")))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            await conn.execute(f'CREATE DATABASE "{database}" OWNER "{role}"')
-        finally:
-            await conn.close()
-
-
 def start_bench_stack() -> Stack:
     settings = {
         name: {
-            "DATABASE_URL": dsn(role, database).replace("postgresql://", "postgresql+asyncpg://"),
+            "DATABASE_URL": database_url(name, "_bench"),
             "AMQP_URL": AMQP_URL,
             "LOG_LEVEL": "WARNING",
         }
-        for name, (role, database) in DATABASES.items()
+        for name in DATABASES
     }
     return start_stack(ports=PORTS, settings=settings, log_dir=ROOT / ".run" / "bench")
 

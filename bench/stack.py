@@ -102,6 +102,27 @@ def start_stack(
     return stack
 
 
+ROLES = {"treating_region": "treating", "national_hub": "hub", "insured_region": "insured"}
+
+
+def database_url(service: str, suffix: str, *, driver: str = "postgresql+asyncpg") -> str:
+    role = ROLES[service]
+    return f"{driver}://{role}:{role}@127.0.0.1:5432/{service}{suffix}"
+
+
+async def fresh_databases(suffix: str) -> None:
+    """Drop and create ``<service><suffix>`` for each service (each role may create its own)."""
+    import asyncpg
+
+    for service, role in ROLES.items():
+        conn = await asyncpg.connect(database_url(service, "", driver="postgresql"))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{service}{suffix}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{service}{suffix}" OWNER "{role}"')
+        finally:
+            await conn.close()
+
+
 def peak_memory_mib(pid: int) -> float | None:
     """VmHWM: the resident set's high-water mark of a live process."""
     try:

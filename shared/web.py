@@ -12,9 +12,11 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.envelope import national_time
-from shared.errors import E5999, E9002, RelayError
+from shared.errors import E5999, E9001, E9002, E9005, RelayError
 from shared.runtime import Runtime, health
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,44 @@ HTTP_STATUS_BY_CATEGORY = {
     "reconciliation": 409,
     "input": 422,
 }
+
+
+NOT_FOUND_CODES = frozenset({"E1001", "E2006", "E3001", "E3009", "E4003", "E5001"})
+"""Errors that mean "no such thing" when an admin or read API is asked for it."""
+
+
+class ErrorEnvelope(BaseModel):
+    """Every error any service answers: the national envelope with ``infcode = -1``."""
+
+    infcode: int
+    inf_refmsgid: str
+    refmsg_time: str
+    respond_time: str
+    err_code: str
+    err_msg: str
+    err_msg_en: str
+    warn_msg: str | None = None
+    output: None = None
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorEnvelope, "description": description}
+    for status, description in (
+        (400, "Unreadable request (E9001)"),
+        (404, "No such person, filing, visit or region"),
+        (409, "Refused by a filing, visit or settlement rule (E2xxx, E3xxx, E4xxx)"),
+        (413, "Body too large (E9005)"),
+        (422, "A field is missing or malformed (E9002)"),
+        (503, "Relay or system unavailable (E5xxx)"),
+    )
+}
+"""Declared on every app so that the OpenAPI page documents the uniform error."""
+
+
+def status_for(error: RelayError) -> int:
+    if error.code in NOT_FOUND_CODES:
+        return 404
+    return HTTP_STATUS_BY_CATEGORY.get(error.spec.category, 400)
 
 
 def new_refmsgid() -> str:
@@ -71,13 +111,20 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_relay_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RelayError)
-        status = HTTP_STATUS_BY_CATEGORY.get(exc.spec.category, 400)
-        return json_response(error_body(exc), status_code=status)
+        return json_response(error_body(exc), status_code=status_for(exc))
 
     async def on_validation_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         error = RelayError(E9002, detail=describe_validation_error(list(exc.errors())))
         return json_response(error_body(error), status_code=422)
+
+    async def on_http_error(_request: Request, exc: Exception) -> Response:
+        """Starlette's own refusals (unreadable body, no such path or method) in our envelope."""
+        assert isinstance(exc, StarletteHTTPException)
+        spec = {400: E9001, 413: E9005}.get(exc.status_code, E9002)
+        error = RelayError(spec, detail=str(exc.detail))
+        status = exc.status_code if exc.status_code in (400, 404, 405, 413) else 400
+        return json_response(error_body(error), status_code=status)
 
     async def on_unexpected(_request: Request, exc: Exception) -> Response:
         log.exception("unexpected error: %s", type(exc).__name__)
@@ -85,6 +132,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(RelayError, on_relay_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(Exception, on_unexpected)
 
 

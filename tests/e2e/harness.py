@@ -7,6 +7,7 @@ on their own ports and their own RabbitMQ vhost (``relay_test``), and stopped at
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import time
@@ -17,8 +18,8 @@ from typing import Any
 import httpx
 
 from bench.stack import Stack as Stack
+from bench.stack import database_url, fresh_databases, wait_healthy
 from bench.stack import start_stack as launch
-from bench.stack import wait_healthy
 from services.insured_region.domain.population import AREA_CODE, make_id_no
 from shared.auth import institution_token, signed_headers
 from shared.regions import POOLS
@@ -32,6 +33,7 @@ UNSERVED_REGION = "220100"
 """A pool the test insured-region process does not serve: its requests are never answered."""
 
 TEST_DEADLINE_S = 2.0
+E2E_SUFFIX = "_e2e"
 
 
 def start_stack() -> Stack:
@@ -48,12 +50,25 @@ def start_stack() -> Stack:
         return stack
     amqp_url = os.environ.get("RELAY_E2E_AMQP_URL", "amqp://relay:relay@127.0.0.1:5672/relay_test")
     served = ",".join(p for p in POOLS if p != UNSERVED_REGION)
+    # databases of its own, made fresh: the suite never mixes with a developer's data
+    asyncio.run(fresh_databases(E2E_SUFFIX))
     stack = launch(
         ports={"treating_region": 18001, "national_hub": 18002, "insured_region": 18003},
         settings={
-            "national_hub": {"AMQP_URL": amqp_url},
-            "insured_region": {"AMQP_URL": amqp_url, "REGIONS": served},
-            "treating_region": {"AMQP_URL": amqp_url, "REPLY_DEADLINE_S": str(TEST_DEADLINE_S)},
+            "national_hub": {
+                "AMQP_URL": amqp_url,
+                "DATABASE_URL": database_url("national_hub", E2E_SUFFIX),
+            },
+            "insured_region": {
+                "AMQP_URL": amqp_url,
+                "REGIONS": served,
+                "DATABASE_URL": database_url("insured_region", E2E_SUFFIX),
+            },
+            "treating_region": {
+                "AMQP_URL": amqp_url,
+                "REPLY_DEADLINE_S": str(TEST_DEADLINE_S),
+                "DATABASE_URL": database_url("treating_region", E2E_SUFFIX),
+            },
         },
         log_dir=LOG_DIR,
     )

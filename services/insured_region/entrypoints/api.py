@@ -27,7 +27,7 @@ from services.insured_region.settings import Settings
 from shared.envelope import china_today as today
 from shared.errors import E1001, E1003, E5001, E9002, RelayError
 from shared.runtime import Runtime, close_runtime
-from shared.web import add_health_route, install_error_handlers
+from shared.web import ERROR_RESPONSES, add_health_route, install_error_handlers
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -42,7 +42,12 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             await close_runtime(app.state.runtime)
 
-    app = FastAPI(title="Insured region (参保地)", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="Insured region (参保地)",
+        version="0.1.0",
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
     app.state.policies = policies
     install_error_handlers(app)
     add_health_route(app)
@@ -76,7 +81,7 @@ def create_app(settings: Settings) -> FastAPI:
         request: Request,
         admdvs: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     ) -> list[dict[str, Any]]:
         async with runtime_of(request).sessions() as session:
             found = await persons.listing(session, admdvs=admdvs, limit=limit, offset=offset)

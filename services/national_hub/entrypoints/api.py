@@ -12,7 +12,7 @@ from services.national_hub import bootstrap
 from services.national_hub.adapters import relay_log
 from services.national_hub.settings import Settings
 from shared.runtime import Runtime, close_runtime
-from shared.web import add_health_route, install_error_handlers
+from shared.web import ERROR_RESPONSES, add_health_route, install_error_handlers
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -24,7 +24,12 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             await close_runtime(app.state.runtime)
 
-    app = FastAPI(title="National hub (国家平台/省级平台)", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="National hub (国家平台/省级平台)",
+        version="0.1.0",
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
     install_error_handlers(app)
     add_health_route(app)
 

@@ -34,6 +34,7 @@ from shared.logging import msgid_var
 from shared.regions import parse_region_list
 from shared.runtime import close_runtime
 from shared.web import (
+    ERROR_RESPONSES,
     add_health_route,
     describe_validation_error,
     error_body,
@@ -121,7 +122,10 @@ def create_app(settings: Settings) -> FastAPI:
             await close_runtime(runtime)
 
     app = FastAPI(
-        title="Treating region (就医地) — hospital gateway", version="0.1.0", lifespan=lifespan
+        title="Treating region (就医地) — hospital gateway",
+        version="0.1.0",
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
     )
     install_error_handlers(app)
     add_health_route(app)
