@@ -315,19 +315,22 @@ E9005 = _spec(
     "Split the fee details across several uploads.",
 )
 E9007 = _spec(
-    "E9007", "input",
+    "E9007",
+    "input",
     "请求签名缺失或校验失败",
     "The x-tif signature headers are missing or do not verify.",
     "Sign every request: x-tif-signature = SHA-256 of timestamp + token + nonce + timestamp.",
 )
 E9008 = _spec(
-    "E9008", "input",
+    "E9008",
+    "input",
     "请求时间戳已过期或随机数重复",
     "The x-tif timestamp is stale, or the nonce was already used.",
     "Send the current time in milliseconds and a fresh nonce with every request.",
 )
 E9009 = _spec(
-    "E9009", "input",
+    "E9009",
+    "input",
     "接入机构与报文中的定点医药机构不一致",
     "The signing institution (x-tif-paasid) is not the fixmedins_code of the message.",
     "An institution may only send for itself.",
