@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
@@ -23,6 +24,8 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     broker: Broker
     regions: tuple[str, ...]
+    pool: asyncpg.Pool
+    """Plain asyncpg for the hot path's single statements: no ORM, no BEGIN/COMMIT pair."""
 
 
 async def open_runtime(settings: CommonSettings, *, startup_wait_s: float = 30.0) -> Runtime:
@@ -43,17 +46,24 @@ async def open_runtime(settings: CommonSettings, *, startup_wait_s: float = 30.0
         with attempt:
             await ping(engine)
             await broker.connect()
+    pool = await asyncpg.create_pool(
+        settings.database_url.replace("postgresql+asyncpg://", "postgresql://"),
+        min_size=2,
+        max_size=settings.db_pool_size,
+    )
     return Runtime(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
         broker=broker,
         regions=parse_region_list(settings.regions),
+        pool=pool,
     )
 
 
 async def close_runtime(runtime: Runtime) -> None:
     await runtime.broker.close()
+    await runtime.pool.close()
     await runtime.engine.dispose()
 
 

@@ -12,7 +12,7 @@ from shared.runtime import Runtime, open_runtime
 async def build(settings: Settings) -> Runtime:
     runtime = await open_runtime(settings)
     broker = runtime.broker
-    relay = HubRelay(broker, runtime.engine, settings.relay_secret)
+    relay = HubRelay(broker, runtime.pool, settings.relay_secret)
     unrouted, _dead = await broker.declare_sink_queues()
     # every pool's queues exist even while its service is down: requests wait, durable
     for admdvs in POOLS:

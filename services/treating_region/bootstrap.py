@@ -21,6 +21,7 @@ async def build(
     relay = RelayClient(runtime.broker, "treating_region")
     ctx = TreatingContext(
         engine=runtime.engine,
+        pool=runtime.pool,
         relay=relay,
         catalogues=catalogues,
         institutions=institutions,

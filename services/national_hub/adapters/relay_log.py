@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import asyncpg
 from sqlalchemy import Table, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.national_hub.adapters.orm import RelayLog
@@ -27,8 +27,17 @@ def _person_fields(payload: dict[str, Any]) -> tuple[str | None, str | None]:
     return (str(psn_no) if psn_no else None, mask_id_no(str(certno)) if certno else None)
 
 
+_RECORD = """
+    INSERT INTO relay_log (relay_id, msgid, infno, kind, stage, sender_admdvs, mdtrtarea_admvs,
+        insuplc_admdvs, fixmedins_code, route, outcome, err_code, err_detail, psn_no,
+        certno_masked, sent_at, received_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+    ON CONFLICT (relay_id, kind, stage) DO NOTHING
+"""
+
+
 async def record(
-    engine: AsyncEngine,
+    pool: asyncpg.Pool,
     envelope: RelayEnvelope,
     *,
     stage: str,
@@ -37,34 +46,32 @@ async def record(
     err_code: str | None = None,
     err_detail: str | None = None,
 ) -> bool:
-    """Insert one log row; False when this (relay_id, kind, stage) was already recorded."""
+    """Insert one log row; False when this (relay_id, kind, stage) was already recorded.
+
+    One autocommitted statement on plain asyncpg: this runs twice for every relayed message.
+    """
     psn_no, certno_masked = _person_fields(envelope.payload)
-    statement = (
-        insert(_TABLE)
-        .values(
-            relay_id=envelope.relay_id,
-            msgid=envelope.msgid,
-            infno=envelope.infno,
-            kind=envelope.kind.value,
-            stage=stage,
-            sender_admdvs=envelope.sender_admdvs,
-            mdtrtarea_admvs=envelope.mdtrtarea_admvs,
-            insuplc_admdvs=envelope.insuplc_admdvs,
-            fixmedins_code=envelope.fixmedins_code,
-            route=route,
-            outcome=outcome,
-            err_code=err_code or envelope.err_code,
-            err_detail=(err_detail or envelope.err_detail or None),
-            psn_no=psn_no,
-            certno_masked=certno_masked,
-            sent_at=envelope.hops[0].at if envelope.hops else None,
-            received_at=datetime.now(UTC),
-        )
-        .on_conflict_do_nothing(index_elements=["relay_id", "kind", "stage"])
+    status = await pool.execute(
+        _RECORD,
+        envelope.relay_id,
+        envelope.msgid,
+        envelope.infno,
+        envelope.kind.value,
+        stage,
+        envelope.sender_admdvs,
+        envelope.mdtrtarea_admvs,
+        envelope.insuplc_admdvs,
+        envelope.fixmedins_code,
+        route,
+        outcome,
+        err_code or envelope.err_code,
+        (err_detail or envelope.err_detail or None),
+        psn_no,
+        certno_masked,
+        envelope.hops[0].at if envelope.hops else None,
+        datetime.now(UTC),
     )
-    async with engine.begin() as conn:
-        result = await conn.execute(statement)
-    return bool(result.rowcount)
+    return str(status).endswith(" 1")
 
 
 async def find(

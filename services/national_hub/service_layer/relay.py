@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.national_hub.adapters import relay_log
 from services.national_hub.domain.routing import NATIONAL_SENDER, Forward, Incoming, decide
@@ -19,9 +19,9 @@ log = logging.getLogger(__name__)
 
 
 class HubRelay:
-    def __init__(self, broker: Broker, engine: AsyncEngine, relay_secret: str) -> None:
+    def __init__(self, broker: Broker, pool: asyncpg.Pool, relay_secret: str) -> None:
         self._broker = broker
-        self._engine = engine
+        self._pool = pool
         self._secret = relay_secret
         self._keys: dict[str, bytes] = {}
 
@@ -53,7 +53,7 @@ class HubRelay:
         try:
             if isinstance(decision, Forward):
                 await relay_log.record(
-                    self._engine, envelope, stage="ingress", outcome="forwarded", route=route
+                    self._pool, envelope, stage="ingress", outcome="forwarded", route=route
                 )
                 forwarded = envelope.with_hop("national_hub", route=route)
                 if decision.insured_admdvs is not None:
@@ -64,7 +64,7 @@ class HubRelay:
                 log.info("forwarded %s %s to %s (%s)", envelope.kind, envelope.infno, key, route)
                 return
             await relay_log.record(
-                self._engine,
+                self._pool,
                 envelope,
                 stage="ingress",
                 outcome="refused",
@@ -84,15 +84,29 @@ class HubRelay:
                     NATIONAL_SENDER, err_code=decision.error.code, err_detail=decision.detail
                 )
                 await self._broker.publish(topology.HUB_EGRESS, envelope.reply_to, answer)
-        except (OperationalError, InterfaceError, OSError, TimeoutError) as exc:
+        except (
+            OperationalError,
+            InterfaceError,
+            OSError,
+            TimeoutError,
+            asyncpg.PostgresConnectionError,
+            asyncpg.InterfaceError,
+        ) as exc:
             raise TransientError(str(exc)) from exc
 
     async def on_unrouted(self, envelope: RelayEnvelope, _message: AbstractIncomingMessage) -> None:
         """A reply whose waiting process is gone: recorded, never lost (design §4)."""
         try:
             await relay_log.record(
-                self._engine, envelope, stage="unrouted", outcome="late", route=envelope.route
+                self._pool, envelope, stage="unrouted", outcome="late", route=envelope.route
             )
-        except (OperationalError, InterfaceError, OSError, TimeoutError) as exc:
+        except (
+            OperationalError,
+            InterfaceError,
+            OSError,
+            TimeoutError,
+            asyncpg.PostgresConnectionError,
+            asyncpg.InterfaceError,
+        ) as exc:
             raise TransientError(str(exc)) from exc
         log.warning("unroutable %s %s recorded as late", envelope.kind, envelope.infno)

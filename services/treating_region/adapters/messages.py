@@ -1,18 +1,16 @@
-"""The hospital-message log, in SQLAlchemy Core (on the path of every hospital call)."""
+"""The hospital-message log: the idempotency key of every hospital call and what it was answered.
+
+Plain asyncpg, one autocommitted statement each: claim and answer run for every call.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from services.treating_region.adapters.orm import HospitalMessage
-
-_T = cast(Table, HospitalMessage.__table__)
+import asyncpg
+import orjson
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +28,31 @@ class StoredMessage:
     answered_at: datetime | None
 
 
+_COLUMNS = ", ".join(StoredMessage.__slots__)
+_CLAIM = """
+    INSERT INTO hospital_message (msgid, infno, fixmedins_code, mdtrtarea_admvs, insuplc_admdvs,
+        body_hash, relay_id, inf_refmsgid, status, received_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9)
+    ON CONFLICT (msgid) DO NOTHING
+    RETURNING msgid
+"""
+_FIND = f"SELECT {_COLUMNS} FROM hospital_message WHERE msgid = $1"
+_ANSWER = """
+    UPDATE hospital_message
+       SET status = $2, output = $3::jsonb, err_code = $4, err_detail = $5, answered_at = $6
+     WHERE msgid = $1 AND ($7::text IS NULL OR status = $7)
+"""
+
+
+def _stored(row: asyncpg.Record) -> StoredMessage:
+    values = dict(row)
+    output = values["output"]
+    values["output"] = orjson.loads(output) if isinstance(output, str) else output
+    return StoredMessage(**values)
+
+
 async def claim(
-    engine: AsyncEngine,
+    pool: asyncpg.Pool,
     *,
     msgid: str,
     infno: str,
@@ -43,31 +64,27 @@ async def claim(
     inf_refmsgid: str,
 ) -> StoredMessage | None:
     """Insert the pending row; on a msgid already seen, return what is stored instead."""
-    async with engine.begin() as conn:
-        inserted = await conn.execute(
-            insert(_T)
-            .values(
-                msgid=msgid,
-                infno=infno,
-                fixmedins_code=fixmedins_code,
-                mdtrtarea_admvs=mdtrtarea_admvs,
-                insuplc_admdvs=insuplc_admdvs,
-                body_hash=body_hash,
-                relay_id=relay_id,
-                inf_refmsgid=inf_refmsgid,
-                status="pending",
-                received_at=datetime.now(UTC),
-            )
-            .on_conflict_do_nothing(index_elements=["msgid"])
-        )
-        if inserted.rowcount:
-            return None
-        row = (await conn.execute(select(_T).where(_T.c.msgid == msgid))).mappings().one()
-    return StoredMessage(**{k: row[k] for k in StoredMessage.__slots__})
+    claimed = await pool.fetchval(
+        _CLAIM,
+        msgid,
+        infno,
+        fixmedins_code,
+        mdtrtarea_admvs,
+        insuplc_admdvs,
+        body_hash,
+        relay_id,
+        inf_refmsgid,
+        datetime.now(UTC),
+    )
+    if claimed is not None:
+        return None
+    row = await pool.fetchrow(_FIND, msgid)
+    assert row is not None
+    return _stored(row)
 
 
 async def answer(
-    engine: AsyncEngine,
+    pool: asyncpg.Pool,
     msgid: str,
     *,
     status: str,
@@ -76,27 +93,19 @@ async def answer(
     err_detail: str | None = None,
     only_if: str | None = None,
 ) -> bool:
-    statement = (
-        update(_T)
-        .where(_T.c.msgid == msgid)
-        .values(
-            status=status,
-            output=output,
-            err_code=err_code,
-            err_detail=err_detail,
-            answered_at=datetime.now(UTC),
-        )
+    result = await pool.execute(
+        _ANSWER,
+        msgid,
+        status,
+        orjson.dumps(output).decode() if output is not None else None,
+        err_code,
+        err_detail,
+        datetime.now(UTC),
+        only_if,
     )
-    if only_if is not None:
-        statement = statement.where(_T.c.status == only_if)
-    async with engine.begin() as conn:
-        result = await conn.execute(statement)
-    return bool(result.rowcount)
+    return str(result).endswith(" 1")
 
 
-async def find(engine: AsyncEngine, msgid: str) -> StoredMessage | None:
-    async with engine.connect() as conn:
-        row = (await conn.execute(select(_T).where(_T.c.msgid == msgid))).mappings().first()
-    if row is None:
-        return None
-    return StoredMessage(**{k: row[k] for k in StoredMessage.__slots__})
+async def find(pool: asyncpg.Pool, msgid: str) -> StoredMessage | None:
+    row = await pool.fetchrow(_FIND, msgid)
+    return _stored(row) if row is not None else None

@@ -173,7 +173,7 @@ def create_app(settings: Settings) -> FastAPI:
         summary="What became of a hospital message (ok, error, unknown, late reply)",
     )
     async def message_status(request: Request, msgid: str) -> dict[str, Any]:
-        stored = await messages.find(request.app.state.runtime.engine, msgid)
+        stored = await messages.find(request.app.state.runtime.pool, msgid)
         if stored is None:
             raise RelayError(E9002, detail=f"no message {msgid}")
         return {

@@ -68,7 +68,7 @@ class Gateway:
         digest = body_hash(request.model_dump(mode="json", exclude_none=True))
         refmsgid = uuid.uuid4().hex
         stored = await messages.claim(
-            self._ctx.engine,
+            self._ctx.pool,
             msgid=request.msgid,
             infno=request.infno,
             fixmedins_code=request.fixmedins_code,
@@ -80,14 +80,14 @@ class Gateway:
         )
         if stored is not None:
             return _stored_answer(stored, digest)
-        engine = self._ctx.engine
+        pool = self._ctx.pool
         try:
             output = await handler(self._ctx, request, typed)
         except RelayError as exc:
             # E5002: the insured region may still act; the outcome stays open until known
             status = "unknown" if exc.code == E5002.code else "error"
             await messages.answer(
-                engine,
+                pool,
                 request.msgid,
                 status=status,
                 err_code=exc.code,
@@ -95,16 +95,16 @@ class Gateway:
             )
             return Answer(refmsgid, None, exc)
         except BaseException:
-            await messages.answer(engine, request.msgid, status="unknown", err_code=E5999.code)
+            await messages.answer(pool, request.msgid, status="unknown", err_code=E5999.code)
             raise
-        await messages.answer(engine, request.msgid, status="ok", output=output)
+        await messages.answer(pool, request.msgid, status="ok", output=output)
         return Answer(refmsgid, output, None)
 
     async def on_late_reply(self, reply: RelayEnvelope) -> None:
         """A reply after the deadline: the unknown outcome becomes known, and is kept."""
         status = "late_error" if reply.err_code else "late_ok"
         updated = await messages.answer(
-            self._ctx.engine,
+            self._ctx.pool,
             reply.msgid,
             status=status,
             output=reply.payload or None,

@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -50,6 +51,7 @@ STORING_SETTLE = frozenset({"2304", "2207"})
 @dataclass(frozen=True, slots=True)
 class TreatingContext:
     engine: AsyncEngine
+    pool: asyncpg.Pool
     relay: RelayClient
     catalogues: Mapping[str, Mapping[str, CatalogueEntry]]
     institutions: Mapping[str, Institution]
