@@ -6,11 +6,13 @@ import argparse
 import asyncio
 import os
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
+from shared.auth import institution_token, signed_headers
 from shared.envelope import china_today
 from sim import session
 from sim.plan import plan_cares
@@ -72,6 +74,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="relay-sim", description="Simulated hospitals")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("session", help="a short scripted hospital session through the relay")
+    headers = sub.add_parser("headers", help="signed x-tif headers for one request, for curl")
+    headers.add_argument("fixmedins_code")
     runner = sub.add_parser("run", help="seeded traffic through the gateway, then the report")
     runner.add_argument("--seed", type=int, default=42)
     runner.add_argument("--cares", type=int, default=2000)
@@ -89,6 +93,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.command in (None, "session"):
         sys.exit(session.main())
+    if args.command == "headers":
+        secret = os.environ.get("RELAY_HOSPITAL_SECRET", "dev-hospital-secret")
+        code = args.fixmedins_code
+        signed = signed_headers(code, institution_token(secret, code), str(int(time.time() * 1000)))
+        print(" ".join(f"-H {name}:{value}" for name, value in signed.items()))
+        return
     if args.command == "run":
         sys.exit(asyncio.run(run(args)))
     parser.error(f"unknown command {args.command}")
