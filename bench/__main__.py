@@ -21,8 +21,8 @@ from bench import relay
 from bench.stack import fresh_databases, peak_memory_mib
 from bench.transport import measure_ceiling
 
-OUTPATIENT_RATES = (10, 20, 40, 60, 80, 120, 160, 240, 320)
-INPATIENT_RATES = (2, 5, 10, 20, 40, 80)
+OUTPATIENT_RATES = (10, 15, 20, 25, 30, 40, 50, 60, 80, 100, 130, 160, 200, 260, 320)
+INPATIENT_RATES = (5, 10, 15, 20, 25, 30, 40, 50, 60, 80)
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -37,6 +37,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         async with httpx.AsyncClient(timeout=30, limits=limits) as http:
             bench = relay.Bench(http, stack)
             await bench.start()
+            # warm every cache on the path (statements, connections, channels) before measuring
+            await relay.sweep(bench, "outpatient", (10,), 3, quiet=True)
             print("2/5 outpatient settlements (2207), open loop at rising rates")
             outpatient = await relay.sweep(bench, "outpatient", OUTPATIENT_RATES, args.seconds)
             print("3/5 inpatient settlements (2304, ~50 lines), open loop at rising rates")
@@ -92,7 +94,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--seconds", type=float, default=5.0, help="per rate step")
+    parser.add_argument("--seconds", type=float, default=8.0, help="per rate step")
     parser.add_argument("--large", type=int, default=1_000_000, help="stored settlements")
     args = parser.parse_args()
     result = asyncio.run(run(args))

@@ -203,15 +203,24 @@ async def open_loop(calls: Sequence[Callable[[], Awaitable[float]]], rate: float
 
 
 async def sweep(
-    bench: Bench, kind: str, rates: Sequence[float], seconds: float, lines: int | None = None
+    bench: Bench,
+    kind: str,
+    rates: Sequence[float],
+    seconds: float,
+    lines: int | None = None,
+    *,
+    quiet: bool = False,
 ) -> list[dict[str, Any]]:
     """Increasing offered rates until one is not sustained (p99 ≥ 100 ms or any error)."""
     steps = []
     for rate in rates:
         count = max(10, int(rate * seconds))
         ready = await bench.prepare(bench.plans(kind, count, lines=lines))
+        await asyncio.sleep(1.0)  # let the preparation's writes settle before measuring
         step = await open_loop([partial(bench.settle, r) for r in ready], rate)
         steps.append(step)
+        if quiet:
+            continue
         print(
             f"  {kind:<10} offered {rate:6.1f}/s achieved {step['achieved_per_s']:6.1f}/s "
             f"p50 {step['p50_ms']:6.1f} p99 {step['p99_ms']:6.1f} ms errors {step['errors']}"

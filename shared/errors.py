@@ -234,6 +234,14 @@ E4006 = _spec(
     "The person should contact the insured region about their insurance status.",
 )
 
+E4007 = _spec(
+    "E4007",
+    "settlement",
+    "该报文已被冲正，不再受理",
+    "This message was reversed (2601); it is no longer accepted.",
+    "Start again with a new msgid if the care is still to be settled.",
+)
+
 # E5xxx relay and system
 E5001 = _spec(
     "E5001",

@@ -185,3 +185,14 @@ class SettlementRow(Base):
     trace: Mapped[list[str]] = mapped_column(JSONB)
     delta: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReversalTombstone(Base):
+    """A 2601 that arrived before its original: the late original is refused (design §4)."""
+
+    __tablename__ = "reversal_tombstone"
+
+    omsgid: Mapped[str] = mapped_column(String(30), primary_key=True)
+    oinfno: Mapped[str] = mapped_column(String(4))
+    msgid: Mapped[str] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

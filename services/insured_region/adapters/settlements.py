@@ -11,7 +11,12 @@ from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.insured_region.adapters.orm import AccumulatorRow, InsuranceRow, SettlementRow
+from services.insured_region.adapters.orm import (
+    AccumulatorRow,
+    InsuranceRow,
+    ReversalTombstone,
+    SettlementRow,
+)
 from services.insured_region.domain.breakdown import Accumulators, Breakdown, FundPayment
 from shared.money import format_amount
 
@@ -237,3 +242,21 @@ async def add_mirror(
 
 def row_amounts(row: SettlementRow) -> dict[str, Any]:
     return {name: getattr(row, name) for name in _MONEY_FIELDS}
+
+
+async def tombstone(session: AsyncSession, omsgid: str) -> bool:
+    found = await session.get(ReversalTombstone, omsgid)
+    return found is not None
+
+
+async def add_tombstone(session: AsyncSession, *, omsgid: str, oinfno: str, msgid: str) -> None:
+    await session.execute(
+        insert(ReversalTombstone)
+        .values(omsgid=omsgid, oinfno=oinfno, msgid=msgid, created_at=datetime.now(UTC))
+        .on_conflict_do_nothing()
+    )
+
+
+async def lock_msgid(session: AsyncSession, msgid: str) -> None:
+    """Settle and reversal of one msgid take turns: a tombstone and a settlement never both win."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:m))"), {"m": msgid})

@@ -139,6 +139,32 @@ async def on_5206(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
     )
 
 
+class ReversalIn(BaseModel):
+    """2601 冲正: which message to undo (``omsgid``, ``oinfno``)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    psn_no: str = Field(min_length=1, max_length=30)
+    omsgid: str = Field(min_length=30, max_length=30)
+    oinfno: str = Field(pattern=r"^(2304|2207)$")
+
+
+async def on_2601(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
+    data = _parse(ReversalIn, _data(envelope), "data")
+    return await settlement.reverse(
+        ctx.runtime.sessions,
+        settlement.ReverseCommand(
+            msgid=envelope.msgid,
+            insured_admdvs=envelope.insuplc_admdvs,
+            treating_admdvs=envelope.mdtrtarea_admvs,
+            fixmedins_code=envelope.fixmedins_code or "",
+            omsgid=data.omsgid,
+            oinfno=data.oinfno,
+            psn_no=data.psn_no,
+        ),
+    )
+
+
 class _DateRange(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
@@ -241,6 +267,7 @@ HANDLERS: dict[str, RequestHandler] = {
     "2305": on_cancel,
     "2208": on_cancel,
     "5206": on_5206,
+    "2601": on_2601,
     "2501": on_2501,
     "2502": on_2502,
     "2503": on_2503,

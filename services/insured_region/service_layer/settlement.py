@@ -33,7 +33,18 @@ from services.insured_region.domain.filing import Care, coverage
 from services.insured_region.domain.person import Person
 from services.insured_region.domain.policy import RegionPolicy, pool_of
 from shared.envelope import china_today
-from shared.errors import E1001, E2008, E4001, E4002, E4003, E4004, E4005, E4006, RelayError
+from shared.errors import (
+    E1001,
+    E2008,
+    E4001,
+    E4002,
+    E4003,
+    E4004,
+    E4005,
+    E4006,
+    E4007,
+    RelayError,
+)
 from shared.money import ZERO, format_amount
 from shared.settlement import CancelPayload, SettlementPayload
 
@@ -212,9 +223,12 @@ async def settle(
     digest = request_hash(cmd.payload)
     try:
         async with sessions() as session, session.begin():
+            await store.lock_msgid(session, cmd.msgid)
             existing = await store.by_msgid(session, cmd.msgid)
             if existing is not None:
                 return _replay(existing, digest, await _person(session, cmd))
+            if await store.tombstone(session, cmd.msgid):
+                raise RelayError(E4007, detail=cmd.msgid)
             person = await _person(session, cmd)
             # the person-year lock first, then the account: every settlement takes them in order
             year = await store.lock_year(session, person.psn_no, cmd.payload.endtime.year)
@@ -482,3 +496,76 @@ def view_of_breakdown(
         "setldetail": [store.detail_json(d) for d in b.details],
         "setl_proc_info": list(b.trace),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class ReverseCommand:
+    msgid: str
+    insured_admdvs: str
+    treating_admdvs: str
+    fixmedins_code: str
+    omsgid: str
+    oinfno: str
+    psn_no: str
+
+
+async def reverse(
+    sessions: async_sessionmaker[AsyncSession], cmd: ReverseCommand
+) -> dict[str, Any]:
+    """2601 for a settlement: cancel it if it happened, or leave a tombstone if it has not.
+
+    Idempotent: the same reversal answers the same; a settlement already cancelled is reported,
+    not cancelled twice. A tombstone makes the late original refused (E4007).
+    """
+    async with sessions() as session, session.begin():
+        done = await store.by_msgid(session, cmd.msgid)
+        original = await store.by_msgid(session, cmd.omsgid)
+    if done is not None:
+        async with sessions() as session:
+            person = await _person_or_error(session, cmd.psn_no, cmd.insured_admdvs)
+        return {
+            "result": {"omsgid": cmd.omsgid, "reversed": "settlement"},
+            **view_of_row(done, person),
+        }
+    if original is None:
+        async with sessions() as session, session.begin():
+            await store.lock_msgid(session, cmd.omsgid)
+            late = await store.by_msgid(session, cmd.omsgid)
+            if late is None:
+                await store.add_tombstone(
+                    session, omsgid=cmd.omsgid, oinfno=cmd.oinfno, msgid=cmd.msgid
+                )
+        if late is None:
+            return {"result": {"omsgid": cmd.omsgid, "reversed": "tombstone"}}
+        original = late  # the original won the race by a hair: cancel it instead
+    if original.psn_no != cmd.psn_no:
+        raise RelayError(E4003, detail=f"{cmd.omsgid} is not {cmd.psn_no}'s")
+    async with sessions() as session:
+        cancelled = await store.cancellation_of(session, original.setl_id)
+        person = await _person_or_error(session, cmd.psn_no, cmd.insured_admdvs)
+    if cancelled is not None:
+        return {
+            "result": {"omsgid": cmd.omsgid, "reversed": "already cancelled"},
+            **view_of_row(cancelled, person),
+        }
+    mirror = await cancel(
+        sessions,
+        CancelCommand(
+            msgid=cmd.msgid,
+            infno="2601",
+            insured_admdvs=cmd.insured_admdvs,
+            treating_admdvs=cmd.treating_admdvs,
+            fixmedins_code=cmd.fixmedins_code,
+            payload=CancelPayload(
+                psn_no=cmd.psn_no, setl_id=original.setl_id, mdtrt_id=original.mdtrt_id
+            ),
+        ),
+    )
+    return {"result": {"omsgid": cmd.omsgid, "reversed": "settlement"}, **mirror}
+
+
+async def _person_or_error(session: AsyncSession, psn_no: str, admdvs: str) -> Person:
+    person = await persons.by_psn_no(session, psn_no)
+    if person is None or person.insuplc_admdvs != admdvs:
+        raise RelayError(E1001, detail=f"psn_no {psn_no}")
+    return person

@@ -109,3 +109,28 @@ async def answer(
 async def find(pool: asyncpg.Pool, msgid: str) -> StoredMessage | None:
     row = await pool.fetchrow(_FIND, msgid)
     return _stored(row) if row is not None else None
+
+
+_TOMBSTONE = """
+    INSERT INTO hospital_message (msgid, infno, fixmedins_code, mdtrtarea_admvs, insuplc_admdvs,
+        body_hash, relay_id, inf_refmsgid, status, err_code, received_at, answered_at)
+    VALUES ($1, $2, $3, $4, $5, 'reversed', NULL, $6, 'reversed', 'E4007', $7, $7)
+    ON CONFLICT (msgid) DO NOTHING
+"""
+
+
+async def tombstone(
+    pool: asyncpg.Pool,
+    *,
+    msgid: str,
+    infno: str,
+    fixmedins_code: str,
+    mdtrtarea_admvs: str,
+    insuplc_admdvs: str,
+    inf_refmsgid: str,
+) -> None:
+    """A reversal before its original: the msgid is taken, so the late original is refused."""
+    now = datetime.now(UTC)
+    await pool.execute(
+        _TOMBSTONE, msgid, infno, fixmedins_code, mdtrtarea_admvs, insuplc_admdvs, inf_refmsgid, now
+    )

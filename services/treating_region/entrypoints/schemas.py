@@ -340,6 +340,17 @@ class Input2504(HospitalInput):
     data: FilingRef
 
 
+class ReversalRequest(HospitalInput):
+    psn_no: PsnNo
+    omsgid: str = Field(min_length=30, max_length=30, description="原发送方报文ID")
+    oinfno: str = Field(pattern=r"^(2304|2207)$", description="原交易编号 (settlements for now)")
+    mdtrt_id: MdtrtId | None = Field(default=None, description="the visit, to reopen it")
+
+
+class Input2601(HospitalInput):
+    data: ReversalRequest
+
+
 class CumulativeQuery(HospitalInput):
     psn_no: PsnNo
     cum_ym: str = Field(pattern=r"^\d{6}$")
@@ -355,7 +366,7 @@ INPUT_MODELS: dict[str, type[HospitalInput]] = {
     "2301": Input2301, "2302": Input2302, "2204": Input2204, "2205": Input2205,
     "2303": Input2303, "2304": Input2304, "2305": Input2305, "2206": Input2206,
     "2207": Input2207, "2208": Input2208, "2501": Input2501, "2502": Input2502,
-    "2503": Input2503, "2504": Input2504, "5206": Input5206,
+    "2503": Input2503, "2504": Input2504, "5206": Input5206, "2601": Input2601,
 }  # fmt: skip
 
 

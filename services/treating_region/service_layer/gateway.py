@@ -19,7 +19,17 @@ from services.treating_region.service_layer.transactions import (
     record_settlement,
 )
 from shared.envelope import NationalRequest, RelayEnvelope
-from shared.errors import E5002, E5999, E9002, E9003, E9004, E9006, RelayError, lookup
+from shared.errors import (
+    E4007,
+    E5002,
+    E5999,
+    E9002,
+    E9003,
+    E9004,
+    E9006,
+    RelayError,
+    lookup,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +47,8 @@ def body_hash(body: dict[str, Any]) -> str:
 
 
 def _stored_answer(stored: messages.StoredMessage, digest: str) -> Answer:
+    if stored.status == "reversed":  # 2601 came first, or undid it: the msgid is spent
+        return Answer(stored.inf_refmsgid, None, RelayError(E4007, detail=stored.msgid))
     if stored.body_hash != digest:
         raise RelayError(E9004, detail=stored.msgid)
     if stored.status == "pending":

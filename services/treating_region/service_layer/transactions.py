@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.treating_region.adapters import messages
 from services.treating_region.adapters import visits as repo
 from services.treating_region.domain.catalogue import CatalogueEntry, Institution
 from services.treating_region.domain.categories import by_category, totals_of
@@ -36,8 +37,11 @@ from shared.errors import (
     E3007,
     E3008,
     E3009,
+    E4007,
     E5002,
     E9002,
+    E9006,
+    E9009,
     RelayError,
     lookup,
 )
@@ -560,6 +564,51 @@ async def on_cancel(ctx: TreatingContext, request: NationalRequest, typed: s.Inp
     return answer
 
 
+async def on_2601(ctx: TreatingContext, request: NationalRequest, typed: s.Input2601) -> Any:
+    """冲正 of a settlement (design §4): undone at every hop that saw it, or refused if late.
+
+    The insured region cancels the settlement if it was made, or leaves a tombstone if it was
+    not; here the original msgid is spent either way and the visit opens again.
+    """
+    d = typed.data
+    if not d.omsgid.startswith(request.fixmedins_code):
+        raise RelayError(E9009, detail="an institution reverses only its own messages")
+    stored = await messages.find(ctx.pool, d.omsgid)
+    if stored is None:
+        await messages.tombstone(
+            ctx.pool,
+            msgid=d.omsgid,
+            infno=d.oinfno,
+            fixmedins_code=request.fixmedins_code,
+            mdtrtarea_admvs=request.mdtrtarea_admvs,
+            insuplc_admdvs=request.insuplc_admdvs,
+            inf_refmsgid=request.msgid,
+        )
+    elif stored.status == "pending":
+        raise RelayError(E9006, detail=d.omsgid)
+    answer = await relay(
+        ctx, request, {"data": {"psn_no": d.psn_no, "omsgid": d.omsgid, "oinfno": d.oinfno}}
+    )
+    await messages.answer(
+        ctx.pool,
+        d.omsgid,
+        status="reversed",
+        err_code=E4007.code,
+        err_detail=f"reversed by {request.msgid}",
+    )
+    if "setlinfo" in answer:
+        await record_settlement(ctx, request, answer, None)
+    elif d.mdtrt_id:
+        async with ctx.engine.begin() as conn:
+            visit = await _visit(conn, request, d.mdtrt_id, d.psn_no)
+            if visit.state == VisitState.SETTLING.value:
+                state = transition(
+                    VisitState.SETTLING, Action.SETTLE_REFUSED, inpatient=visit.inpatient
+                )
+                await repo.move_visit(conn, d.mdtrt_id, visit.state, state.value)
+    return answer
+
+
 HANDLERS: dict[str, Handler] = {
     "1101": passthrough, "2501": passthrough, "2502": passthrough, "2503": passthrough,
     "2504": passthrough, "5206": passthrough,
@@ -567,5 +616,5 @@ HANDLERS: dict[str, Handler] = {
     "2201": on_2201, "2203": on_2203,
     "2301": on_2301, "2302": on_line_cancel, "2204": on_2204, "2205": on_line_cancel,
     "2303": on_settle, "2304": on_settle, "2206": on_settle, "2207": on_settle,
-    "2305": on_cancel, "2208": on_cancel,
+    "2305": on_cancel, "2208": on_cancel, "2601": on_2601,
 }  # fmt: skip
