@@ -32,6 +32,33 @@ class Stack:
     unserved_region: str | None = None
     """A pool that no insured-region process of this stack serves (its requests go unanswered)."""
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+    log_dir: Path = ROOT / ".run"
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def start(self, name: str) -> None:
+        """(Re)start one service and wait until it answers /healthz."""
+        log = self.log_dir / f"{name}.log"
+        with log.open("ab") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", f"services.{name}", "serve"],
+                env=self.env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        self.processes[name] = proc
+        wait_healthy(self.url(name), proc, log)
+
+    def kill(self, name: str) -> None:
+        """kill -9: no shutdown, no acks, no goodbyes (the fault tests' crash)."""
+        proc = self.processes[name]
+        proc.kill()
+        proc.wait(timeout=10)
 
     def pids(self) -> dict[str, int]:
         return {name: proc.pid for name, proc in self.processes.items()}
@@ -80,22 +107,16 @@ def start_stack(
         treating_url=f"http://127.0.0.1:{ports['treating_region']}",
         hub_url=f"http://127.0.0.1:{ports['national_hub']}",
         insured_url=f"http://127.0.0.1:{ports['insured_region']}",
+        env=env,
+        ports=dict(ports),
+        log_dir=log_dir,
     )
     log_dir.mkdir(parents=True, exist_ok=True)
+    for name in SERVICES:
+        (log_dir / f"{name}.log").write_bytes(b"")
     try:
         for name in SERVICES:  # the hub first: it declares the queues the others publish into
-            log = log_dir / f"{name}.log"
-            with log.open("wb") as out:
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", f"services.{name}", "serve"],
-                    env=env,
-                    cwd=ROOT,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                )
-            stack.processes[name] = proc
-            wait_healthy(f"http://127.0.0.1:{ports[name]}", proc, log)
+            stack.start(name)
     except BaseException:
         stack.stop()
         raise

@@ -256,6 +256,9 @@ async def on_2504(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
     return {"result": {"trt_dcla_detl_sn": data.trt_dcla_detl_sn, "status": "cancelled"}}
 
 
+STORED_BY_MSGID = frozenset({"2304", "2207", "2305", "2208", "2601"})
+"""Transactions whose effect is stored under the hospital's msgid (medins_setl_id)."""
+
 HANDLERS: dict[str, RequestHandler] = {
     "1101": on_1101,
     "2401": on_register,
@@ -295,7 +298,15 @@ class InsuredConsumer:
             return
         try:
             if envelope.expired():
-                raise RelayError(E5005, detail="expired before the insured region saw it")
+                # a redelivery after a crash may find its settlement already made: answer with
+                # it, so that both sides end up agreeing (never "expired" for a done deed)
+                stored = None
+                if envelope.infno in STORED_BY_MSGID:
+                    stored = await settlement.stored_answer(self._runtime.sessions, envelope.msgid)
+                if stored is None:
+                    raise RelayError(E5005, detail="expired before the insured region saw it")
+                await self._reply(envelope, envelope.reply(envelope.insuplc_admdvs, payload=stored))
+                return
             handler = HANDLERS.get(envelope.infno)
             if handler is None:
                 raise RelayError(E9003, detail=envelope.infno)
@@ -308,8 +319,11 @@ class InsuredConsumer:
             )
         except TRANSIENT as exc:
             raise TransientError(str(exc)) from exc
+        await self._reply(envelope, answer)
+
+    async def _reply(self, request: RelayEnvelope, answer: RelayEnvelope) -> None:
         await self._runtime.broker.publish(
             topology.HUB_INGRESS,
-            topology.ingress_routing_key(MessageKind.REPLY, envelope.insuplc_admdvs),
+            topology.ingress_routing_key(MessageKind.REPLY, request.insuplc_admdvs),
             answer.with_hop("insured_region"),
         )

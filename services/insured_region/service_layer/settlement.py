@@ -569,3 +569,16 @@ async def _person_or_error(session: AsyncSession, psn_no: str, admdvs: str) -> P
     if person is None or person.insuplc_admdvs != admdvs:
         raise RelayError(E1001, detail=f"psn_no {psn_no}")
     return person
+
+
+async def stored_answer(
+    sessions: async_sessionmaker[AsyncSession], msgid: str
+) -> dict[str, Any] | None:
+    """What a settle, cancel or reversal with this msgid already did, if anything."""
+    async with sessions() as session:
+        row = await store.by_msgid(session, msgid)
+        if row is None:
+            return None
+        person = await persons.by_psn_no(session, row.psn_no)
+    assert person is not None
+    return view_of_row(row, person)

@@ -15,6 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
+from aio_pika.exceptions import AMQPException
+from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -49,6 +51,7 @@ from shared.messaging import RelayClient, ReplyTimeout
 from shared.money import format_amount
 
 INPATIENT_SETTLE = frozenset({"2303", "2304"})
+BROKER_ERRORS = (AMQPException, AMQPError, ChannelInvalidStateError, ConnectionError, TimeoutError)
 STORING_SETTLE = frozenset({"2304", "2207"})
 
 
@@ -86,6 +89,9 @@ async def relay(
         reply = await ctx.relay.request(envelope)
     except ReplyTimeout as exc:
         raise RelayError(E5002, detail=request.msgid) from exc
+    except BROKER_ERRORS as exc:
+        # the publish may or may not have reached the broker: the outcome is unknown, not failed
+        raise RelayError(E5002, detail=f"{request.msgid}: relay connection lost") from exc
     if reply.err_code:
         raise RelayError(lookup(reply.err_code), detail=reply.err_detail or "")
     return reply.payload
