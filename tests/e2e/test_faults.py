@@ -102,18 +102,22 @@ async def resolve(
     for (envelope, visit), state in zip(open_ones, statuses, strict=True):
         if state == "late_ok":
             continue
-        reversal = await hospital.call(
-            "2601",
-            "650100",
-            {
-                "data": {
-                    "psn_no": visit["psn_no"],
-                    "omsgid": envelope["msgid"],
-                    "oinfno": "2207",
-                    "mdtrt_id": visit["mdtrt_id"],
-                }
-            },
-        )
+        for _attempt in range(10):  # a reversal is idempotent: a HIS retries it until it lands
+            reversal = await hospital.call(
+                "2601",
+                "650100",
+                {
+                    "data": {
+                        "psn_no": visit["psn_no"],
+                        "omsgid": envelope["msgid"],
+                        "oinfno": "2207",
+                        "mdtrt_id": visit["mdtrt_id"],
+                    }
+                },
+            )
+            if reversal["err_code"] not in ("E5002", "E5003"):
+                break
+            await asyncio.sleep(0.5)
         assert reversal["infcode"] == 0, reversal
         reversed_count += 1
     return reversed_count
@@ -150,6 +154,18 @@ def rabbitmqctl(command: str) -> None:
     )
 
 
+def restart_postgresql() -> None:
+    version = subprocess.run(
+        ["pg_lsclusters", "--no-header"], capture_output=True, text=True, check=True
+    ).stdout.split()[0]
+    subprocess.run(
+        ["pg_ctlcluster", version, "main", "restart", "-m", "fast"],
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
+
+
 def wait_until_healthy(stack: Stack) -> None:
     """Every service reconnects by itself (robust connections); wait until all say so."""
     for name in ("national_hub", "insured_region", "treating_region"):
@@ -178,6 +194,10 @@ async def burst_with_a_crash(http: httpx.AsyncClient, stack: Stack, victim: str)
 
     async def crash() -> None:
         await asyncio.sleep(0.4)  # some settlements are through, some on their way
+        if victim == "postgresql":
+            await asyncio.to_thread(restart_postgresql)
+            await asyncio.to_thread(wait_until_healthy, stack)
+            return
         if victim == "rabbitmq":
             await asyncio.to_thread(rabbitmqctl, "stop_app")
             await asyncio.sleep(1.0)
@@ -255,3 +275,10 @@ async def test_restart_rabbitmq_mid_burst(ahttp: httpx.AsyncClient, stack: Stack
     if not stack.processes or shutil.which("rabbitmqctl", path="/usr/sbin:/usr/bin") is None:
         pytest.skip("needs the local broker and the processes started by the suite")
     await burst_with_a_crash(ahttp, stack, "rabbitmq")
+
+
+async def test_restart_postgresql_mid_burst(ahttp: httpx.AsyncClient, stack: Stack) -> None:
+    """The database server restarts under the insured region (here: the one local cluster)."""
+    if not stack.processes or shutil.which("pg_ctlcluster") is None:
+        pytest.skip("needs the local PostgreSQL cluster and the processes started by the suite")
+    await burst_with_a_crash(ahttp, stack, "postgresql")

@@ -27,6 +27,11 @@ class StoredMessage:
     received_at: datetime
     answered_at: datetime | None
 
+    def stuck(self, deadline_s: float, now: datetime | None = None) -> bool:
+        """Pending past its deadline: whoever handled it died or lost its database."""
+        age = ((now or datetime.now(UTC)) - self.received_at).total_seconds()
+        return self.status == "pending" and age > deadline_s + 5
+
 
 _COLUMNS = ", ".join(StoredMessage.__slots__)
 _CLAIM = """

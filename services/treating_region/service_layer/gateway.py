@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import orjson
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 
 from services.treating_region.adapters import messages
 from services.treating_region.service_layer.transactions import (
@@ -22,6 +25,7 @@ from shared.envelope import NationalRequest, RelayEnvelope
 from shared.errors import (
     E4007,
     E5002,
+    E5003,
     E5999,
     E9002,
     E9003,
@@ -32,6 +36,16 @@ from shared.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+
+DB_ERRORS = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    DBAPIError,
+)
+"""The database went away (restart, network): not a bug, an outcome to report honestly."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,14 +60,14 @@ def body_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def _stored_answer(stored: messages.StoredMessage, digest: str) -> Answer:
+def _stored_answer(stored: messages.StoredMessage, digest: str, deadline_s: float) -> Answer:
     if stored.status == "reversed":  # 2601 came first, or undid it: the msgid is spent
         return Answer(stored.inf_refmsgid, None, RelayError(E4007, detail=stored.msgid))
     if stored.body_hash != digest:
         raise RelayError(E9004, detail=stored.msgid)
-    if stored.status == "pending":
+    if stored.status == "pending" and not stored.stuck(deadline_s):
         raise RelayError(E9006, detail=stored.msgid)
-    if stored.status == "unknown":
+    if stored.status in ("unknown", "pending"):
         return Answer(stored.inf_refmsgid, None, RelayError(E5002, detail=stored.msgid))
     if stored.err_code:
         error = RelayError(lookup(stored.err_code), detail=stored.err_detail or "")
@@ -79,7 +93,19 @@ class Gateway:
             raise RelayError(E9003, detail=request.infno)
         digest = body_hash(request.model_dump(mode="json", exclude_none=True))
         refmsgid = uuid.uuid4().hex
-        stored = await messages.claim(
+        try:
+            stored = await self._claim(request, digest, refmsgid)
+        except DB_ERRORS as exc:
+            # nothing was recorded, so nothing was sent: safe to say so and to retry
+            raise RelayError(E5003, detail="the treating region's database is unavailable") from exc
+        if stored is not None:
+            return _stored_answer(stored, digest, self._ctx.deadline_s)
+        return await self._run(handler, request, typed, refmsgid)
+
+    async def _claim(
+        self, request: NationalRequest, digest: str, refmsgid: str
+    ) -> messages.StoredMessage | None:
+        return await messages.claim(
             self._ctx.pool,
             msgid=request.msgid,
             infno=request.infno,
@@ -90,8 +116,10 @@ class Gateway:
             relay_id=None,
             inf_refmsgid=refmsgid,
         )
-        if stored is not None:
-            return _stored_answer(stored, digest)
+
+    async def _run(
+        self, handler: Any, request: NationalRequest, typed: BaseModel, refmsgid: str
+    ) -> Answer:
         pool = self._ctx.pool
         try:
             output = await handler(self._ctx, request, typed)
@@ -106,8 +134,15 @@ class Gateway:
                 err_detail=exc.detail[:500] or None,
             )
             return Answer(refmsgid, None, exc)
+        except DB_ERRORS as exc:
+            # the database went away mid-transaction: what reached the insured region is unknown
+            log.warning("database lost during %s: %s", request.infno, exc)
+            with contextlib.suppress(*DB_ERRORS):
+                await messages.answer(pool, request.msgid, status="unknown", err_code=E5002.code)
+            return Answer(refmsgid, None, RelayError(E5002, detail="database connection lost"))
         except BaseException:
-            await messages.answer(pool, request.msgid, status="unknown", err_code=E5999.code)
+            with contextlib.suppress(*DB_ERRORS):
+                await messages.answer(pool, request.msgid, status="unknown", err_code=E5999.code)
             raise
         await messages.answer(pool, request.msgid, status="ok", output=output)
         return Answer(refmsgid, output, None)

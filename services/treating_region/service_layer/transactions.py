@@ -590,7 +590,7 @@ async def on_2601(ctx: TreatingContext, request: NationalRequest, typed: s.Input
             insuplc_admdvs=request.insuplc_admdvs,
             inf_refmsgid=request.msgid,
         )
-    elif stored.status == "pending":
+    elif stored.status == "pending" and not stored.stuck(ctx.deadline_s):
         raise RelayError(E9006, detail=d.omsgid)
     answer = await relay(
         ctx, request, {"data": {"psn_no": d.psn_no, "omsgid": d.omsgid, "oinfno": d.oinfno}}
