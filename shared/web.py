@@ -158,4 +158,7 @@ def serve(app: FastAPI, host: str, port: int, log_level: str) -> None:
         log_config=None,
         loop="uvloop",
         http="httptools",
+        # HIS clients keep connections open between calls; closing them after uvicorn's default
+        # 5 s races with a client reusing one (a spurious ReadError on the next request)
+        timeout_keep_alive=75,
     )
