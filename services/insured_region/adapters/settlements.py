@@ -240,10 +240,6 @@ async def add_mirror(
     return mirror
 
 
-def row_amounts(row: SettlementRow) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in _MONEY_FIELDS}
-
-
 async def tombstone(session: AsyncSession, omsgid: str) -> bool:
     found = await session.get(ReversalTombstone, omsgid)
     return found is not None

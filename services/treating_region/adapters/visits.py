@@ -198,12 +198,3 @@ async def settlement(conn: AsyncConnection, setl_id: str) -> dict[str, Any] | No
         .first()
     )
     return dict(row) if row is not None else None
-
-
-async def settlements_of(conn: AsyncConnection, mdtrt_id: str) -> list[dict[str, Any]]:
-    rows = await conn.execute(
-        select(SETTLEMENT)
-        .where(SETTLEMENT.c.mdtrt_id == mdtrt_id)
-        .order_by(SETTLEMENT.c.created_at)
-    )
-    return [dict(r) for r in rows.mappings()]
