@@ -128,3 +128,14 @@ def test_stale_timestamps_and_reused_nonces_are_refused(http: httpx.Client, stac
     assert _post(http, stack, body, once)["err_code"] == "E5001"  # accepted, then routed
     again = {**body, "msgid": body["msgid"][:-4] + "9999"}
     assert _post(http, stack, again, once)["err_code"] == "E9008"
+
+
+def test_an_oversize_body_is_e9005_and_nothing_is_recorded(
+    http: httpx.Client, stack: Stack
+) -> None:
+    body = envelope_1101(treating="110000", insured="650100", certno="110105199001010011")
+    body["input"]["padding"] = "x" * 2_100_000
+    answer = _post(http, stack, body, signed(body["fixmedins_code"]))
+    assert answer["err_code"] == "E9005"
+    status = http.get(f"{stack.treating_url}/admin/messages/{body['msgid']}")
+    assert status.status_code == 422  # no such message: nothing was recorded
