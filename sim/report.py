@@ -107,7 +107,7 @@ def summarize(outcomes: Sequence[CareOutcome], run: RunInfo) -> dict[str, Any]:
     breakdowns = [o for o in settled if o.setlinfo is not None]
     latencies = [o.latency_ms for o in settled]
     return {
-        "run": dataclasses.asdict(run),
+        "run": {**dataclasses.asdict(run), "duration_s": round(run.duration_s, 1)},
         "settlements": {
             "by_outcome": _outcome_counts(outcomes),
             "by_route": _outcomes_by(outcomes, lambda o: o.route, ROUTES),
@@ -425,8 +425,9 @@ h1 {{ font-size: 1.4rem; margin-bottom: .2rem; }}
 h2 {{ font-size: 1.1rem; margin: 1.8rem 0 .6rem; border-bottom: 1px solid #d8dde6;
   padding-bottom: .2rem; }}
 .sub {{ color: #5b6472; margin-top: 0; }}
-.grid {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr));
+.grid {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(360px, 1fr));
   gap: 1rem 2rem; align-items: start; }}
+.grid > * {{ min-width: 0; overflow-x: auto; }}
 table {{ border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: .92rem; }}
 th, td {{ padding: .25rem .7rem; border-bottom: 1px solid #eceff4; text-align: right; }}
 th {{ background: #f4f6f9; font-weight: 600; }}
