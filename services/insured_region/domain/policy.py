@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from shared.errors import E4005, RelayError
+
 
 class PsnClass(StrEnum):
     EMPLOYEE_ACTIVE = "employee_active"
@@ -153,6 +155,14 @@ class RegionPolicy:
 
     def reduction_for(self, category: str | None) -> Decimal:
         return self.reduction_pp.get(category, Decimal(0)) if category else Decimal(0)
+
+
+def policy_for(policies: Mapping[str, RegionPolicy], admdvs: str) -> RegionPolicy:
+    """The policy in force for an insured region; E4005 where the region has none here."""
+    policy = policies.get(admdvs)
+    if policy is None:
+        raise RelayError(E4005, detail=f"no policy for {admdvs}")
+    return policy
 
 
 def bound_violations(policy: RegionPolicy) -> list[str]:

@@ -16,15 +16,8 @@ from services.insured_region.domain.filing import (
     new_filing,
 )
 from services.insured_region.domain.person import ChronicFiling, Filing, Person
-from services.insured_region.domain.policy import RegionPolicy
-from shared.errors import E1001, E2002, E2004, E2006, E4005, RelayError
-
-
-def _policy(policies: Mapping[str, RegionPolicy], admdvs: str) -> RegionPolicy:
-    policy = policies.get(admdvs)
-    if policy is None:
-        raise RelayError(E4005, detail=f"no policy for {admdvs}")
-    return policy
+from services.insured_region.domain.policy import RegionPolicy, policy_for
+from shared.errors import E1001, E2002, E2004, E2006, RelayError
 
 
 async def _person(session: AsyncSession, psn_no: str, admdvs: str | None) -> Person:
@@ -48,7 +41,7 @@ async def create(
 ) -> Filing:
     async with sessions() as session, session.begin():
         person = await _person(session, psn_no, admdvs)
-        policy = _policy(policies, person.insuplc_admdvs)
+        policy = policy_for(policies, person.insuplc_admdvs)
         filing_id = await repo.next_filing_id(
             session, "F", person.insuplc_admdvs, f"{today:%y%m%d}"
         )
@@ -67,7 +60,7 @@ async def change(
 ) -> Filing:
     async with sessions() as session, session.begin():
         person = await _person(session, psn_no, None)
-        policy = _policy(policies, person.insuplc_admdvs)
+        policy = policy_for(policies, person.insuplc_admdvs)
         current = await repo.get(session, psn_no, filing_id)
         if current is None:
             raise RelayError(E2006, detail=filing_id)
@@ -90,7 +83,7 @@ async def cancel(
 ) -> Filing:
     async with sessions() as session, session.begin():
         person = await _person(session, psn_no, admdvs)
-        policy = _policy(policies, person.insuplc_admdvs)
+        policy = policy_for(policies, person.insuplc_admdvs)
         current = await repo.get(session, psn_no, filing_id)
         if current is None:
             raise RelayError(E2006, detail=filing_id)
@@ -113,7 +106,7 @@ async def create_chronic(
     """2503: the disease must be on the insured region's list (参保地 门诊慢特病病种范围)."""
     async with sessions() as session, session.begin():
         person = await _person(session, psn_no, admdvs)
-        policy = _policy(policies, person.insuplc_admdvs)
+        policy = policy_for(policies, person.insuplc_admdvs)
         if code not in policy.chronic:
             raise RelayError(E2002, detail=f"{code} is not on {policy.name}'s chronic list")
         if enddate is not None and enddate < begndate:

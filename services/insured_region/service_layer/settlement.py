@@ -31,7 +31,7 @@ from services.insured_region.domain.breakdown import (
 )
 from services.insured_region.domain.filing import Care, coverage
 from services.insured_region.domain.person import Person
-from services.insured_region.domain.policy import RegionPolicy, pool_of
+from services.insured_region.domain.policy import RegionPolicy, policy_for, pool_of
 from shared.envelope import china_today
 from shared.errors import (
     E1001,
@@ -182,13 +182,6 @@ async def _person(session: AsyncSession, cmd: SettleCommand) -> Person:
     return person
 
 
-def _policy(policies: Mapping[str, RegionPolicy], admdvs: str) -> RegionPolicy:
-    policy = policies.get(admdvs)
-    if policy is None:
-        raise RelayError(E4005, detail=f"no policy for {admdvs}")
-    return policy
-
-
 def _check_balance(payload: SettlementPayload) -> None:
     problems = balance_violations(payload)
     if problems:
@@ -201,7 +194,7 @@ async def pre_settle(
     cmd: SettleCommand,
 ) -> dict[str, Any]:
     """2303/2206: what the settlement would be now; nothing is stored."""
-    policy = _policy(policies, cmd.insured_admdvs)
+    policy = policy_for(policies, cmd.insured_admdvs)
     _check_balance(cmd.payload)
     async with sessions() as session:
         person = await _person(session, cmd)
@@ -218,7 +211,7 @@ async def settle(
     cmd: SettleCommand,
 ) -> dict[str, Any]:
     """2304/2207: compute, and store settlement + accumulators + account in one transaction."""
-    policy = _policy(policies, cmd.insured_admdvs)
+    policy = policy_for(policies, cmd.insured_admdvs)
     _check_balance(cmd.payload)
     digest = request_hash(cmd.payload)
     try:
@@ -307,7 +300,7 @@ async def register(
     The filing is checked as of the admission (design §6); a stay that could not be registered
     may still be registered after a filing made before discharge (补办).
     """
-    policy = _policy(policies, cmd.insured_admdvs)
+    policy = policy_for(policies, cmd.insured_admdvs)
     async with sessions() as session, session.begin():
         person = await persons.by_psn_no(session, cmd.psn_no)
         if person is None or person.insuplc_admdvs != cmd.insured_admdvs:
