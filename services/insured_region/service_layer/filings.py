@@ -30,6 +30,22 @@ async def _person(session: AsyncSession, psn_no: str, admdvs: str | None) -> Per
     return person
 
 
+async def _filing(
+    session: AsyncSession,
+    policies: Mapping[str, RegionPolicy],
+    psn_no: str,
+    filing_id: str,
+    admdvs: str | None,
+) -> tuple[Person, RegionPolicy, Filing]:
+    """The locked person, their region's policy and the filing a change or cancel is about."""
+    person = await _person(session, psn_no, admdvs)
+    policy = policy_for(policies, person.insuplc_admdvs)
+    current = await repo.get(session, psn_no, filing_id)
+    if current is None:
+        raise RelayError(E2006, detail=filing_id)
+    return person, policy, current
+
+
 async def create(
     sessions: async_sessionmaker[AsyncSession],
     policies: Mapping[str, RegionPolicy],
@@ -59,11 +75,7 @@ async def change(
     today: date,
 ) -> Filing:
     async with sessions() as session, session.begin():
-        person = await _person(session, psn_no, None)
-        policy = policy_for(policies, person.insuplc_admdvs)
-        current = await repo.get(session, psn_no, filing_id)
-        if current is None:
-            raise RelayError(E2006, detail=filing_id)
+        person, policy, current = await _filing(session, policies, psn_no, filing_id, None)
         changed = change_filing(policy.filing, person.insuplc_admdvs, current, req, today)
         others = tuple(f for f in person.filings if f.filing_id != filing_id)
         # the changed filing must still respect the one-active-filing rule
@@ -82,11 +94,7 @@ async def cancel(
     admdvs: str | None = None,
 ) -> Filing:
     async with sessions() as session, session.begin():
-        person = await _person(session, psn_no, admdvs)
-        policy = policy_for(policies, person.insuplc_admdvs)
-        current = await repo.get(session, psn_no, filing_id)
-        if current is None:
-            raise RelayError(E2006, detail=filing_id)
+        _, policy, current = await _filing(session, policies, psn_no, filing_id, admdvs)
         cancelled = cancel_filing(policy.filing, current, today)
         await repo.save(session, cancelled)
     return cancelled
