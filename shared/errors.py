@@ -241,6 +241,13 @@ E4007 = _spec(
     "This message was reversed (2601); it is no longer accepted.",
     "Start again with a new msgid if the care is still to be settled.",
 )
+E4008 = _spec(
+    "E4008",
+    "settlement",
+    "该交易已有后续业务，不能冲正",
+    "Later transactions depend on this one, so it cannot be reversed (2601).",
+    "Undo the later transactions first (cancel the settlement or the fee lines), then reverse.",
+)
 
 # E5xxx relay and system
 E5001 = _spec(

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 
 from bench.stack import Stack as Stack
@@ -168,8 +169,46 @@ async def file(http: httpx.AsyncClient, stack: Stack, psn_no: str, **body: Any) 
     return created
 
 
+async def enrol_filed(
+    http: httpx.AsyncClient, stack: Stack, admdvs: str, dest_admdvs: str, **insurance: Any
+) -> dict[str, Any]:
+    """A fresh person with a long-term-resident filing (category 12) begun a month ago."""
+    person = await enrol(http, stack, admdvs, **insurance)
+    begndate = date.fromordinal(datetime.now().date().toordinal() - 30)
+    await file(
+        http,
+        stack,
+        person["psn_no"],
+        category="12",
+        dest_admdvs=dest_admdvs,
+        begndate=str(begndate),
+    )
+    return person
+
+
 def signed(fixmedins_code: str) -> dict[str, str]:
     """The x-tif headers a hospital signs every request with (design §3)."""
     secret = os.environ.get("RELAY_E2E_HOSPITAL_SECRET", "dev-hospital-secret")
     token = institution_token(secret, fixmedins_code)
     return signed_headers(fixmedins_code, token, str(int(time.time() * 1000)))
+
+
+async def reconcile(psn_nos: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Live settlements (not cancelled) per side, keyed by setl_id."""
+    query = """
+        SELECT s.setl_id, s.medfee_sumamt, s.fund_pay_sumamt, s.acct_pay
+          FROM settlement s
+         WHERE s.psn_no = ANY($1) AND s.refd_setl_flag = '0'
+           AND NOT EXISTS (SELECT 1 FROM settlement c WHERE c.init_setl_id = s.setl_id)
+    """
+    sides = []
+    for service in ("treating_region", "insured_region"):
+        conn = await asyncpg.connect(database_url(service, E2E_SUFFIX, driver="postgresql"))
+        try:
+            rows = await conn.fetch(query, psn_nos)
+        finally:
+            await conn.close()
+        sides.append(
+            {r["setl_id"]: (r["medfee_sumamt"], r["fund_pay_sumamt"], r["acct_pay"]) for r in rows}
+        )
+    return sides[0], sides[1]

@@ -14,24 +14,21 @@ import json
 import os
 import shutil
 import subprocess
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
-from bench.stack import database_url, wait_healthy
-from shared.envelope import china_today
+from bench.stack import wait_healthy
 from shared.settlement import setlinfo_violations
-from tests.e2e.harness import E2E_SUFFIX, Stack, enrol, file
+from tests.e2e.harness import Stack, enrol_filed, reconcile
 from tests.e2e.hospital import Hospital
 
 pytestmark = pytest.mark.e2e
 
 D = Decimal
-TODAY = china_today()
 BURST = 24
 
 
@@ -44,15 +41,7 @@ async def open_visits(
     """Registered outpatient visits with their lines: only the settle is left."""
     visits = []
     for _ in range(count):
-        person = await enrol(http, stack, "650100", balc="100.00")
-        await file(
-            http,
-            stack,
-            person["psn_no"],
-            category="12",
-            dest_admdvs="110000",
-            begndate=str(TODAY - timedelta(days=30)),
-        )
+        person = await enrol_filed(http, stack, "650100", "110000", balc="100.00")
         mdtrt_id = (
             await hospital.ok(
                 "2201",
@@ -121,27 +110,6 @@ async def resolve(
         assert reversal["infcode"] == 0, reversal
         reversed_count += 1
     return reversed_count
-
-
-async def reconcile(psn_nos: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Live settlements (not cancelled) per side, keyed by setl_id."""
-    query = """
-        SELECT s.setl_id, s.medfee_sumamt, s.fund_pay_sumamt, s.acct_pay
-          FROM settlement s
-         WHERE s.psn_no = ANY($1) AND s.refd_setl_flag = '0'
-           AND NOT EXISTS (SELECT 1 FROM settlement c WHERE c.init_setl_id = s.setl_id)
-    """
-    sides = []
-    for service in ("treating_region", "insured_region"):
-        conn = await asyncpg.connect(database_url(service, E2E_SUFFIX, driver="postgresql"))
-        try:
-            rows = await conn.fetch(query, psn_nos)
-        finally:
-            await conn.close()
-        sides.append(
-            {r["setl_id"]: (r["medfee_sumamt"], r["fund_pay_sumamt"], r["acct_pay"]) for r in rows}
-        )
-    return sides[0], sides[1]
 
 
 def rabbitmqctl(command: str) -> None:

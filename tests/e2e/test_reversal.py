@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from shared.envelope import china_today
-from tests.e2e.harness import Stack, enrol, file
+from tests.e2e.harness import Stack, enrol, enrol_filed
 from tests.e2e.hospital import Hospital
 from tests.e2e.relay_client import TreatingRegionDouble
 from tests.e2e.test_settlement import inpatient
@@ -26,15 +26,7 @@ async def discharged_stay(
     http: httpx.AsyncClient,
     stack: Stack,
 ) -> tuple[dict[str, Any], str, Decimal]:
-    person = await enrol(http, stack, "650100", balc="0.00")
-    await file(
-        http,
-        stack,
-        person["psn_no"],
-        category="12",
-        dest_admdvs="110000",
-        begndate=str(TODAY - timedelta(days=30)),
-    )
+    person = await enrol_filed(http, stack, "650100", "110000", balc="0.00")
     mdtrt_id = (
         await hospital.ok(
             "2401",

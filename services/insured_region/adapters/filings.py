@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select, text, update
@@ -26,8 +27,10 @@ async def lock_person(session: AsyncSession, psn_no: str) -> bool:
     return found is not None
 
 
-async def add(session: AsyncSession, psn_no: str, filing: Filing) -> None:
-    session.add(filing_row(psn_no, filing))
+async def add(session: AsyncSession, psn_no: str, filing: Filing, msgid: str | None = None) -> None:
+    row = filing_row(psn_no, filing)
+    row.msgid = msgid
+    session.add(row)
 
 
 async def get(session: AsyncSession, psn_no: str, filing_id: str) -> Filing | None:
@@ -52,7 +55,9 @@ async def save(session: AsyncSession, filing: Filing) -> None:
     )
 
 
-async def add_chronic(session: AsyncSession, psn_no: str, filing: ChronicFiling) -> None:
+async def add_chronic(
+    session: AsyncSession, psn_no: str, filing: ChronicFiling, msgid: str | None = None
+) -> None:
     session.add(
         ChronicFilingRow(
             filing_id=filing.filing_id,
@@ -61,6 +66,7 @@ async def add_chronic(session: AsyncSession, psn_no: str, filing: ChronicFiling)
             begndate=filing.begndate,
             enddate=filing.enddate,
             status=filing.status,
+            msgid=msgid,
             created_at=datetime.now(UTC),
         )
     )
@@ -77,3 +83,35 @@ async def cancel_chronic(session: AsyncSession, psn_no: str, filing_id: str) -> 
         .values(status="cancelled")
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+
+
+@dataclass(frozen=True, slots=True)
+class MadeByMessage:
+    """A filing as the hospital message that made it knows it."""
+
+    chronic: bool
+    filing_id: str
+    psn_no: str
+    status: str
+    created_at: datetime
+
+
+async def by_msgid(session: AsyncSession, msgid: str) -> MadeByMessage | None:
+    for chronic, table in ((False, FilingRow), (True, ChronicFilingRow)):
+        row = (
+            await session.execute(
+                select(table.filing_id, table.psn_no, table.status, table.created_at).where(
+                    table.msgid == msgid
+                )
+            )
+        ).first()
+        if row is not None:
+            return MadeByMessage(chronic, *row)
+    return None
+
+
+async def set_status(session: AsyncSession, made: MadeByMessage, status: str) -> None:
+    table = ChronicFilingRow if made.chronic else FilingRow
+    await session.execute(
+        update(table).where(table.filing_id == made.filing_id).values(status=status)
+    )

@@ -79,7 +79,7 @@ class FilingRow(Base):
     """备案 (design §6); the rules that govern it arrive with the filing issue."""
 
     __tablename__ = "filing"
-    __table_args__ = (Index("ix_filing_psn_no", "psn_no"),)
+    __table_args__ = (Index("ix_filing_psn_no", "psn_no"), UniqueConstraint("msgid"))
 
     filing_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     psn_no: Mapped[str] = mapped_column(ForeignKey("person.psn_no", ondelete="CASCADE"))
@@ -90,6 +90,8 @@ class FilingRow(Base):
     status: Mapped[str] = mapped_column(String(10))
     commitment: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     materials_complete: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    msgid: Mapped[str | None] = mapped_column(String(30))
+    """The hospital's 2501 that made it (none at the counter): idempotency key and 2601 handle."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -97,7 +99,7 @@ class ChronicFilingRow(Base):
     """门诊慢特病备案 (2503/2504)."""
 
     __tablename__ = "chronic_filing"
-    __table_args__ = (Index("ix_chronic_filing_psn_no", "psn_no"),)
+    __table_args__ = (Index("ix_chronic_filing_psn_no", "psn_no"), UniqueConstraint("msgid"))
 
     filing_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     psn_no: Mapped[str] = mapped_column(ForeignKey("person.psn_no", ondelete="CASCADE"))
@@ -105,6 +107,8 @@ class ChronicFilingRow(Base):
     begndate: Mapped[date] = mapped_column(Date)
     enddate: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10))
+    msgid: Mapped[str | None] = mapped_column(String(30))
+    """The hospital's 2503 that made it, if a hospital did."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -195,4 +199,20 @@ class ReversalTombstone(Base):
     omsgid: Mapped[str] = mapped_column(String(30), primary_key=True)
     oinfno: Mapped[str] = mapped_column(String(4))
     msgid: Mapped[str] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReversalRow(Base):
+    """What a 2601 did to something other than a settlement, so that its repeat answers the same.
+
+    (A settlement's reversal is its negative mirror row, kept under the 2601's msgid.)
+    """
+
+    __tablename__ = "reversal"
+    __table_args__ = (UniqueConstraint("omsgid"),)
+
+    msgid: Mapped[str] = mapped_column(String(30), primary_key=True)
+    omsgid: Mapped[str] = mapped_column(String(30))
+    oinfno: Mapped[str] = mapped_column(String(4))
+    answer: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

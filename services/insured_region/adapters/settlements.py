@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.insured_region.adapters.orm import (
     AccumulatorRow,
     InsuranceRow,
+    ReversalRow,
     ReversalTombstone,
     SettlementRow,
 )
@@ -256,3 +257,53 @@ async def add_tombstone(session: AsyncSession, *, omsgid: str, oinfno: str, msgi
 async def lock_msgid(session: AsyncSession, msgid: str) -> None:
     """Settle and reversal of one msgid take turns: a tombstone and a settlement never both win."""
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:m))"), {"m": msgid})
+
+
+async def later_than(session: AsyncSession, psn_no: str, year: int, after: datetime) -> bool:
+    """Has anything been settled or cancelled for the person-year since ``after``?"""
+    found = await session.scalar(
+        select(SettlementRow.setl_id)
+        .where(
+            SettlementRow.psn_no == psn_no,
+            SettlementRow.year == year,
+            SettlementRow.setl_time > after,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def standing_since(session: AsyncSession, psn_no: str, since: datetime) -> bool:
+    """Is a settlement made since ``since`` still standing (not cancelled)?"""
+    cancelled = select(SettlementRow.init_setl_id).where(SettlementRow.init_setl_id.is_not(None))
+    found = await session.scalar(
+        select(SettlementRow.setl_id)
+        .where(
+            SettlementRow.psn_no == psn_no,
+            SettlementRow.refd_setl_flag == "0",
+            SettlementRow.setl_time >= since,
+            SettlementRow.setl_id.not_in(cancelled),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def remove(session: AsyncSession, setl_id: str) -> None:
+    await session.execute(delete(SettlementRow).where(SettlementRow.setl_id == setl_id))
+
+
+async def reversal(session: AsyncSession, msgid: str) -> dict[str, Any] | None:
+    row = await session.get(ReversalRow, msgid)
+    return dict(row.answer) if row is not None else None
+
+
+async def add_reversal(
+    session: AsyncSession, *, msgid: str, omsgid: str, oinfno: str, answer: dict[str, Any]
+) -> None:
+    session.add(
+        ReversalRow(
+            msgid=msgid, omsgid=omsgid, oinfno=oinfno, answer=answer, created_at=datetime.now(UTC)
+        )
+    )
+    await session.flush()

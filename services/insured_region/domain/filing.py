@@ -27,6 +27,8 @@ from shared.regions import REGIONS, covers, province_of
 EMERGENCY_CATEGORY = "22"
 ACTIVE = "active"
 CANCELLED = "cancelled"
+REVERSED = "reversed"
+"""Taken back by a 2601: as if it had never been made."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from services.insured_region.domain.filing import FilingRequest
 from services.insured_region.domain.policy import RegionPolicy
 from services.insured_region.entrypoints.schemas import person_info_output
-from services.insured_region.service_layer import filings, handlers, settlement
+from services.insured_region.service_layer import filings, handlers, reversal, settlement
 from shared.envelope import MessageKind, RelayEnvelope, china_today
 from shared.errors import E5005, E9002, E9003, RelayError
 from shared.messaging import TransientError, topology
@@ -119,6 +119,7 @@ async def on_register(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
         ctx.runtime.sessions,
         ctx.policies,
         settlement.RegisterCommand(
+            msgid=envelope.msgid,
             insured_admdvs=envelope.insuplc_admdvs,
             treating_admdvs=envelope.mdtrtarea_admvs,
             psn_no=data.psn_no,
@@ -146,12 +147,12 @@ class ReversalIn(BaseModel):
 
     psn_no: str = Field(min_length=1, max_length=30)
     omsgid: str = Field(min_length=30, max_length=30)
-    oinfno: str = Field(pattern=r"^(2304|2207)$")
+    oinfno: str = Field(pattern=r"^(2304|2207|2305|2208|2401|2201|2501|2503)$")
 
 
 async def on_2601(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
     data = _parse(ReversalIn, _data(envelope), "data")
-    return await settlement.reverse(
+    return await reversal.reverse(
         ctx.runtime.sessions,
         settlement.ReverseCommand(
             msgid=envelope.msgid,
@@ -212,6 +213,7 @@ async def on_2501(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
         ),
         china_today(),
         admdvs=envelope.insuplc_admdvs,
+        msgid=envelope.msgid,
     )
     return {
         "result": {
@@ -246,6 +248,7 @@ async def on_2503(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
         data.enddate,
         china_today(),
         admdvs=envelope.insuplc_admdvs,
+        msgid=envelope.msgid,
     )
     return {"result": {"trt_dcla_detl_sn": filing.filing_id}}
 
@@ -302,7 +305,7 @@ class InsuredConsumer:
                 # it, so that both sides end up agreeing (never "expired" for a done deed)
                 stored = None
                 if envelope.infno in STORED_BY_MSGID:
-                    stored = await settlement.stored_answer(self._runtime.sessions, envelope.msgid)
+                    stored = await reversal.stored_answer(self._runtime.sessions, envelope.msgid)
                 if stored is None:
                     raise RelayError(E5005, detail="expired before the insured region saw it")
                 await self._reply(envelope, envelope.reply(envelope.insuplc_admdvs, payload=stored))

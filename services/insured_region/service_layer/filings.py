@@ -8,8 +8,9 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.insured_region.adapters import filings as repo
-from services.insured_region.adapters import persons
+from services.insured_region.adapters import persons, settlements
 from services.insured_region.domain.filing import (
+    REVERSED,
     FilingRequest,
     cancel_filing,
     change_filing,
@@ -17,7 +18,7 @@ from services.insured_region.domain.filing import (
 )
 from services.insured_region.domain.person import ChronicFiling, Filing, Person
 from services.insured_region.domain.policy import RegionPolicy, policy_for
-from shared.errors import E1001, E2002, E2004, E2006, RelayError
+from shared.errors import E1001, E2002, E2004, E2006, E4007, RelayError
 
 
 async def _person(session: AsyncSession, psn_no: str, admdvs: str | None) -> Person:
@@ -46,6 +47,21 @@ async def _filing(
     return person, policy, current
 
 
+async def _made_by(session: AsyncSession, msgid: str | None) -> repo.MadeByMessage | None:
+    """What this hospital message already made; E4007 if a 2601 reversed it before it came.
+
+    The caller holds the person lock, which a 2601 of a filing takes too.
+    """
+    if msgid is None:
+        return None
+    made = await repo.by_msgid(session, msgid)
+    if made is not None and made.status == REVERSED:
+        raise RelayError(E4007, detail=msgid)
+    if made is None and await settlements.tombstone(session, msgid):
+        raise RelayError(E4007, detail=msgid)
+    return made
+
+
 async def create(
     sessions: async_sessionmaker[AsyncSession],
     policies: Mapping[str, RegionPolicy],
@@ -54,15 +70,20 @@ async def create(
     today: date,
     *,
     admdvs: str | None = None,
+    msgid: str | None = None,
 ) -> Filing:
+    """A new filing; from a hospital's 2501 it is made once per msgid, and never after a 2601."""
     async with sessions() as session, session.begin():
         person = await _person(session, psn_no, admdvs)
+        made = await _made_by(session, msgid)
+        if made is not None:
+            return next(f for f in person.filings if f.filing_id == made.filing_id)
         policy = policy_for(policies, person.insuplc_admdvs)
         filing_id = await repo.next_filing_id(
             session, "F", person.insuplc_admdvs, f"{today:%y%m%d}"
         )
         filing = new_filing(policy.filing, person.insuplc_admdvs, person.filings, req, filing_id)
-        await repo.add(session, psn_no, filing)
+        await repo.add(session, psn_no, filing, msgid)
     return filing
 
 
@@ -110,10 +131,14 @@ async def create_chronic(
     today: date,
     *,
     admdvs: str | None = None,
+    msgid: str | None = None,
 ) -> ChronicFiling:
     """2503: the disease must be on the insured region's list (参保地 门诊慢特病病种范围)."""
     async with sessions() as session, session.begin():
         person = await _person(session, psn_no, admdvs)
+        made = await _made_by(session, msgid)
+        if made is not None:
+            return next(c for c in person.chronic_filings if c.filing_id == made.filing_id)
         policy = policy_for(policies, person.insuplc_admdvs)
         if code not in policy.chronic:
             raise RelayError(E2002, detail=f"{code} is not on {policy.name}'s chronic list")
@@ -125,7 +150,7 @@ async def create_chronic(
             session, "M", person.insuplc_admdvs, f"{today:%y%m%d}"
         )
         filing = ChronicFiling(filing_id, code, begndate, enddate, "active")
-        await repo.add_chronic(session, psn_no, filing)
+        await repo.add_chronic(session, psn_no, filing, msgid)
     return filing
 
 

@@ -279,6 +279,7 @@ def _meta(cmd: SettleCommand, digest: str, now: datetime, category: str | None) 
 
 @dataclass(frozen=True, slots=True)
 class RegisterCommand:
+    msgid: str
     insured_admdvs: str
     treating_admdvs: str
     psn_no: str
@@ -302,6 +303,9 @@ async def register(
     """
     policy = policy_for(policies, cmd.insured_admdvs)
     async with sessions() as session, session.begin():
+        await store.lock_msgid(session, cmd.msgid)
+        if await store.tombstone(session, cmd.msgid):
+            raise RelayError(E4007, detail=cmd.msgid)
         person = await persons.by_psn_no(session, cmd.psn_no)
         if person is None or person.insuplc_admdvs != cmd.insured_admdvs:
             raise RelayError(E1001, detail=f"psn_no {cmd.psn_no}")
@@ -357,9 +361,12 @@ async def cancel(sessions: async_sessionmaker[AsyncSession], cmd: CancelCommand)
             person = await persons.by_psn_no(session, p.psn_no)
             if person is None or person.insuplc_admdvs != cmd.insured_admdvs:
                 raise RelayError(E1001, detail=f"psn_no {p.psn_no}")
+            await store.lock_msgid(session, cmd.msgid)
             existing = await store.by_msgid(session, cmd.msgid)
             if existing is not None:
                 return _replay(existing, digest, person)
+            if await store.tombstone(session, cmd.msgid):
+                raise RelayError(E4007, detail=cmd.msgid)
             original = await store.by_setl_id(session, p.setl_id)
             if original is None or original.psn_no != p.psn_no or original.refd_setl_flag != "0":
                 raise RelayError(E4003, detail=p.setl_id)

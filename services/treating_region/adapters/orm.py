@@ -84,7 +84,10 @@ class FeeLine(Base):
     """One uploaded fee line and its split by the treating region's catalogue (design §5)."""
 
     __tablename__ = "fee_line"
-    __table_args__ = (UniqueConstraint("mdtrt_id", "feedetl_sn"),)
+    __table_args__ = (
+        UniqueConstraint("mdtrt_id", "feedetl_sn"),
+        Index("ix_fee_line_msgid", "msgid"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     mdtrt_id: Mapped[str] = mapped_column(ForeignKey("visit.mdtrt_id", ondelete="CASCADE"))
@@ -108,6 +111,8 @@ class FeeLine(Base):
     status: Mapped[str] = mapped_column(String(10))
     """active · cancelled (2302/2205)."""
     setl_id: Mapped[str | None] = mapped_column(String(30))
+    msgid: Mapped[str | None] = mapped_column(String(30))
+    """The 2301/2204 that uploaded it: what a 2601 of that upload takes back."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -138,3 +143,14 @@ class Settlement(Base):
     setldetail: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     categories: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RequestNonce(Base):
+    """Nonces seen within the signature window, shared by every gateway process (design §3)."""
+
+    __tablename__ = "request_nonce"
+    __table_args__ = (Index("ix_request_nonce_seen_at", "seen_at"),)
+
+    paasid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

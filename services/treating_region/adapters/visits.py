@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -106,7 +106,10 @@ async def refunded_cnt(conn: AsyncConnection, mdtrt_id: str, init_feedetl_sn: st
 
 
 async def add_lines(
-    conn: AsyncConnection, mdtrt_id: str, lines: Sequence[tuple[dict[str, Any], LineSplit]]
+    conn: AsyncConnection,
+    mdtrt_id: str,
+    lines: Sequence[tuple[dict[str, Any], LineSplit]],
+    msgid: str | None = None,
 ) -> None:
     now = datetime.now(UTC)
     await conn.execute(
@@ -133,6 +136,7 @@ async def add_lines(
                 "in_catalogue": s.in_catalogue,
                 "status": "active",
                 "setl_id": None,
+                "msgid": msgid,
                 "created_at": now,
             }
             for raw, s in lines
@@ -198,3 +202,66 @@ async def settlement(conn: AsyncConnection, setl_id: str) -> dict[str, Any] | No
         .first()
     )
     return dict(row) if row is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedLine:
+    mdtrt_id: str
+    feedetl_sn: str
+    status: str
+    setl_id: str | None
+
+
+async def lines_uploaded_by(conn: AsyncConnection, msgid: str) -> Sequence[UploadedLine]:
+    rows = await conn.execute(
+        select(LINE.c.mdtrt_id, LINE.c.feedetl_sn, LINE.c.status, LINE.c.setl_id).where(
+            LINE.c.msgid == msgid
+        )
+    )
+    return [UploadedLine(*row) for row in rows]
+
+
+async def refunds_of(
+    conn: AsyncConnection, mdtrt_id: str, feedetl_sns: Sequence[str], *, other_than: str
+) -> int:
+    """Active refund lines of another upload that point at these lines."""
+    count = await conn.scalar(
+        select(func.count()).where(
+            LINE.c.mdtrt_id == mdtrt_id,
+            LINE.c.init_feedetl_sn.in_(feedetl_sns),
+            LINE.c.status == "active",
+            LINE.c.msgid.is_distinct_from(other_than),
+        )
+    )
+    return int(count or 0)
+
+
+async def cancel_upload(conn: AsyncConnection, msgid: str) -> int:
+    result = await conn.execute(
+        update(LINE)
+        .where(LINE.c.msgid == msgid, LINE.c.status == "active", LINE.c.setl_id.is_(None))
+        .values(status="cancelled")
+    )
+    return int(result.rowcount)
+
+
+async def unsettled_total(conn: AsyncConnection, mdtrt_id: str) -> Decimal:
+    total = await conn.scalar(
+        select(func.coalesce(func.sum(LINE.c.det_item_fee_sumamt), 0)).where(
+            LINE.c.mdtrt_id == mdtrt_id, LINE.c.status == "active", LINE.c.setl_id.is_(None)
+        )
+    )
+    return Decimal(total or 0)
+
+
+async def settlement_by_msgid(conn: AsyncConnection, msgid: str) -> dict[str, Any] | None:
+    row = (
+        (await conn.execute(select(SETTLEMENT).where(SETTLEMENT.c.msgid == msgid)))
+        .mappings()
+        .first()
+    )
+    return dict(row) if row is not None else None
+
+
+async def remove_settlement(conn: AsyncConnection, setl_id: str) -> None:
+    await conn.execute(delete(SETTLEMENT).where(SETTLEMENT.c.setl_id == setl_id))

@@ -36,6 +36,8 @@ class Action(StrEnum):
     CANCEL_SETTLEMENT = "cancel the settlement"
     CANCEL_DONE = "record the cancel"
     CANCEL_REFUSED = "record a refused cancel"
+    REVERSE_REGISTRATION = "reverse (2601) the admission or registration"
+    REVERSE_CANCEL = "reverse (2601) the cancel of the settlement"
 
 
 S = VisitState
@@ -56,6 +58,9 @@ ALLOWED: dict[Action, dict[VisitState, VisitState]] = {
     Action.CANCEL_SETTLEMENT: {S.SETTLED: S.CANCELLING},
     Action.CANCEL_DONE: {S.CANCELLING: S.DISCHARGED},
     Action.CANCEL_REFUSED: {S.CANCELLING: S.SETTLED},
+    Action.REVERSE_REGISTRATION: {S.ADMITTED: S.CANCELLED, S.REGISTERED: S.CANCELLED},
+    Action.REVERSE_CANCEL: {S.DISCHARGED: S.SETTLED, S.REGISTERED: S.SETTLED,
+                            S.CANCELLING: S.SETTLED},
 }  # fmt: skip
 BACK_TO_OPEN = frozenset({Action.SETTLE_REFUSED, Action.CANCEL_DONE})
 """Actions that reopen the visit: an outpatient visit reopens as registered."""

@@ -5,26 +5,29 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Mapping
+from typing import Protocol
 
 from shared.auth import institution_token, signature
 from shared.errors import E9007, E9008, E9009, RelayError
 
 
+class Nonces(Protocol):
+    async def first_use(self, paasid: str, nonce: str) -> bool: ...
+
+
+WINDOW_S = 300.0
+"""How far a timestamp may be from now; nonces are remembered at least this long."""
+
+
 class SignatureCheck:
-    """Verifies ``x-tif-*`` headers; nonces are remembered for the freshness window.
+    """Verifies ``x-tif-*`` headers; a nonce is accepted once, across every gateway process."""
 
-    The nonce memory is per process: with several gateway processes a replay could reach another
-    one within the window (a shared store is the reliability issue's concern).
-    """
-
-    def __init__(self, secret: str, window_s: float = 300.0) -> None:
+    def __init__(self, secret: str, window_s: float = WINDOW_S) -> None:
         self._secret = secret
         self._window_s = window_s
         self._tokens: dict[str, str] = {}
-        self._nonces: dict[str, float] = {}
-        self._next_prune = 0.0
 
-    def verify(self, headers: Mapping[str, str], fixmedins_code: str) -> None:
+    async def verify(self, headers: Mapping[str, str], fixmedins_code: str, nonces: Nonces) -> None:
         paasid = headers.get("x-tif-paasid", "")
         stamp = headers.get("x-tif-timestamp", "")
         nonce = headers.get("x-tif-nonce", "")
@@ -45,10 +48,5 @@ class SignatureCheck:
             raise RelayError(E9008, detail="x-tif-timestamp is not milliseconds") from exc
         if abs(now - sent) > self._window_s:
             raise RelayError(E9008, detail=f"x-tif-timestamp {abs(now - sent):.0f} s off")
-        key = f"{paasid}:{nonce}"
-        if key in self._nonces:
+        if not await nonces.first_use(paasid, nonce):
             raise RelayError(E9008, detail="x-tif-nonce already used")
-        self._nonces[key] = now + self._window_s
-        if now >= self._next_prune:
-            self._nonces = {k: t for k, t in self._nonces.items() if t > now}
-            self._next_prune = now + 10

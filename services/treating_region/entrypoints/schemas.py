@@ -343,7 +343,10 @@ class Input2504(HospitalInput):
 class ReversalRequest(HospitalInput):
     psn_no: PsnNo
     omsgid: str = Field(min_length=30, max_length=30, description="原发送方报文ID")
-    oinfno: str = Field(pattern=r"^(2304|2207)$", description="原交易编号 (settlements for now)")
+    oinfno: str = Field(
+        pattern=r"^(2304|2207|2305|2208|2401|2201|2301|2204|2501|2503)$",
+        description="原交易编号: settle, cancel, admission/registration, fee upload or filing",
+    )
     mdtrt_id: MdtrtId | None = Field(default=None, description="the visit, to reopen it")
 
 

@@ -40,6 +40,7 @@ from shared.errors import (
     E3008,
     E3009,
     E4007,
+    E4008,
     E5002,
     E9002,
     E9006,
@@ -353,7 +354,7 @@ async def _upload(
             accepted.append((line.model_dump(), split))
             results.append(_line_result(split, entry))
         try:
-            await repo.add_lines(conn, mdtrt_id, accepted)
+            await repo.add_lines(conn, mdtrt_id, accepted, request.msgid)
         except IntegrityError as exc:  # a concurrent upload took a feedetl_sn first
             raise RelayError(E3003, detail="feedetl_sn already used") from exc
     return {"result": results}
@@ -570,11 +571,19 @@ async def on_cancel(ctx: TreatingContext, request: NationalRequest, typed: s.Inp
     return answer
 
 
-async def on_2601(ctx: TreatingContext, request: NationalRequest, typed: s.Input2601) -> Any:
-    """冲正 of a settlement (design §4): undone at every hop that saw it, or refused if late.
+SETTLEMENTS = frozenset({"2304", "2207"})
+CANCELS = frozenset({"2305", "2208"})
+REGISTRATIONS = frozenset({"2401", "2201"})
+UPLOADS = frozenset({"2301", "2204"})
+"""Fee uploads stay at the treating region: their reversal goes no further."""
 
-    The insured region cancels the settlement if it was made, or leaves a tombstone if it was
-    not; here the original msgid is spent either way and the visit opens again.
+
+async def on_2601(ctx: TreatingContext, request: NationalRequest, typed: s.Input2601) -> Any:
+    """冲正 (design §4): undo the original at every hop that saw it, or refuse it if it is late.
+
+    The original's msgid is spent either way: a tombstone if it has not come yet, ``reversed``
+    if it has. Where later business rests on the original (fee lines on an admission, a refund
+    of an uploaded line, a settlement after a cancel) the reversal is refused with E4008.
     """
     d = typed.data
     if not d.omsgid.startswith(request.fixmedins_code):
@@ -590,11 +599,23 @@ async def on_2601(ctx: TreatingContext, request: NationalRequest, typed: s.Input
             insuplc_admdvs=request.insuplc_admdvs,
             inf_refmsgid=request.msgid,
         )
-    elif stored.status == "pending" and not stored.stuck(ctx.deadline_s):
-        raise RelayError(E9006, detail=d.omsgid)
-    answer = await relay(
-        ctx, request, {"data": {"psn_no": d.psn_no, "omsgid": d.omsgid, "oinfno": d.oinfno}}
-    )
+    else:
+        if stored.infno != d.oinfno:
+            raise RelayError(E9002, detail=f"{d.omsgid} was a {stored.infno}, not {d.oinfno}")
+        if stored.status == "pending" and not stored.stuck(ctx.deadline_s):
+            raise RelayError(E9006, detail=d.omsgid)
+        if stored.status == "reversed" and d.oinfno not in SETTLEMENTS:
+            return _reversed(d, "already reversed")
+    if d.oinfno in UPLOADS:
+        answer = await _reverse_upload(ctx, request, d, stored)
+    elif d.oinfno in CANCELS:
+        answer = await _reverse_cancel(ctx, request, d)
+    elif d.oinfno in REGISTRATIONS:
+        answer = await _reverse_registration(ctx, request, d, stored)
+    elif d.oinfno in SETTLEMENTS:
+        answer = await _reverse_settlement(ctx, request, d)
+    else:  # filings live at the insured region only
+        answer = await _relay_reversal(ctx, request, d)
     await messages.answer(
         ctx.pool,
         d.omsgid,
@@ -602,6 +623,26 @@ async def on_2601(ctx: TreatingContext, request: NationalRequest, typed: s.Input
         err_code=E4007.code,
         err_detail=f"reversed by {request.msgid}",
     )
+    return answer
+
+
+def _reversed(d: s.ReversalRequest, what: str, **more: Any) -> dict[str, Any]:
+    return {"result": {"omsgid": d.omsgid, "oinfno": d.oinfno, "reversed": what, **more}}
+
+
+async def _relay_reversal(
+    ctx: TreatingContext, request: NationalRequest, d: s.ReversalRequest
+) -> dict[str, Any]:
+    return await relay(
+        ctx, request, {"data": {"psn_no": d.psn_no, "omsgid": d.omsgid, "oinfno": d.oinfno}}
+    )
+
+
+async def _reverse_settlement(
+    ctx: TreatingContext, request: NationalRequest, d: s.ReversalRequest
+) -> dict[str, Any]:
+    """The insured region cancels the settlement if it was made; the visit opens again."""
+    answer = await _relay_reversal(ctx, request, d)
     if "setlinfo" in answer:
         await record_settlement(ctx, request, answer, None)
     elif d.mdtrt_id:
@@ -612,6 +653,92 @@ async def on_2601(ctx: TreatingContext, request: NationalRequest, typed: s.Input
                     VisitState.SETTLING, Action.SETTLE_REFUSED, inpatient=visit.inpatient
                 )
                 await repo.move_visit(conn, d.mdtrt_id, visit.state, state.value)
+    return answer
+
+
+async def _reverse_upload(
+    ctx: TreatingContext,
+    request: NationalRequest,
+    d: s.ReversalRequest,
+    stored: messages.StoredMessage | None,
+) -> dict[str, Any]:
+    """The lines of that upload are cancelled, unless settled or refunded since."""
+    if stored is None:
+        return _reversed(d, "tombstone")
+    async with ctx.engine.begin() as conn:
+        lines = await repo.lines_uploaded_by(conn, d.omsgid)
+        if not lines:  # the upload was refused: nothing of it is kept
+            return _reversed(d, "nothing kept")
+        mdtrt_id = lines[0].mdtrt_id
+        visit = await _visit(conn, request, mdtrt_id, d.psn_no)
+        _check(visit, Action.CANCEL_LINES)
+        if any(line.setl_id is not None for line in lines):
+            raise RelayError(E4008, detail=f"lines of {d.omsgid} are settled")
+        sns = [line.feedetl_sn for line in lines]
+        if await repo.refunds_of(conn, mdtrt_id, sns, other_than=d.omsgid):
+            raise RelayError(E4008, detail=f"lines of {d.omsgid} were refunded since")
+        count = await repo.cancel_upload(conn, d.omsgid)
+    return _reversed(d, "fee lines", mdtrt_id=mdtrt_id, cancelled=count)
+
+
+def _visit_of(stored: messages.StoredMessage | None) -> str | None:
+    """The mdtrt_id an admission (2401 ``result``) or registration (2201 ``data``) answered."""
+    output = (stored.output if stored is not None else None) or {}
+    part = output.get("result") or output.get("data") or {}
+    return str(part["mdtrt_id"]) if isinstance(part, dict) and part.get("mdtrt_id") else None
+
+
+async def _reverse_registration(
+    ctx: TreatingContext,
+    request: NationalRequest,
+    d: s.ReversalRequest,
+    stored: messages.StoredMessage | None,
+) -> dict[str, Any]:
+    """The visit is cancelled, unless fee lines were uploaded to it since."""
+    mdtrt_id = _visit_of(stored)
+    if mdtrt_id is not None:
+        async with ctx.engine.begin() as conn:
+            visit = await _visit(conn, request, mdtrt_id, d.psn_no, lock=False)
+            _check(visit, Action.REVERSE_REGISTRATION)
+            if any(line.status == "active" for line in await repo.lines_of(conn, mdtrt_id)):
+                raise RelayError(E4008, detail=f"{mdtrt_id} has fee lines: cancel them first")
+    answer = await _relay_reversal(ctx, request, d)
+    if mdtrt_id is not None:
+        async with ctx.engine.begin() as conn:
+            visit = await _visit(conn, request, mdtrt_id, d.psn_no)
+            state = _check(visit, Action.REVERSE_REGISTRATION)
+            await repo.move_visit(conn, mdtrt_id, visit.state, state.value)
+        answer = {**answer, "result": {**answer.get("result", {}), "mdtrt_id": mdtrt_id}}
+    return answer
+
+
+async def _reverse_cancel(
+    ctx: TreatingContext, request: NationalRequest, d: s.ReversalRequest
+) -> dict[str, Any]:
+    """The cancelled settlement stands again on both sides, its lines settled by it again."""
+    async with ctx.engine.begin() as conn:
+        mirror = await repo.settlement_by_msgid(conn, d.omsgid)
+        if mirror is not None:
+            visit = await _visit(conn, request, mirror["mdtrt_id"], d.psn_no, lock=False)
+            _check(visit, Action.REVERSE_CANCEL)
+            if await repo.unsettled_total(conn, visit.mdtrt_id) != -mirror["medfee_sumamt"]:
+                raise RelayError(E4008, detail=f"the fee lines of {visit.mdtrt_id} changed since")
+    answer = await _relay_reversal(ctx, request, d)
+    result = answer.get("result") or {}
+    mdtrt_id = (mirror or {}).get("mdtrt_id") or d.mdtrt_id
+    if not mdtrt_id:
+        return answer
+    async with ctx.engine.begin() as conn:
+        visit = await _visit(conn, request, mdtrt_id, d.psn_no)
+        if result.get("reversed") == "cancel":
+            state = _check(visit, Action.REVERSE_CANCEL)
+            if mirror is not None:
+                await repo.remove_settlement(conn, mirror["setl_id"])
+            await repo.mark_lines_settled(conn, mdtrt_id, str(result["init_setl_id"]))
+            await repo.move_visit(conn, mdtrt_id, visit.state, state.value)
+        elif visit.state == VisitState.CANCELLING.value:  # the cancel never got there
+            state = _check(visit, Action.CANCEL_REFUSED)
+            await repo.move_visit(conn, mdtrt_id, visit.state, state.value)
     return answer
 
 

@@ -144,6 +144,22 @@ TABLE = [
     no(S.CANCELLED, A.CANCEL_SETTLEMENT, "the visit is cancelled"),
     no(S.CANCELLED, A.CANCEL_DONE, "the visit is cancelled"),
     no(S.CANCELLED, A.CANCEL_REFUSED, "the visit is cancelled"),
+    # ---------------------------------------------------------------- 2601 of an admission
+    ok(S.ADMITTED, A.REVERSE_REGISTRATION, S.CANCELLED, "nothing after the admission yet"),
+    ok(S.REGISTERED, A.REVERSE_REGISTRATION, S.CANCELLED, "nothing after the registration yet"),
+    no(S.DISCHARGED, A.REVERSE_REGISTRATION, "a discharge rests on the admission"),
+    no(S.SETTLING, A.REVERSE_REGISTRATION, "a settle rests on the admission"),
+    no(S.SETTLED, A.REVERSE_REGISTRATION, "a settlement rests on the admission"),
+    no(S.CANCELLING, A.REVERSE_REGISTRATION, "a settlement rests on the admission"),
+    no(S.CANCELLED, A.REVERSE_REGISTRATION, "the visit is cancelled"),
+    # ---------------------------------------------------------------- 2601 of a cancel
+    ok(S.DISCHARGED, A.REVERSE_CANCEL, S.SETTLED, "the cancelled settlement stands again"),
+    ok(S.REGISTERED, A.REVERSE_CANCEL, S.SETTLED, "the cancelled settlement stands again"),
+    ok(S.CANCELLING, A.REVERSE_CANCEL, S.SETTLED, "a cancel of unknown outcome is undone"),
+    no(S.ADMITTED, A.REVERSE_CANCEL, "the discharge was cancelled since"),
+    no(S.SETTLING, A.REVERSE_CANCEL, "a new settle is on its way"),
+    no(S.SETTLED, A.REVERSE_CANCEL, "settled again since"),
+    no(S.CANCELLED, A.REVERSE_CANCEL, "the visit is cancelled"),
 ]
 
 CASES = [

@@ -1,0 +1,131 @@
+"""2601 冲正 at the insured region: undo what the original message did here (design §4).
+
+Each kind of original leaves something different behind: a settlement (its negative mirror undoes
+it), a cancel (the settlement stands again), a filing (taken back), a registration (nothing kept
+here, so only the tombstone). When the original has not arrived, a tombstone makes it refused
+when it does. A reversal is refused (E4008) when later business rests on the original; undoing
+that silently would move money nobody asked to move.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.insured_region.adapters import filings as filing_store
+from services.insured_region.adapters import persons
+from services.insured_region.adapters import settlements as store
+from services.insured_region.domain.filing import ACTIVE, REVERSED
+from services.insured_region.domain.person import Person
+from services.insured_region.service_layer import settlement
+from shared.errors import E1001, E4003, E4008, E9002, RelayError
+
+SETTLEMENTS = frozenset({"2304", "2207"})
+CANCELS = frozenset({"2305", "2208"})
+REGISTRATIONS = frozenset({"2401", "2201"})
+FILINGS = frozenset({"2501", "2503"})
+REVERSIBLE = SETTLEMENTS | CANCELS | REGISTRATIONS | FILINGS
+
+
+async def reverse(
+    sessions: async_sessionmaker[AsyncSession], cmd: settlement.ReverseCommand
+) -> dict[str, Any]:
+    if cmd.oinfno in SETTLEMENTS:
+        return await settlement.reverse(sessions, cmd)
+    if cmd.oinfno not in REVERSIBLE:
+        raise RelayError(E9002, detail=f"oinfno {cmd.oinfno} cannot be reversed")
+    async with sessions() as session, session.begin():
+        done = await store.reversal(session, cmd.msgid)
+        if done is not None:
+            return done
+        person = await _person(session, cmd)
+        if cmd.oinfno in CANCELS:
+            answer = await _reverse_cancel(session, cmd, person)
+        elif cmd.oinfno in FILINGS:
+            answer = await _reverse_filing(session, cmd)
+        else:  # a registration keeps nothing here; the tombstone refuses it if it comes late
+            await store.lock_msgid(session, cmd.omsgid)
+            await _tombstone(session, cmd)
+            answer = _result(cmd, "registration")
+        await store.add_reversal(
+            session, msgid=cmd.msgid, omsgid=cmd.omsgid, oinfno=cmd.oinfno, answer=answer
+        )
+    return answer
+
+
+async def _person(session: AsyncSession, cmd: settlement.ReverseCommand) -> Person:
+    person = await persons.by_psn_no(session, cmd.psn_no)
+    if person is None or person.insuplc_admdvs != cmd.insured_admdvs:
+        raise RelayError(E1001, detail=f"psn_no {cmd.psn_no}")
+    return person
+
+
+def _result(cmd: settlement.ReverseCommand, what: str, **more: Any) -> dict[str, Any]:
+    return {"result": {"omsgid": cmd.omsgid, "oinfno": cmd.oinfno, "reversed": what, **more}}
+
+
+async def _tombstone(session: AsyncSession, cmd: settlement.ReverseCommand) -> None:
+    await store.add_tombstone(session, omsgid=cmd.omsgid, oinfno=cmd.oinfno, msgid=cmd.msgid)
+
+
+async def _reverse_cancel(
+    session: AsyncSession, cmd: settlement.ReverseCommand, person: Person
+) -> dict[str, Any]:
+    """The cancelled settlement stands again, with its accumulators and account debit."""
+    await store.lock_msgid(session, cmd.omsgid)
+    mirror = await store.by_msgid(session, cmd.omsgid)
+    if mirror is None:
+        await _tombstone(session, cmd)
+        return _result(cmd, "tombstone")
+    if mirror.refd_setl_flag != "1" or mirror.infno not in CANCELS:
+        raise RelayError(E9002, detail=f"{cmd.omsgid} is not a cancel ({mirror.infno})")
+    if mirror.psn_no != cmd.psn_no:
+        raise RelayError(E4003, detail=f"{cmd.omsgid} is not {cmd.psn_no}'s")
+    original = await store.by_setl_id(session, mirror.init_setl_id or "")
+    assert original is not None  # a mirror always points at a stored original
+    year = await store.lock_year(session, person.psn_no, original.year)
+    if await store.later_than(session, person.psn_no, original.year, mirror.setl_time):
+        # the caps and deductible used since then assumed the cancel: reinstating would break them
+        raise RelayError(E4008, detail=f"{person.psn_no} has settled since {cmd.omsgid}")
+    balance = await store.lock_account(session, person.psn_no, original.insutype)
+    if balance < original.acct_pay:
+        raise RelayError(E4008, detail="the personal account no longer holds what was refunded")
+    await store.save_year(session, person.psn_no, year.plus(store.acc_from_json(original.delta)))
+    if original.acct_pay:
+        await store.set_account(
+            session, person.psn_no, original.insutype, balance - original.acct_pay
+        )
+    await store.remove(session, mirror.setl_id)
+    return {
+        **_result(cmd, "cancel", setl_id=mirror.setl_id, init_setl_id=original.setl_id),
+        **settlement.view_of_row(original, person),
+    }
+
+
+async def _reverse_filing(session: AsyncSession, cmd: settlement.ReverseCommand) -> dict[str, Any]:
+    """The filing is taken back unless a standing settlement was made while it was there."""
+    if not await filing_store.lock_person(session, cmd.psn_no):
+        raise RelayError(E1001, detail=f"psn_no {cmd.psn_no}")
+    made = await filing_store.by_msgid(session, cmd.omsgid)
+    if made is None:
+        await _tombstone(session, cmd)
+        return _result(cmd, "tombstone")
+    if made.psn_no != cmd.psn_no or made.chronic != (cmd.oinfno == "2503"):
+        raise RelayError(E9002, detail=f"{cmd.omsgid} is not {cmd.psn_no}'s {cmd.oinfno}")
+    status = made.status  # one already cancelled (2502/2504) has nothing left to undo
+    if status == ACTIVE:
+        if await store.standing_since(session, cmd.psn_no, made.created_at):
+            raise RelayError(E4008, detail=f"a settlement since {made.filing_id} still stands")
+        await filing_store.set_status(session, made, REVERSED)
+        status = REVERSED
+    return _result(cmd, "filing", trt_dcla_detl_sn=made.filing_id, status=status)
+
+
+async def stored_answer(
+    sessions: async_sessionmaker[AsyncSession], msgid: str
+) -> dict[str, Any] | None:
+    """What a reversal with this msgid already answered, if it ran."""
+    async with sessions() as session:
+        done = await store.reversal(session, msgid)
+    return done if done is not None else await settlement.stored_answer(sessions, msgid)
