@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -26,6 +28,8 @@ class Runtime:
     regions: tuple[str, ...]
     pool: asyncpg.Pool
     """Plain asyncpg for the hot path's single statements: no ORM, no BEGIN/COMMIT pair."""
+    background: list[asyncio.Task[None]] = field(default_factory=list)
+    """Loops that live as long as the process (the outbox relay): cancelled at close."""
 
 
 async def open_runtime(settings: CommonSettings, *, startup_wait_s: float = 30.0) -> Runtime:
@@ -62,6 +66,11 @@ async def open_runtime(settings: CommonSettings, *, startup_wait_s: float = 30.0
 
 
 async def close_runtime(runtime: Runtime) -> None:
+    for task in runtime.background:
+        task.cancel()
+    for task in runtime.background:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
     await runtime.broker.close()
     await runtime.pool.close()
     await runtime.engine.dispose()

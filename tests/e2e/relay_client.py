@@ -25,7 +25,28 @@ class TreatingRegionDouble:
             publish_timeout_s=5,
         )
         self._relay = RelayClient(self._broker, "e2e_treating")
+        self._relay.on_late_reply = self._keep_late
         self._seq = 0
+        self.late: list[RelayEnvelope] = []
+        """Replies that came when nobody waited for them (the outbox relay's, for one)."""
+
+    async def _keep_late(self, reply: RelayEnvelope) -> None:
+        self.late.append(reply)
+
+    def request(
+        self, infno: str, *, treating: str, insured: str, payload: dict[str, Any], msgid: str
+    ) -> RelayEnvelope:
+        """A request addressed as this double sends them, without sending it."""
+        return self._relay.new_request(
+            msgid=msgid,
+            infno=infno,
+            sender_admdvs=treating,
+            mdtrtarea_admvs=treating,
+            insuplc_admdvs=insured,
+            fixmedins_code=msgid[:12],
+            payload=payload,
+            deadline_s=10.0,
+        )
 
     async def start(self) -> None:
         await self._broker.connect()

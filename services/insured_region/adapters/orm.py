@@ -216,3 +216,20 @@ class ReversalRow(Base):
     oinfno: Mapped[str] = mapped_column(String(4))
     answer: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OwedReply(Base):
+    """Transactional outbox (design §4): a reply owed for an effect committed with this row.
+
+    Written in the effect's transaction, deleted once the reply is confirmed by the broker; a
+    row left behind (the process died in between) is published by the outbox relay.
+    """
+
+    __tablename__ = "owed_reply"
+    __table_args__ = (Index("ix_owed_reply_created_at", "created_at"),)
+
+    relay_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    msgid: Mapped[str] = mapped_column(String(30))
+    request: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    """The request envelope, which says where the reply goes."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

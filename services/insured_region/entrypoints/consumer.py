@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ from aio_pika.abc import AbstractIncomingMessage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from services.insured_region.adapters import outbox
+from services.insured_region.adapters.outbox import Debt
 from services.insured_region.domain.filing import FilingRequest
 from services.insured_region.domain.policy import RegionPolicy
 from services.insured_region.entrypoints.schemas import person_info_output
@@ -80,8 +83,15 @@ async def on_pre_settle(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]
     )
 
 
+def _debt(envelope: RelayEnvelope) -> Debt:
+    """The reply this request will be owed if its effect commits (the outbox row)."""
+    return Debt(envelope.relay_id, envelope.msgid, envelope.model_dump(mode="json"))
+
+
 async def on_settle(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
-    return await settlement.settle(ctx.runtime.sessions, ctx.policies, _settle_command(envelope))
+    return await settlement.settle(
+        ctx.runtime.sessions, ctx.policies, _settle_command(envelope), _debt(envelope)
+    )
 
 
 async def on_cancel(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
@@ -93,7 +103,7 @@ async def on_cancel(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
         fixmedins_code=envelope.fixmedins_code or "",
         payload=_parse(CancelPayload, _data(envelope) or envelope.payload, "data"),
     )
-    return await settlement.cancel(ctx.runtime.sessions, command)
+    return await settlement.cancel(ctx.runtime.sessions, command, _debt(envelope))
 
 
 class RegistrationIn(BaseModel):
@@ -163,6 +173,7 @@ async def on_2601(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
             oinfno=data.oinfno,
             psn_no=data.psn_no,
         ),
+        _debt(envelope),
     )
 
 
@@ -260,7 +271,11 @@ async def on_2504(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
 
 
 STORED_BY_MSGID = frozenset({"2304", "2207", "2305", "2208", "2601"})
-"""Transactions whose effect is stored under the hospital's msgid (medins_setl_id)."""
+"""Transactions whose effect is stored under the hospital's msgid, with an owed-reply row."""
+
+OUTBOX_RELAY_EVERY_S = 2.0
+OUTBOX_GRACE_S = 5.0
+"""A reply still owed this long after its commit was lost with its process: send it again."""
 
 HANDLERS: dict[str, RequestHandler] = {
     "1101": on_1101,
@@ -294,6 +309,7 @@ class InsuredConsumer:
                 name, exchange=topology.HUB_EGRESS, routing_keys=[name]
             )
             await broker.consume(queue, self.on_request)
+        self._runtime.background.append(asyncio.create_task(self._relay_owed_replies()))
 
     async def on_request(self, envelope: RelayEnvelope, _message: AbstractIncomingMessage) -> None:
         if envelope.kind != MessageKind.REQUEST:
@@ -330,3 +346,24 @@ class InsuredConsumer:
             topology.ingress_routing_key(MessageKind.REPLY, request.insuplc_admdvs),
             answer.with_hop("insured_region"),
         )
+        if request.infno in STORED_BY_MSGID:  # confirmed by the broker: the debt is paid
+            await outbox.paid(self._runtime.pool, request.relay_id)
+
+    async def _relay_owed_replies(self) -> None:
+        """The outbox relay: replies whose process died between commit and publish."""
+        while True:
+            await asyncio.sleep(OUTBOX_RELAY_EVERY_S)
+            try:
+                for debt in await outbox.overdue(self._runtime.pool, OUTBOX_GRACE_S):
+                    request = RelayEnvelope.model_validate(debt.request)
+                    stored = await reversal.stored_answer(self._runtime.sessions, debt.msgid)
+                    if stored is None:  # undone since by a reversal: nothing left to announce
+                        await outbox.paid(self._runtime.pool, debt.relay_id)
+                        continue
+                    log.info("outbox: sending the owed reply for %s", debt.msgid)
+                    reply = request.reply(request.insuplc_admdvs, payload=stored)
+                    await self._reply(request, reply)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # broker or database away: the next round tries again
+                log.warning("outbox relay round failed: %s", exc)

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.insured_region.adapters import filings as filing_store
-from services.insured_region.adapters import persons
+from services.insured_region.adapters import outbox, persons
 from services.insured_region.adapters import settlements as store
+from services.insured_region.adapters.outbox import Debt
 from services.insured_region.domain.filing import ACTIVE, REVERSED
 from services.insured_region.domain.person import Person
 from services.insured_region.service_layer import settlement
@@ -29,10 +30,12 @@ REVERSIBLE = SETTLEMENTS | CANCELS | REGISTRATIONS | FILINGS
 
 
 async def reverse(
-    sessions: async_sessionmaker[AsyncSession], cmd: settlement.ReverseCommand
+    sessions: async_sessionmaker[AsyncSession],
+    cmd: settlement.ReverseCommand,
+    debt: Debt | None = None,
 ) -> dict[str, Any]:
     if cmd.oinfno in SETTLEMENTS:
-        return await settlement.reverse(sessions, cmd)
+        return await settlement.reverse(sessions, cmd, debt)
     if cmd.oinfno not in REVERSIBLE:
         raise RelayError(E9002, detail=f"oinfno {cmd.oinfno} cannot be reversed")
     async with sessions() as session, session.begin():
@@ -51,6 +54,7 @@ async def reverse(
         await store.add_reversal(
             session, msgid=cmd.msgid, omsgid=cmd.omsgid, oinfno=cmd.oinfno, answer=answer
         )
+        await outbox.owe(session, debt)
     return answer
 
 

@@ -17,9 +17,10 @@ import orjson
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.insured_region.adapters import persons
+from services.insured_region.adapters import outbox, persons
 from services.insured_region.adapters import settlements as store
 from services.insured_region.adapters.orm import SettlementRow
+from services.insured_region.adapters.outbox import Debt
 from services.insured_region.domain.breakdown import (
     Accumulators,
     Breakdown,
@@ -209,6 +210,7 @@ async def settle(
     sessions: async_sessionmaker[AsyncSession],
     policies: Mapping[str, RegionPolicy],
     cmd: SettleCommand,
+    debt: Debt | None = None,
 ) -> dict[str, Any]:
     """2304/2207: compute, and store settlement + accumulators + account in one transaction."""
     policy = policy_for(policies, cmd.insured_admdvs)
@@ -242,6 +244,7 @@ async def settle(
                 await store.set_account(
                     session, person.psn_no, cmd.payload.insutype, breakdown.balc
                 )
+            await outbox.owe(session, debt)
             return view_of_row(row, person)
     except IntegrityError:
         # the same msgid settled concurrently: answer with what was stored
@@ -350,7 +353,9 @@ class CancelCommand:
     payload: CancelPayload
 
 
-async def cancel(sessions: async_sessionmaker[AsyncSession], cmd: CancelCommand) -> dict[str, Any]:
+async def cancel(
+    sessions: async_sessionmaker[AsyncSession], cmd: CancelCommand, debt: Debt | None = None
+) -> dict[str, Any]:
     """2305/2208: a negative mirror; the year it came from gets its amounts back."""
     p = cmd.payload
     digest = hashlib.sha256(
@@ -393,6 +398,7 @@ async def cancel(sessions: async_sessionmaker[AsyncSession], cmd: CancelCommand)
             await store.save_year(session, p.psn_no, year.plus(delta, sign=-1))
             if original.acct_pay:
                 await store.set_account(session, p.psn_no, original.insutype, balc)
+            await outbox.owe(session, debt)
             return view_of_row(mirror, person)
     except IntegrityError:
         async with sessions() as session:
@@ -510,7 +516,7 @@ class ReverseCommand:
 
 
 async def reverse(
-    sessions: async_sessionmaker[AsyncSession], cmd: ReverseCommand
+    sessions: async_sessionmaker[AsyncSession], cmd: ReverseCommand, debt: Debt | None = None
 ) -> dict[str, Any]:
     """2601 for a settlement: cancel it if it happened, or leave a tombstone if it has not.
 
@@ -560,6 +566,7 @@ async def reverse(
                 psn_no=cmd.psn_no, setl_id=original.setl_id, mdtrt_id=original.mdtrt_id
             ),
         ),
+        debt,
     )
     return {"result": {"omsgid": cmd.omsgid, "reversed": "settlement"}, **mirror}
 
