@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 import orjson
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -90,7 +91,7 @@ async def by_certno(
     return to_domain(row) if row is not None else None
 
 
-_ONE_PERSON = text("""
+_ONE_PERSON_SQL = """
     SELECT p.psn_no, p.insuplc_admdvs, p.psn_cert_type, p.certno, p.psn_name, p.gend, p.naty,
            p.brdy,
            (SELECT coalesce(json_agg(json_build_object(
@@ -113,8 +114,9 @@ _ONE_PERSON = text("""
                 'begndate', c.begndate, 'enddate', c.enddate, 'status', c.status)
                 ORDER BY c.begndate), '[]')
               FROM chronic_filing c WHERE c.psn_no = p.psn_no) AS chronic_filings
-      FROM person p WHERE p.psn_no = :psn_no
-""")
+      FROM person p WHERE p.psn_no = $1
+"""
+_ONE_PERSON = text(_ONE_PERSON_SQL.replace("$1", ":psn_no"))
 
 
 def _date(value: str | None) -> date | None:
@@ -126,10 +128,18 @@ def _json_list(value: Any) -> list[dict[str, Any]]:
 
 
 async def by_psn_no(session: AsyncSession, psn_no: str) -> Person | None:
-    """One round trip for the person and everything a settlement needs (the hot path)."""
+    """One round trip for the person and everything a settlement needs."""
     row = (await session.execute(_ONE_PERSON, {"psn_no": psn_no})).mappings().first()
-    if row is None:
-        return None
+    return _person_of(row) if row is not None else None
+
+
+async def by_psn_no_on(conn: asyncpg.Connection, psn_no: str) -> Person | None:
+    """The same, on a plain asyncpg connection (the settle transaction)."""
+    row = await conn.fetchrow(_ONE_PERSON_SQL, psn_no)
+    return _person_of(row) if row is not None else None
+
+
+def _person_of(row: Any) -> Person:
     return Person(
         psn_no=row["psn_no"],
         insuplc_admdvs=row["insuplc_admdvs"],

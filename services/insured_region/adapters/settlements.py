@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
+import orjson
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -307,3 +309,158 @@ async def add_reversal(
         )
     )
     await session.flush()
+
+
+# ------------------------------------------------------------------ the settle transaction, asyncpg
+# The hot path (issue 6): the same statements as above, without the ORM's unit of work, and the
+# four writes of a settlement (row, accumulators, account, owed reply) in one statement.
+
+_ACC_COLUMNS = (
+    "inpatient_hifp", "inpatient_stays", "outpatient_hifp", "outpatient_deductible", "hifob",
+    "hifmi", "burden", "maf",
+)  # fmt: skip
+_SETTLEMENT_COLUMNS = tuple(c.name for c in SettlementRow.__table__.columns)
+_JSON_COLUMNS = frozenset({"details", "trace", "delta"})
+
+
+def _placeholders(names: tuple[str, ...], start: int) -> str:
+    return ", ".join(
+        f"${start + i}::jsonb" if n in _JSON_COLUMNS else f"${start + i}"
+        for i, n in enumerate(names)
+    )
+
+
+_N = len(_SETTLEMENT_COLUMNS)
+_ACC_AT = _N + 1
+_WRITE = f"""
+    WITH s AS (
+        INSERT INTO settlement ({", ".join(_SETTLEMENT_COLUMNS)})
+        VALUES ({_placeholders(_SETTLEMENT_COLUMNS, 1)})
+    ), a AS (
+        UPDATE accumulator
+           SET {", ".join(f"{c} = ${_ACC_AT + i}" for i, c in enumerate(_ACC_COLUMNS))},
+               chronic = ${_ACC_AT + 8}::jsonb, updated_at = ${_ACC_AT + 9}
+         WHERE psn_no = ${_ACC_AT + 10} AND year = ${_ACC_AT + 11}
+    ), o AS (
+        INSERT INTO owed_reply (relay_id, msgid, request, created_at)
+        SELECT ${_ACC_AT + 12}::text, ${_ACC_AT + 13}, ${_ACC_AT + 14}::jsonb, ${_ACC_AT + 9}
+         WHERE ${_ACC_AT + 12}::text IS NOT NULL
+    )
+    UPDATE insurance SET balc = ${_ACC_AT + 15}
+     WHERE psn_no = ${_ACC_AT + 10} AND insutype = ${_ACC_AT + 16} AND ${_ACC_AT + 17}::boolean
+"""
+_YEAR = f"""
+    SELECT year, {", ".join(_ACC_COLUMNS)}, chronic::text AS chronic
+      FROM accumulator WHERE psn_no = $1 AND year = $2 FOR UPDATE
+"""
+_NEW_YEAR = f"""
+    INSERT INTO accumulator (psn_no, year, {", ".join(_ACC_COLUMNS)}, chronic, updated_at)
+    VALUES ($1, $2, {", ".join("0" for _ in _ACC_COLUMNS)}, '{{}}'::jsonb, now())
+    ON CONFLICT DO NOTHING
+"""
+_ACCOUNT = """
+    SELECT balc FROM insurance WHERE psn_no = $1 AND insutype = $2 FOR UPDATE
+"""
+_ENTRY = """
+    SELECT EXISTS (SELECT 1 FROM settlement WHERE medins_setl_id = $1) AS settled,
+           EXISTS (SELECT 1 FROM reversal_tombstone WHERE omsgid = $1) AS tombstone,
+           nextval('settlement_seq') AS seq
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    settled: bool
+    tombstone: bool
+    seq: int
+
+
+async def enter(conn: asyncpg.Connection, msgid: str) -> Entry:
+    """Take the msgid's lock, then look: settled already? reversed before it came?"""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", msgid)
+    row = await conn.fetchrow(_ENTRY, msgid)
+    return Entry(bool(row["settled"]), bool(row["tombstone"]), int(row["seq"]))
+
+
+async def lock_year_on(conn: asyncpg.Connection, psn_no: str, year: int) -> Accumulators:
+    row = await conn.fetchrow(_YEAR, psn_no, year)
+    if row is None:
+        await conn.execute(_NEW_YEAR, psn_no, year)
+        row = await conn.fetchrow(_YEAR, psn_no, year)
+    chronic = orjson.loads(row["chronic"] or "{}")
+    return Accumulators(
+        year=row["year"],
+        **{c: row[c] for c in _ACC_COLUMNS},
+        chronic={k: Decimal(v) for k, v in chronic.items()},
+    )
+
+
+async def lock_account_on(conn: asyncpg.Connection, psn_no: str, insutype: str) -> Decimal:
+    balance = await conn.fetchval(_ACCOUNT, psn_no, insutype)
+    return balance if balance is not None else Decimal("0.00")
+
+
+def ids_of(seq: int, pool: str, on: datetime) -> tuple[str, str]:
+    """As ``mint_ids``, from a sequence value already drawn."""
+    stem = f"{pool}{on:%y%m%d}{seq % 10_000_000:07d}"
+    return f"S{stem}", f"A{stem}"
+
+
+@dataclass(frozen=True, slots=True)
+class NewSettlement:
+    """A settlement row as written; attribute names are the columns (what views read)."""
+
+    values: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+async def write(
+    conn: asyncpg.Connection,
+    *,
+    setl_id: str,
+    mdtrt_id: str,
+    b: Breakdown,
+    meta: dict[str, Any],
+    year: Accumulators,
+    debt: tuple[str, str, dict[str, Any]] | None,
+) -> NewSettlement:
+    """The settlement, its year's accumulators, the account and the owed reply: one statement."""
+    now = meta["setl_time"]
+    values: dict[str, Any] = {
+        "setl_id": setl_id,
+        "mdtrt_id": mdtrt_id,
+        **meta,
+        **{name: getattr(b, name) for name in _MONEY_FIELDS},
+        "pool_prop_selfpay": b.pool_prop_selfpay,
+        "details": [detail_json(d) for d in b.details],
+        "trace": list(b.trace),
+        "delta": acc_to_json(b.delta),
+        "created_at": now,
+    }
+    row = [
+        orjson.dumps(values[c]).decode() if c in _JSON_COLUMNS else values[c]
+        for c in _SETTLEMENT_COLUMNS
+    ]
+    chronic = orjson.dumps({k: format_amount(v) for k, v in year.chronic.items()}).decode()
+    relay_id, msgid, request = debt if debt is not None else (None, None, None)
+    await conn.execute(
+        _WRITE,
+        *row,
+        *(getattr(year, c) for c in _ACC_COLUMNS),
+        chronic,
+        now,
+        meta["psn_no"],
+        year.year,
+        relay_id,
+        msgid,
+        orjson.dumps(request).decode() if request is not None else None,
+        b.balc,
+        meta["insutype"],
+        bool(b.acct_pay),
+    )
+    return NewSettlement(values)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
+import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -28,7 +29,17 @@ from shared.web import describe_validation_error
 
 log = logging.getLogger(__name__)
 
-TRANSIENT = (OperationalError, InterfaceError, OSError, TimeoutError)
+TRANSIENT = (
+    OperationalError,
+    InterfaceError,
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+)
+"""The database or the network went away: requeue, the next delivery will do it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +101,11 @@ def _debt(envelope: RelayEnvelope) -> Debt:
 
 async def on_settle(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
     return await settlement.settle(
-        ctx.runtime.sessions, ctx.policies, _settle_command(envelope), _debt(envelope)
+        ctx.runtime.sessions,
+        ctx.runtime.pool,
+        ctx.policies,
+        _settle_command(envelope),
+        _debt(envelope),
     )
 
 

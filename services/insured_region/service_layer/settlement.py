@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 import orjson
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -208,51 +209,52 @@ async def pre_settle(
 
 async def settle(
     sessions: async_sessionmaker[AsyncSession],
+    pool: asyncpg.Pool,
     policies: Mapping[str, RegionPolicy],
     cmd: SettleCommand,
     debt: Debt | None = None,
 ) -> dict[str, Any]:
-    """2304/2207: compute, and store settlement + accumulators + account in one transaction."""
+    """2304/2207: compute, and store settlement + accumulators + account in one transaction.
+
+    Plain asyncpg (the hot path): lock the msgid, look, load the person, lock the person-year
+    then the account (every settlement takes them in this order), compute, write once.
+    """
     policy = policy_for(policies, cmd.insured_admdvs)
     _check_balance(cmd.payload)
     digest = request_hash(cmd.payload)
+    p = cmd.payload
     try:
-        async with sessions() as session, session.begin():
-            await store.lock_msgid(session, cmd.msgid)
-            existing = await store.by_msgid(session, cmd.msgid)
-            if existing is not None:
-                return _replay(existing, digest, await _person(session, cmd))
-            if await store.tombstone(session, cmd.msgid):
-                raise RelayError(E4007, detail=cmd.msgid)
-            person = await _person(session, cmd)
-            # the person-year lock first, then the account: every settlement takes them in order
-            year = await store.lock_year(session, person.psn_no, cmd.payload.endtime.year)
-            balance = await store.lock_account(session, person.psn_no, cmd.payload.insutype)
-            inputs = _inputs(policy, person, cmd, balance)
-            breakdown = _compute(inputs, policy, year)
-            now = datetime.now(UTC)
-            mdtrt_id, setl_id = await store.mint_ids(session, cmd.insured_admdvs, now)
-            row = await store.add(
-                session,
-                setl_id=setl_id,
-                mdtrt_id=cmd.payload.mdtrt_id or mdtrt_id,
-                b=breakdown,
-                meta=_meta(cmd, digest, now, inputs.filing_category),
-            )
-            await store.save_year(session, person.psn_no, year.plus(breakdown.delta))
-            if breakdown.acct_pay:
-                await store.set_account(
-                    session, person.psn_no, cmd.payload.insutype, breakdown.balc
+        async with pool.acquire() as conn, conn.transaction():
+            entry = await store.enter(conn, cmd.msgid)
+            if not entry.settled:
+                if entry.tombstone:
+                    raise RelayError(E4007, detail=cmd.msgid)
+                person = await persons.by_psn_no_on(conn, p.psn_no)
+                if person is None or person.insuplc_admdvs != cmd.insured_admdvs:
+                    raise RelayError(E1001, detail=f"psn_no {p.psn_no}")
+                year = await store.lock_year_on(conn, person.psn_no, p.endtime.year)
+                balance = await store.lock_account_on(conn, person.psn_no, p.insutype)
+                inputs = _inputs(policy, person, cmd, balance)
+                breakdown = _compute(inputs, policy, year)
+                now = datetime.now(UTC)
+                mdtrt_id, setl_id = store.ids_of(entry.seq, cmd.insured_admdvs, now)
+                row = await store.write(
+                    conn,
+                    setl_id=setl_id,
+                    mdtrt_id=p.mdtrt_id or mdtrt_id,
+                    b=breakdown,
+                    meta=_meta(cmd, digest, now, inputs.filing_category),
+                    year=year.plus(breakdown.delta),
+                    debt=(debt.relay_id, debt.msgid, debt.request) if debt else None,
                 )
-            await outbox.owe(session, debt)
-            return view_of_row(row, person)
-    except IntegrityError:
-        # the same msgid settled concurrently: answer with what was stored
-        async with sessions() as session:
-            existing = await store.by_msgid(session, cmd.msgid)
-            if existing is None:
-                raise
-            return _replay(existing, digest, await _person(session, cmd))
+                return view_of_row(row, person)
+    except asyncpg.UniqueViolationError:
+        pass  # the same msgid settled concurrently (the lock makes it rare): answer with it
+    async with sessions() as session:  # a repeat: the stored answer, if the body is the same
+        existing = await store.by_msgid(session, cmd.msgid)
+        if existing is None:
+            raise RelayError(E4004, detail=f"{cmd.msgid} settled and then gone")
+        return _replay(existing, digest, await _person(session, cmd))
 
 
 def _replay(existing: SettlementRow, digest: str, person: Person) -> dict[str, Any]:
@@ -458,7 +460,7 @@ _AMOUNT_FIELDS = (
 )  # fmt: skip
 
 
-def view_of_row(row: SettlementRow, person: Person) -> dict[str, Any]:
+def view_of_row(row: SettlementRow | store.NewSettlement, person: Person) -> dict[str, Any]:
     setlinfo = {
         "mdtrt_id": row.mdtrt_id,
         "setl_id": row.setl_id,
