@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
+import asyncpg
+import orjson
 from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -265,3 +267,84 @@ async def settlement_by_msgid(conn: AsyncConnection, msgid: str) -> dict[str, An
 
 async def remove_settlement(conn: AsyncConnection, setl_id: str) -> None:
     await conn.execute(delete(SETTLEMENT).where(SETTLEMENT.c.setl_id == setl_id))
+
+
+# ------------------------------------------------------------------ the settle path, asyncpg
+# The hot path (issue 6): the same reads and writes as above without SQLAlchemy's compile step,
+# and the recording of a settlement (row, visit, lines) in one statement.
+
+_VISIT_COLUMNS = ", ".join(VisitRecord.__slots__)
+_VISIT = f"SELECT {_VISIT_COLUMNS} FROM visit WHERE mdtrt_id = $1"
+_LINE_COLUMNS = ", ".join(LineSplit.__dataclass_fields__)
+_SPLITS = f"""
+    SELECT {_LINE_COLUMNS} FROM fee_line
+     WHERE mdtrt_id = $1 AND status = 'active' ORDER BY id
+"""
+_MOVE = """
+    UPDATE visit SET state = $3, updated_at = now() WHERE mdtrt_id = $1 AND state = $2
+"""
+_RECORD = """
+    WITH s AS (
+        INSERT INTO settlement (setl_id, mdtrt_id, msgid, infno, psn_no, fixmedins_code,
+            insuplc_admdvs, mdtrtarea_admvs, refd_setl_flag, init_setl_id, medfee_sumamt,
+            fund_pay_sumamt, acct_pay, psn_cash_pay, setlinfo, setldetail, categories, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '0', NULL, $9, $10, $11, $12,
+            $13::jsonb, $14::jsonb, $15::jsonb, now())
+        ON CONFLICT DO NOTHING
+        RETURNING setl_id
+    ), v AS (
+        UPDATE visit SET state = 'settled', updated_at = now()
+         WHERE mdtrt_id = $2 AND EXISTS (SELECT 1 FROM s)
+    ), l AS (
+        UPDATE fee_line SET setl_id = $1
+         WHERE mdtrt_id = $2 AND status = 'active' AND EXISTS (SELECT 1 FROM s)
+    )
+    SELECT count(*) FROM s
+"""
+
+
+async def get_visit_on(
+    conn: asyncpg.Connection, mdtrt_id: str, *, lock: bool = False
+) -> VisitRecord | None:
+    row = await conn.fetchrow(_VISIT + (" FOR UPDATE" if lock else ""), mdtrt_id)
+    return VisitRecord(*row) if row is not None else None
+
+
+async def active_splits_on(conn: asyncpg.Connection, mdtrt_id: str) -> list[LineSplit]:
+    return [LineSplit(*row) for row in await conn.fetch(_SPLITS, mdtrt_id)]
+
+
+async def move_visit_on(conn: asyncpg.Connection, mdtrt_id: str, expected: str, state: str) -> bool:
+    return str(await conn.execute(_MOVE, mdtrt_id, expected, state)).endswith(" 1")
+
+
+async def record_settled(
+    pool: asyncpg.Pool,
+    *,
+    visit: VisitRecord,
+    msgid: str,
+    infno: str,
+    setlinfo: dict[str, Any],
+    setldetail: list[dict[str, Any]],
+    categories: list[dict[str, Any]],
+) -> bool:
+    """A settlement the insured region made: kept here, the visit settled, its lines marked."""
+    added = await pool.fetchval(
+        _RECORD,
+        setlinfo["setl_id"],
+        visit.mdtrt_id,
+        msgid,
+        infno,
+        setlinfo["psn_no"],
+        visit.fixmedins_code,
+        visit.insuplc_admdvs,
+        visit.mdtrtarea_admvs,
+        Decimal(setlinfo["medfee_sumamt"]),
+        Decimal(setlinfo["fund_pay_sumamt"]),
+        Decimal(setlinfo["acct_pay"]),
+        Decimal(setlinfo["psn_cash_pay"]),
+        orjson.dumps(setlinfo).decode(),
+        orjson.dumps(setldetail).decode(),
+        orjson.dumps(categories).decode(),
+    )
+    return bool(added)

@@ -431,12 +431,18 @@ async def on_settle(ctx: TreatingContext, request: NationalRequest, typed: s.Inp
     d = typed.data
     inpatient = request.infno in INPATIENT_SETTLE
     store = request.infno in STORING_SETTLE
-    async with ctx.engine.begin() as conn:
-        visit = await _visit(conn, request, d.mdtrt_id, d.psn_no)
+    async with ctx.pool.acquire() as conn, conn.transaction():  # the hot path: plain asyncpg
+        visit = await repo.get_visit_on(conn, d.mdtrt_id, lock=store)
+        if (
+            visit is None
+            or visit.fixmedins_code != request.fixmedins_code
+            or (visit.psn_no != d.psn_no)
+        ):
+            raise RelayError(E3001, detail=d.mdtrt_id)
         if visit.inpatient != inpatient:
             raise RelayError(E3002, detail="use 2303/2304 for inpatient and 2206/2207 outpatient")
         _check(visit, Action.SETTLE if store else Action.PRE_SETTLE)
-        lines = await repo.active_splits(conn, d.mdtrt_id)
+        lines = await repo.active_splits_on(conn, d.mdtrt_id)
         if not lines:
             raise RelayError(E3008, detail=d.mdtrt_id)
         totals = totals_of(lines)
@@ -444,7 +450,7 @@ async def on_settle(ctx: TreatingContext, request: NationalRequest, typed: s.Inp
         if problems:
             raise RelayError(E3007, detail="; ".join(problems))
         if store:
-            await repo.move_visit(conn, d.mdtrt_id, visit.state, VisitState.SETTLING.value)
+            await repo.move_visit_on(conn, d.mdtrt_id, visit.state, VisitState.SETTLING.value)
     inst = ctx.institutions[visit.fixmedins_code]
     categories = by_category(lines) if inpatient else ()
     payload = {
@@ -477,7 +483,15 @@ async def on_settle(ctx: TreatingContext, request: NationalRequest, typed: s.Inp
                 await repo.move_visit(conn, d.mdtrt_id, VisitState.SETTLING.value, state.value)
         raise  # E5002: the visit stays "settling" until the outcome is known
     if store:
-        await record_settlement(ctx, request, answer, [_category_json(c) for c in categories])
+        await repo.record_settled(
+            ctx.pool,
+            visit=visit,
+            msgid=request.msgid,
+            infno=request.infno,
+            setlinfo=answer["setlinfo"],
+            setldetail=answer.get("setldetail", []),
+            categories=[_category_json(c) for c in categories],
+        )
     return answer
 
 
