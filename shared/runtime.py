@@ -32,6 +32,15 @@ class Runtime:
     """Loops that live as long as the process (the outbox relay): cancelled at close."""
 
 
+async def _keep_session(_conn: asyncpg.Connection) -> None:
+    """Release without ``RESET ALL; UNLISTEN *; …`` — a round trip per statement otherwise.
+
+    Safe because no service keeps session state: locks are transaction-scoped
+    (``pg_advisory_xact_lock``), nothing LISTENs or SETs, and asyncpg still rolls back a
+    transaction left open before this is called.
+    """
+
+
 async def open_runtime(settings: CommonSettings, *, startup_wait_s: float = 30.0) -> Runtime:
     """Connect to PostgreSQL and RabbitMQ, waiting a bounded time for them to come up."""
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
@@ -54,6 +63,7 @@ async def open_runtime(settings: CommonSettings, *, startup_wait_s: float = 30.0
         settings.database_url.replace("postgresql+asyncpg://", "postgresql://"),
         min_size=2,
         max_size=settings.db_pool_size,
+        reset=_keep_session,
     )
     return Runtime(
         settings=settings,

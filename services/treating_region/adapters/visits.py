@@ -298,6 +298,11 @@ _RECORD = """
     ), l AS (
         UPDATE fee_line SET setl_id = $1
          WHERE mdtrt_id = $2 AND status = 'active' AND EXISTS (SELECT 1 FROM s)
+    ), m AS (
+        UPDATE hospital_message
+           SET status = 'ok', output = $16::jsonb, err_code = NULL, err_detail = NULL,
+               answered_at = now()
+         WHERE msgid = $3
     )
     SELECT count(*) FROM s
 """
@@ -327,8 +332,10 @@ async def record_settled(
     setlinfo: dict[str, Any],
     setldetail: list[dict[str, Any]],
     categories: list[dict[str, Any]],
+    output: dict[str, Any],
 ) -> bool:
-    """A settlement the insured region made: kept here, the visit settled, its lines marked."""
+    """A settlement the insured region made: kept here, the visit settled, its lines marked,
+    and the hospital's message answered with ``output`` — one statement, one commit."""
     added = await pool.fetchval(
         _RECORD,
         setlinfo["setl_id"],
@@ -346,5 +353,6 @@ async def record_settled(
         orjson.dumps(setlinfo).decode(),
         orjson.dumps(setldetail).decode(),
         orjson.dumps(categories).decode(),
+        orjson.dumps(output).decode(),
     )
     return bool(added)

@@ -18,6 +18,7 @@ from services.treating_region.adapters import messages
 from services.treating_region.service_layer.transactions import (
     HANDLERS,
     STORING_SETTLE,
+    Answered,
     TreatingContext,
     record_settlement,
 )
@@ -144,6 +145,8 @@ class Gateway:
             with contextlib.suppress(*DB_ERRORS):
                 await messages.answer(pool, request.msgid, status="unknown", err_code=E5999.code)
             raise
+        if isinstance(output, Answered):  # stored with the effect, in the same statement
+            return Answer(refmsgid, output.output, None)
         await messages.answer(pool, request.msgid, status="ok", output=output)
         return Answer(refmsgid, output, None)
 

@@ -66,7 +66,16 @@ class TreatingContext:
     deadline_s: float
 
 
-Handler = Callable[[TreatingContext, NationalRequest, Any], Awaitable[dict[str, Any] | None]]
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """Output the handler already stored as the message's answer, with its effect."""
+
+    output: dict[str, Any]
+
+
+Handler = Callable[
+    [TreatingContext, NationalRequest, Any], Awaitable[dict[str, Any] | Answered | None]
+]
 
 
 async def relay(
@@ -491,7 +500,9 @@ async def on_settle(ctx: TreatingContext, request: NationalRequest, typed: s.Inp
             setlinfo=answer["setlinfo"],
             setldetail=answer.get("setldetail", []),
             categories=[_category_json(c) for c in categories],
+            output=answer,
         )
+        return Answered(answer)
     return answer
 
 
