@@ -37,8 +37,8 @@ async def owe(session: AsyncSession, debt: Debt | None) -> None:
     await session.flush()
 
 
-async def paid(pool: asyncpg.Pool, relay_id: str) -> None:
-    await pool.execute("DELETE FROM owed_reply WHERE relay_id = $1", relay_id)
+async def paid(pool: asyncpg.Pool, relay_ids: list[str]) -> None:
+    await pool.execute("DELETE FROM owed_reply WHERE relay_id = ANY($1::text[])", relay_ids)
 
 
 async def overdue(pool: asyncpg.Pool, older_than_s: float, limit: int = 200) -> list[Debt]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -289,6 +290,7 @@ STORED_BY_MSGID = frozenset({"2304", "2207", "2305", "2208", "2601"})
 """Transactions whose effect is stored under the hospital's msgid, with an owed-reply row."""
 
 OUTBOX_RELAY_EVERY_S = 2.0
+PAID_BATCH_EVERY_S = 0.1
 OUTBOX_GRACE_S = 5.0
 """A reply still owed this long after its commit was lost with its process: send it again."""
 
@@ -315,6 +317,7 @@ class InsuredConsumer:
     def __init__(self, runtime: Runtime, policies: Mapping[str, RegionPolicy]) -> None:
         self._runtime = runtime
         self._context = Context(runtime, policies)
+        self._paid: list[str] = []
 
     async def start(self) -> None:
         broker = self._runtime.broker
@@ -325,6 +328,34 @@ class InsuredConsumer:
             )
             await broker.consume(queue, self.on_request)
         self._runtime.background.append(asyncio.create_task(self._relay_owed_replies()))
+        self._runtime.background.append(asyncio.create_task(self._strike_paid()))
+
+    async def _strike_paid(self) -> None:
+        """Delete paid debts in batches: one statement (one commit) for many replies.
+
+        A debt paid but not yet struck when the process dies is sent once more by the relay;
+        the treating region records a reply only for a message still unknown.
+        """
+        try:
+            while True:
+                await asyncio.sleep(PAID_BATCH_EVERY_S)
+                try:
+                    await self._strike_now()
+                except Exception as exc:  # the database is away: the next round tries again
+                    log.warning("striking paid replies failed: %s", exc)
+        finally:
+            with contextlib.suppress(Exception):
+                await self._strike_now()
+
+    async def _strike_now(self) -> None:
+        if not self._paid:
+            return
+        batch, self._paid = self._paid, []
+        try:
+            await outbox.paid(self._runtime.pool, batch)
+        except Exception:
+            self._paid.extend(batch)  # the database is away: next round
+            raise
 
     async def on_request(self, envelope: RelayEnvelope, _message: AbstractIncomingMessage) -> None:
         if envelope.kind != MessageKind.REQUEST:
@@ -362,7 +393,7 @@ class InsuredConsumer:
             answer.with_hop("insured_region"),
         )
         if request.infno in STORED_BY_MSGID:  # confirmed by the broker: the debt is paid
-            await outbox.paid(self._runtime.pool, request.relay_id)
+            self._paid.append(request.relay_id)
 
     async def _relay_owed_replies(self) -> None:
         """The outbox relay: replies whose process died between commit and publish."""
@@ -373,7 +404,7 @@ class InsuredConsumer:
                     request = RelayEnvelope.model_validate(debt.request)
                     stored = await reversal.stored_answer(self._runtime.sessions, debt.msgid)
                     if stored is None:  # undone since by a reversal: nothing left to announce
-                        await outbox.paid(self._runtime.pool, debt.relay_id)
+                        await outbox.paid(self._runtime.pool, [debt.relay_id])
                         continue
                     log.info("outbox: sending the owed reply for %s", debt.msgid)
                     reply = request.reply(request.insuplc_admdvs, payload=stored)
