@@ -64,6 +64,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 f"    {large['stored']:>8} stored: p50 {large['p50_ms']} ms "
                 f"(padding took {pad_seconds} s)"
             )
+            await bench.close()
         memory = {name: peak_memory_mib(pid) for name, pid in stack.pids().items()}
     finally:
         stack.stop()

@@ -64,10 +64,13 @@ class Bench:
     def __init__(self, http: httpx.AsyncClient, stack: Stack) -> None:
         self.http = http
         self.stack = stack
-        self.gateway = Gateway(http, Endpoints(stack.treating_url, stack.insured_url))
+        self.gateway = Gateway(Endpoints(stack.treating_url, stack.insured_url))
         self.catalogue = Catalogue(http, stack.treating_url)
         self.institutions: list[dict[str, Any]] = []
         self._tag = 0
+
+    async def close(self) -> None:
+        await self.gateway.close()
 
     async def start(self) -> None:
         self.institutions = (await self.http.get(f"{self.stack.treating_url}/institutions")).json()
@@ -177,7 +180,7 @@ async def open_loop(calls: Sequence[Callable[[], Awaitable[float]]], rate: float
             await call()
         except Refused as refused:
             errors[refused.err_code] = errors.get(refused.err_code, 0) + 1
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, OSError) as exc:
             errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
         latencies.append((time.perf_counter() - t) * 1000)
 

@@ -33,15 +33,18 @@ async def run(args: argparse.Namespace) -> int:
         await catalogue.load(sorted({p.treating for p in plans}))
 
         await enrol_all(http, args.insured_url, plans)
-        gateway = Gateway(http, endpoints)
+        gateway = Gateway(endpoints)
         started = datetime.now(UTC).isoformat(timespec="seconds")
-        outcomes, duration = await drive(
-            plans,
-            lambda plan, t0: run_care(gateway, catalogue, http, args.insured_url, plan, t0),
-            concurrency=args.concurrency,
-            rate=args.rate,
-            label="cares through the gateway",
-        )
+        try:
+            outcomes, duration = await drive(
+                plans,
+                lambda plan, t0: run_care(gateway, catalogue, http, args.insured_url, plan, t0),
+                concurrency=args.concurrency,
+                rate=args.rate,
+                label="cares through the gateway",
+            )
+        finally:
+            await gateway.close()
     summary = summarize(
         outcomes,
         RunInfo(

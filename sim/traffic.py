@@ -25,6 +25,7 @@ import httpx
 from services.insured_region.domain.population import id_check_char
 from shared.auth import institution_token, signed_headers
 from shared.settlement import setlinfo_violations
+from sim.http import HttpError, LeanClient
 from sim.plan import CarePlan
 from sim.report import CareOutcome
 
@@ -57,8 +58,8 @@ class Endpoints:
 class Gateway:
     """One HTTP client for every simulated hospital; each message signed for its institution."""
 
-    def __init__(self, http: httpx.AsyncClient, endpoints: Endpoints) -> None:
-        self._http = http
+    def __init__(self, endpoints: Endpoints) -> None:
+        self._http = LeanClient(endpoints.treating_url)
         self._endpoints = endpoints
         self._tokens: dict[str, str] = {}
         self.calls = 0
@@ -87,13 +88,15 @@ class Gateway:
             token = self._tokens[code] = institution_token(self._endpoints.secret, code)
         headers = signed_headers(code, token, str(int(time.time() * 1000)))
         started = time.perf_counter()
-        response = await self._http.post(
-            f"{self._endpoints.treating_url}{GATEWAY}", json=envelope, headers=headers
-        )
+        status, answer = await self._http.post_json(GATEWAY, envelope, headers)
         latency = (time.perf_counter() - started) * 1000
         self.calls += 1
-        answer: dict[str, Any] = response.json()
+        if status != 200 or not isinstance(answer, dict):
+            raise HttpError(f"HTTP {status} from the gateway")
         return answer, latency
+
+    async def close(self) -> None:
+        await self._http.close()
 
     async def ok(
         self, plan: CarePlan, infno: str, body: dict[str, Any]
@@ -349,7 +352,7 @@ async def run_care(
             (),
             time.perf_counter() - started_at,
         )
-    except (httpx.HTTPError, KeyError, ValueError) as exc:
+    except (httpx.HTTPError, HttpError, OSError, KeyError, ValueError) as exc:
         return CareOutcome(
             plan.kind,
             plan.case,

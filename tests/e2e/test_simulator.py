@@ -23,14 +23,17 @@ async def test_a_seeded_run_settles_as_planned_and_every_breakdown_balances(
     catalogue = Catalogue(ahttp, stack.treating_url)
     await catalogue.load(sorted({p.treating for p in plans}))
     await enrol_all(ahttp, stack.insured_url, plans)
-    gateway = Gateway(ahttp, Endpoints(stack.treating_url, stack.insured_url))
+    gateway = Gateway(Endpoints(stack.treating_url, stack.insured_url))
 
-    outcomes, seconds = await drive(
-        plans,
-        lambda plan, t0: run_care(gateway, catalogue, ahttp, stack.insured_url, plan, t0),
-        concurrency=8,
-        rate=None,
-    )
+    try:
+        outcomes, seconds = await drive(
+            plans,
+            lambda plan, t0: run_care(gateway, catalogue, ahttp, stack.insured_url, plan, t0),
+            concurrency=8,
+            rate=None,
+        )
+    finally:
+        await gateway.close()
 
     expected = {p.case: p.expect for p in plans}
     off_plan = [
