@@ -35,12 +35,37 @@ class StoredMessage:
 
 _COLUMNS = ", ".join(StoredMessage.__slots__)
 _CLAIM = """
-    INSERT INTO hospital_message (msgid, infno, fixmedins_code, mdtrtarea_admvs, insuplc_admdvs,
-        body_hash, relay_id, inf_refmsgid, status, received_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9)
-    ON CONFLICT (msgid) DO NOTHING
-    RETURNING msgid
+    WITH n AS (
+        INSERT INTO request_nonce (paasid, nonce, seen_at)
+        SELECT $10::text, $11::text, $9 WHERE $10::text IS NOT NULL
+        ON CONFLICT (paasid, nonce) DO NOTHING
+        RETURNING 1
+    ), m AS (
+        INSERT INTO hospital_message (msgid, infno, fixmedins_code, mdtrtarea_admvs,
+            insuplc_admdvs, body_hash, relay_id, inf_refmsgid, status, received_at)
+        SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9
+         WHERE $10::text IS NULL OR EXISTS (SELECT 1 FROM n)
+        ON CONFLICT (msgid) DO NOTHING
+        RETURNING msgid
+    )
+    SELECT ($10::text IS NULL OR EXISTS (SELECT 1 FROM n)) AS fresh,
+           EXISTS (SELECT 1 FROM m) AS claimed
 """
+_FORGET_NONCES = "DELETE FROM request_nonce WHERE seen_at < $1"
+
+
+@dataclass(frozen=True, slots=True)
+class Nonce:
+    """Who signed a request and with which nonce: accepted once (design §3)."""
+
+    paasid: str
+    nonce: str
+
+
+class NonceReused(Exception):
+    """The request's nonce was seen before: a replay, whatever its msgid."""
+
+
 _FIND = f"SELECT {_COLUMNS} FROM hospital_message WHERE msgid = $1"
 _ANSWER = """
     UPDATE hospital_message
@@ -67,9 +92,11 @@ async def claim(
     body_hash: str,
     relay_id: str | None,
     inf_refmsgid: str,
+    nonce: Nonce | None = None,
 ) -> StoredMessage | None:
-    """Insert the pending row; on a msgid already seen, return what is stored instead."""
-    claimed = await pool.fetchval(
+    """Record the nonce and insert the pending row, in one statement; on a msgid already seen,
+    return what is stored instead. A nonce seen before raises ``NonceReused``."""
+    row = await pool.fetchrow(
         _CLAIM,
         msgid,
         infno,
@@ -80,8 +107,12 @@ async def claim(
         relay_id,
         inf_refmsgid,
         datetime.now(UTC),
+        nonce.paasid if nonce else None,
+        nonce.nonce if nonce else None,
     )
-    if claimed is not None:
+    if not row["fresh"]:
+        raise NonceReused(nonce.nonce if nonce else "")
+    if row["claimed"]:
         return None
     row = await pool.fetchrow(_FIND, msgid)
     assert row is not None
@@ -139,3 +170,8 @@ async def tombstone(
     await pool.execute(
         _TOMBSTONE, msgid, infno, fixmedins_code, mdtrtarea_admvs, insuplc_admdvs, inf_refmsgid, now
     )
+
+
+async def forget_nonces(pool: asyncpg.Pool, before: datetime) -> None:
+    """Nonces older than the signature window are refused by their timestamp anyway."""
+    await pool.execute(_FORGET_NONCES, before)

@@ -5,29 +5,25 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Mapping
-from typing import Protocol
 
+from services.treating_region.adapters.messages import Nonce
 from shared.auth import institution_token, signature
 from shared.errors import E9007, E9008, E9009, RelayError
-
-
-class Nonces(Protocol):
-    async def first_use(self, paasid: str, nonce: str) -> bool: ...
-
 
 WINDOW_S = 300.0
 """How far a timestamp may be from now; nonces are remembered at least this long."""
 
 
 class SignatureCheck:
-    """Verifies ``x-tif-*`` headers; a nonce is accepted once, across every gateway process."""
+    """Verifies ``x-tif-*`` headers and returns the nonce, which the gateway accepts once
+    (recorded with the message's claim, across every gateway process)."""
 
     def __init__(self, secret: str, window_s: float = WINDOW_S) -> None:
         self._secret = secret
         self._window_s = window_s
         self._tokens: dict[str, str] = {}
 
-    async def verify(self, headers: Mapping[str, str], fixmedins_code: str, nonces: Nonces) -> None:
+    def verify(self, headers: Mapping[str, str], fixmedins_code: str) -> Nonce:
         paasid = headers.get("x-tif-paasid", "")
         stamp = headers.get("x-tif-timestamp", "")
         nonce = headers.get("x-tif-nonce", "")
@@ -48,5 +44,4 @@ class SignatureCheck:
             raise RelayError(E9008, detail="x-tif-timestamp is not milliseconds") from exc
         if abs(now - sent) > self._window_s:
             raise RelayError(E9008, detail=f"x-tif-timestamp {abs(now - sent):.0f} s off")
-        if not await nonces.first_use(paasid, nonce):
-            raise RelayError(E9008, detail="x-tif-nonce already used")
+        return Nonce(paasid, nonce[:64])

@@ -19,18 +19,17 @@ from pydantic import BaseModel, ValidationError
 from services.treating_region import bootstrap
 from services.treating_region.adapters import messages
 from services.treating_region.adapters.catalogue_loader import load_catalogues, load_institutions
-from services.treating_region.adapters.nonces import NonceStore
 from services.treating_region.domain.catalogue import CatalogueEntry
-from services.treating_region.entrypoints.access import WINDOW_S, SignatureCheck
+from services.treating_region.entrypoints.access import SignatureCheck
 from services.treating_region.entrypoints.schemas import (
     INPUT_MODELS,
     request_schema,
     response_schema,
 )
-from services.treating_region.service_layer.gateway import DB_ERRORS, Answer
+from services.treating_region.service_layer.gateway import Answer
 from services.treating_region.settings import Settings
 from shared.envelope import NationalRequest, national_time
-from shared.errors import E3006, E5003, E5999, E9001, E9002, E9003, E9005, RelayError
+from shared.errors import E3006, E5999, E9001, E9002, E9003, E9005, RelayError
 from shared.logging import msgid_var
 from shared.regions import parse_region_list
 from shared.runtime import close_runtime
@@ -117,7 +116,6 @@ def create_app(settings: Settings) -> FastAPI:
         runtime, gateway = await bootstrap.build(settings, catalogues, institutions)
         app.state.runtime = runtime
         app.state.gateway = gateway
-        app.state.nonces = NonceStore(runtime.pool, WINDOW_S)
         try:
             yield
         finally:
@@ -159,14 +157,12 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             national, typed = _parse(await request.body(), settings.max_body_bytes)
             msgid_var.set(national.msgid)
-            if signatures is not None:
-                try:
-                    await signatures.verify(
-                        request.headers, national.fixmedins_code, request.app.state.nonces
-                    )
-                except DB_ERRORS as exc:
-                    raise RelayError(E5003, detail="the nonce store is unavailable") from exc
-            answer = await request.app.state.gateway.call(national, typed)
+            nonce = (
+                signatures.verify(request.headers, national.fixmedins_code)
+                if signatures is not None
+                else None
+            )
+            answer = await request.app.state.gateway.call(national, typed, nonce)
         except RelayError as exc:
             return json_response(error_body(exc))
         except Exception:

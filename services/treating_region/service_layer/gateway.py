@@ -7,6 +7,7 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -32,6 +33,7 @@ from shared.errors import (
     E9003,
     E9004,
     E9006,
+    E9008,
     RelayError,
     lookup,
 )
@@ -77,11 +79,17 @@ def _stored_answer(stored: messages.StoredMessage, digest: str, deadline_s: floa
 
 
 class Gateway:
-    def __init__(self, ctx: TreatingContext, served: tuple[str, ...]) -> None:
+    def __init__(
+        self, ctx: TreatingContext, served: tuple[str, ...], nonce_window_s: float = 300.0
+    ) -> None:
         self._ctx = ctx
         self._served = frozenset(served)
+        self._keep_nonces = timedelta(seconds=2 * nonce_window_s)
+        self._next_prune = datetime.min.replace(tzinfo=UTC)
 
-    async def call(self, request: NationalRequest, typed: BaseModel) -> Answer:
+    async def call(
+        self, request: NationalRequest, typed: BaseModel, nonce: messages.Nonce | None = None
+    ) -> Answer:
         if request.mdtrtarea_admvs not in self._served:
             raise RelayError(
                 E9002,
@@ -95,16 +103,30 @@ class Gateway:
         digest = body_hash(request.model_dump(mode="json", exclude_none=True))
         refmsgid = uuid.uuid4().hex
         try:
-            stored = await self._claim(request, digest, refmsgid)
+            await self._forget_old_nonces()
+            stored = await self._claim(request, digest, refmsgid, nonce)
+        except messages.NonceReused as exc:
+            raise RelayError(E9008, detail="x-tif-nonce already used") from exc
         except DB_ERRORS as exc:
             # nothing was recorded, so nothing was sent: safe to say so and to retry
+            log.warning("claim of %s failed: %s: %s", request.msgid, type(exc).__name__, exc)
             raise RelayError(E5003, detail="the treating region's database is unavailable") from exc
         if stored is not None:
             return _stored_answer(stored, digest, self._ctx.deadline_s)
         return await self._run(handler, request, typed, refmsgid)
 
+    async def _forget_old_nonces(self) -> None:
+        now = datetime.now(UTC)
+        if now >= self._next_prune:
+            self._next_prune = now + timedelta(seconds=30)
+            await messages.forget_nonces(self._ctx.pool, now - self._keep_nonces)
+
     async def _claim(
-        self, request: NationalRequest, digest: str, refmsgid: str
+        self,
+        request: NationalRequest,
+        digest: str,
+        refmsgid: str,
+        nonce: messages.Nonce | None,
     ) -> messages.StoredMessage | None:
         return await messages.claim(
             self._ctx.pool,
@@ -116,6 +138,7 @@ class Gateway:
             body_hash=digest,
             relay_id=None,
             inf_refmsgid=refmsgid,
+            nonce=nonce,
         )
 
     async def _run(
