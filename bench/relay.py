@@ -181,7 +181,8 @@ async def open_loop(calls: Sequence[Callable[[], Awaitable[float]]], rate: float
         except Refused as refused:
             errors[refused.err_code] = errors.get(refused.err_code, 0) + 1
         except (httpx.HTTPError, OSError) as exc:
-            errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+            key = f"{type(exc).__name__}: {str(exc)[:60]}"
+            errors[key] = errors.get(key, 0) + 1
         latencies.append((time.perf_counter() - t) * 1000)
 
     tasks = []

@@ -37,7 +37,7 @@ class LeanClient:
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n{head}\r\n"
         ).encode() + body
         for attempt in (1, 2):
-            reused = bool(self._idle)
+            reused = bool(self._idle) and attempt == 1
             conn = self._idle.pop() if reused else await self._connect()
             try:
                 status, data = await asyncio.wait_for(
