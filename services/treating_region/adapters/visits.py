@@ -308,18 +308,41 @@ _RECORD = """
 """
 
 
+_TO_SETTLING = f"""
+    UPDATE visit SET state = 'settling', updated_at = now()
+     WHERE mdtrt_id = $1 AND fixmedins_code = $2 AND psn_no = $3 AND inpatient = $4
+       AND state = $5
+    RETURNING {_VISIT_COLUMNS}
+"""
+
+
+async def to_settling(
+    pool: asyncpg.Pool, mdtrt_id: str, fixmedins_code: str, psn_no: str, inpatient: bool, state: str
+) -> VisitRecord | None:
+    """Compare-and-set into ``settling``, one statement: None if the visit is not as expected.
+
+    Once ``settling``, no fee line may come or go, so the lines read next are the ones settled.
+    """
+    row = await pool.fetchrow(_TO_SETTLING, mdtrt_id, fixmedins_code, psn_no, inpatient, state)
+    return VisitRecord(*row) if row is not None else None
+
+
 async def get_visit_on(
-    conn: asyncpg.Connection, mdtrt_id: str, *, lock: bool = False
+    conn: asyncpg.Pool | asyncpg.Connection, mdtrt_id: str, *, lock: bool = False
 ) -> VisitRecord | None:
     row = await conn.fetchrow(_VISIT + (" FOR UPDATE" if lock else ""), mdtrt_id)
     return VisitRecord(*row) if row is not None else None
 
 
-async def active_splits_on(conn: asyncpg.Connection, mdtrt_id: str) -> list[LineSplit]:
+async def active_splits_on(
+    conn: asyncpg.Pool | asyncpg.Connection, mdtrt_id: str
+) -> list[LineSplit]:
     return [LineSplit(*row) for row in await conn.fetch(_SPLITS, mdtrt_id)]
 
 
-async def move_visit_on(conn: asyncpg.Connection, mdtrt_id: str, expected: str, state: str) -> bool:
+async def move_visit_on(
+    conn: asyncpg.Pool | asyncpg.Connection, mdtrt_id: str, expected: str, state: str
+) -> bool:
     return str(await conn.execute(_MOVE, mdtrt_id, expected, state)).endswith(" 1")
 
 

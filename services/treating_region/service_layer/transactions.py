@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.treating_region.adapters import messages
 from services.treating_region.adapters import visits as repo
 from services.treating_region.domain.catalogue import CatalogueEntry, Institution
-from services.treating_region.domain.categories import by_category, totals_of
-from services.treating_region.domain.split import FeeLine, LineRefused, split_line
+from services.treating_region.domain.categories import Totals, by_category, totals_of
+from services.treating_region.domain.split import FeeLine, LineRefused, LineSplit, split_line
 from services.treating_region.domain.visit import Action, VisitState, transition
 from services.treating_region.entrypoints import schemas as s
 from shared.envelope import CHINA_TZ, NationalRequest, RelayEnvelope
@@ -436,30 +436,65 @@ def _amounts_match(d: s.SettleRequest, totals: Any) -> list[str]:
     ]
 
 
+async def _settleable(
+    ctx: TreatingContext,
+    request: NationalRequest,
+    d: s.SettleRequest,
+    *,
+    inpatient: bool,
+    store: bool,
+) -> tuple[repo.VisitRecord, list[LineSplit], Totals]:
+    """The visit (moved to ``settling`` for a settle), its lines and their totals, checked.
+
+    The hot path is one compare-and-set and one read; the checks that name what is wrong run
+    only when the compare-and-set finds the visit not as a settle needs it.
+    """
+    if store:
+        opened = (VisitState.DISCHARGED if inpatient else VisitState.REGISTERED).value
+        visit = await repo.to_settling(
+            ctx.pool, d.mdtrt_id, request.fixmedins_code, d.psn_no, inpatient, opened
+        )
+        if visit is None:
+            await _diagnose(ctx, request, d, inpatient=inpatient, action=Action.SETTLE)
+            raise RelayError(E3002, detail=f"{d.mdtrt_id} changed meanwhile; try again")
+    else:
+        visit = await _diagnose(ctx, request, d, inpatient=inpatient, action=Action.PRE_SETTLE)
+    lines = await repo.active_splits_on(ctx.pool, d.mdtrt_id)
+    totals = totals_of(lines)
+    problems = _amounts_match(d, totals) if lines else []
+    if not lines or problems:
+        if store:  # nothing left: the visit opens again
+            back = transition(VisitState.SETTLING, Action.SETTLE_REFUSED, inpatient=inpatient)
+            await repo.move_visit_on(ctx.pool, d.mdtrt_id, VisitState.SETTLING.value, back.value)
+        if not lines:
+            raise RelayError(E3008, detail=d.mdtrt_id)
+        raise RelayError(E3007, detail="; ".join(problems))
+    return visit, lines, totals
+
+
+async def _diagnose(
+    ctx: TreatingContext,
+    request: NationalRequest,
+    d: s.SettleRequest,
+    *,
+    inpatient: bool,
+    action: Action,
+) -> repo.VisitRecord:
+    """The visit, or the error that says why it cannot be (pre-)settled."""
+    visit = await repo.get_visit_on(ctx.pool, d.mdtrt_id)
+    if visit is None or visit.fixmedins_code != request.fixmedins_code or visit.psn_no != d.psn_no:
+        raise RelayError(E3001, detail=d.mdtrt_id)
+    if visit.inpatient != inpatient:
+        raise RelayError(E3002, detail="use 2303/2304 for inpatient and 2206/2207 outpatient")
+    _check(visit, action)
+    return visit
+
+
 async def on_settle(ctx: TreatingContext, request: NationalRequest, typed: s.Input2303) -> Any:
     d = typed.data
     inpatient = request.infno in INPATIENT_SETTLE
     store = request.infno in STORING_SETTLE
-    async with ctx.pool.acquire() as conn, conn.transaction():  # the hot path: plain asyncpg
-        visit = await repo.get_visit_on(conn, d.mdtrt_id, lock=store)
-        if (
-            visit is None
-            or visit.fixmedins_code != request.fixmedins_code
-            or (visit.psn_no != d.psn_no)
-        ):
-            raise RelayError(E3001, detail=d.mdtrt_id)
-        if visit.inpatient != inpatient:
-            raise RelayError(E3002, detail="use 2303/2304 for inpatient and 2206/2207 outpatient")
-        _check(visit, Action.SETTLE if store else Action.PRE_SETTLE)
-        lines = await repo.active_splits_on(conn, d.mdtrt_id)
-        if not lines:
-            raise RelayError(E3008, detail=d.mdtrt_id)
-        totals = totals_of(lines)
-        problems = _amounts_match(d, totals)
-        if problems:
-            raise RelayError(E3007, detail="; ".join(problems))
-        if store:
-            await repo.move_visit_on(conn, d.mdtrt_id, visit.state, VisitState.SETTLING.value)
+    visit, lines, totals = await _settleable(ctx, request, d, inpatient=inpatient, store=store)
     inst = ctx.institutions[visit.fixmedins_code]
     categories = by_category(lines) if inpatient else ()
     payload = {
