@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-import asyncpg
 import orjson
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -133,10 +132,15 @@ async def by_psn_no(session: AsyncSession, psn_no: str) -> Person | None:
     return _person_of(row) if row is not None else None
 
 
-async def by_psn_no_on(conn: asyncpg.Connection, psn_no: str) -> Person | None:
-    """The same, on a plain asyncpg connection (the settle transaction)."""
-    row = await conn.fetchrow(_ONE_PERSON_SQL, psn_no)
-    return _person_of(row) if row is not None else None
+def with_person(sql_before: str, person_param: int) -> str:
+    """``sql_before``'s single row, joined with the person (``$person_param``) or NULLs."""
+    person = _ONE_PERSON_SQL.replace("$1", f"${person_param}")
+    return f"SELECT e.*, pp.* FROM ({sql_before}) e LEFT JOIN LATERAL ({person}) pp ON true"
+
+
+def person_of(row: Any) -> Person | None:
+    """The person from a row of ``with_person``'s query (None if there was none)."""
+    return _person_of(row) if row["psn_no"] is not None else None
 
 
 def _person_of(row: Any) -> Person:

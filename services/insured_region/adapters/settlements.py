@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.insured_region.adapters import persons
 from services.insured_region.adapters.orm import (
     AccumulatorRow,
     InsuranceRow,
@@ -21,6 +22,7 @@ from services.insured_region.adapters.orm import (
     SettlementRow,
 )
 from services.insured_region.domain.breakdown import Accumulators, Breakdown, FundPayment
+from services.insured_region.domain.person import Person
 from shared.money import format_amount
 
 _MONEY_FIELDS = [
@@ -349,23 +351,28 @@ _WRITE = f"""
     UPDATE insurance SET balc = ${_ACC_AT + 15}
      WHERE psn_no = ${_ACC_AT + 10} AND insutype = ${_ACC_AT + 16} AND ${_ACC_AT + 17}::boolean
 """
-_YEAR = f"""
-    SELECT year, {", ".join(_ACC_COLUMNS)}, chronic::text AS chronic
-      FROM accumulator WHERE psn_no = $1 AND year = $2 FOR UPDATE
+_YEAR_AND_ACCOUNT = f"""
+    WITH y AS (
+        SELECT year, {", ".join(_ACC_COLUMNS)}, chronic::text AS chronic
+          FROM accumulator WHERE psn_no = $1 AND year = $2 FOR UPDATE
+    )
+    SELECT y.*,
+           (SELECT balc FROM insurance WHERE psn_no = $1 AND insutype = $3 FOR UPDATE) AS balc
+      FROM y
 """
+"""The person-year row locked first, then the account row (the order every settlement and
+cancel keeps): the scalar sub-select runs for the CTE's row, after it is locked."""
 _NEW_YEAR = f"""
     INSERT INTO accumulator (psn_no, year, {", ".join(_ACC_COLUMNS)}, chronic, updated_at)
     VALUES ($1, $2, {", ".join("0" for _ in _ACC_COLUMNS)}, '{{}}'::jsonb, now())
     ON CONFLICT DO NOTHING
 """
-_ACCOUNT = """
-    SELECT balc FROM insurance WHERE psn_no = $1 AND insutype = $2 FOR UPDATE
-"""
-_ENTRY = """
-    SELECT EXISTS (SELECT 1 FROM settlement WHERE medins_setl_id = $1) AS settled,
-           EXISTS (SELECT 1 FROM reversal_tombstone WHERE omsgid = $1) AS tombstone,
-           nextval('settlement_seq') AS seq
-"""
+_ENTRY = persons.with_person(
+    """SELECT EXISTS (SELECT 1 FROM settlement WHERE medins_setl_id = $1) AS settled,
+              EXISTS (SELECT 1 FROM reversal_tombstone WHERE omsgid = $1) AS tombstone,
+              nextval('settlement_seq') AS seq""",
+    2,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,29 +382,30 @@ class Entry:
     seq: int
 
 
-async def enter(conn: asyncpg.Connection, msgid: str) -> Entry:
-    """Take the msgid's lock, then look: settled already? reversed before it came?"""
+async def enter(conn: asyncpg.Connection, msgid: str, psn_no: str) -> tuple[Entry, Person | None]:
+    """Take the msgid's lock, then look (a statement of its own, so it sees what the lock
+    waited for): settled already? reversed before it came? and who is the person?"""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", msgid)
-    row = await conn.fetchrow(_ENTRY, msgid)
-    return Entry(bool(row["settled"]), bool(row["tombstone"]), int(row["seq"]))
+    row = await conn.fetchrow(_ENTRY, msgid, psn_no)
+    entry = Entry(bool(row["settled"]), bool(row["tombstone"]), int(row["seq"]))
+    return entry, persons.person_of(row)
 
 
-async def lock_year_on(conn: asyncpg.Connection, psn_no: str, year: int) -> Accumulators:
-    row = await conn.fetchrow(_YEAR, psn_no, year)
+async def lock_year_and_account(
+    conn: asyncpg.Connection, psn_no: str, year: int, insutype: str
+) -> tuple[Accumulators, Decimal]:
+    """SELECT … FOR UPDATE on the person-year (made on its first use) and then the account."""
+    row = await conn.fetchrow(_YEAR_AND_ACCOUNT, psn_no, year, insutype)
     if row is None:
         await conn.execute(_NEW_YEAR, psn_no, year)
-        row = await conn.fetchrow(_YEAR, psn_no, year)
+        row = await conn.fetchrow(_YEAR_AND_ACCOUNT, psn_no, year, insutype)
     chronic = orjson.loads(row["chronic"] or "{}")
-    return Accumulators(
+    accumulators = Accumulators(
         year=row["year"],
         **{c: row[c] for c in _ACC_COLUMNS},
         chronic={k: Decimal(v) for k, v in chronic.items()},
     )
-
-
-async def lock_account_on(conn: asyncpg.Connection, psn_no: str, insutype: str) -> Decimal:
-    balance = await conn.fetchval(_ACCOUNT, psn_no, insutype)
-    return balance if balance is not None else Decimal("0.00")
+    return accumulators, row["balc"] if row["balc"] is not None else Decimal("0.00")
 
 
 def ids_of(seq: int, pool: str, on: datetime) -> tuple[str, str]:

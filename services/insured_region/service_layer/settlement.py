@@ -225,15 +225,15 @@ async def settle(
     p = cmd.payload
     try:
         async with pool.acquire() as conn, conn.transaction():
-            entry = await store.enter(conn, cmd.msgid)
+            entry, person = await store.enter(conn, cmd.msgid, p.psn_no)
             if not entry.settled:
                 if entry.tombstone:
                     raise RelayError(E4007, detail=cmd.msgid)
-                person = await persons.by_psn_no_on(conn, p.psn_no)
                 if person is None or person.insuplc_admdvs != cmd.insured_admdvs:
                     raise RelayError(E1001, detail=f"psn_no {p.psn_no}")
-                year = await store.lock_year_on(conn, person.psn_no, p.endtime.year)
-                balance = await store.lock_account_on(conn, person.psn_no, p.insutype)
+                year, balance = await store.lock_year_and_account(
+                    conn, person.psn_no, p.endtime.year, p.insutype
+                )
                 inputs = _inputs(policy, person, cmd, balance)
                 breakdown = _compute(inputs, policy, year)
                 now = datetime.now(UTC)
