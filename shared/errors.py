@@ -248,6 +248,13 @@ E4008 = _spec(
     "Later transactions depend on this one, so it cannot be reversed (2601).",
     "Undo the later transactions first (cancel the settlement or the fee lines), then reverse.",
 )
+E4009 = _spec(
+    "E4009",
+    "settlement",
+    "该就诊已有有效结算，不能重复结算",
+    "This visit already has a settlement that stands; it cannot be settled twice.",
+    "Cancel the settlement (2305/2208) first if the bill changed.",
+)
 
 # E5xxx relay and system
 E5001 = _spec(

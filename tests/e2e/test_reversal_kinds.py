@@ -15,6 +15,7 @@ from tests.e2e.hospital import Hospital
 from tests.e2e.relay_client import TreatingRegionDouble
 from tests.e2e.test_hospital_flow import settle_body
 from tests.e2e.test_reversal import year_of
+from tests.e2e.test_settlement import inpatient
 
 pytestmark = pytest.mark.e2e
 
@@ -264,3 +265,54 @@ async def test_reversing_a_filing_takes_it_back_and_a_late_filing_is_refused(
         msgid=ahead["msgid"],
     )
     assert direct.err_code == "E4007"
+
+
+async def test_a_repeated_reversal_of_a_cancel_answers_the_same_and_the_cancel_stays_spent(
+    ahttp: httpx.AsyncClient, stack: Stack, treating_double: TreatingRegionDouble
+) -> None:
+    clinic = Hospital(ahttp, stack, "H11000000001", "110000")
+    person = await filed_person(ahttp, stack)
+    mdtrt_id, info, _ = await settled_visit(clinic, person)
+    cancel_body = {
+        "data": {"psn_no": person["psn_no"], "mdtrt_id": mdtrt_id, "setl_id": info["setl_id"]}
+    }
+    cancel = clinic.envelope("2208", INSURED, cancel_body)
+    assert (await clinic.send(cancel))["infcode"] == 0
+    undo = {"data": {"psn_no": person["psn_no"], "omsgid": cancel["msgid"], "oinfno": "2208"}}
+
+    # the insured region as a retry after a lost answer would reach it: a new msgid each time
+    first = await treating_double.send(
+        "2601", treating="110000", insured=INSURED, payload=undo, fixmedins_code="H11000000001"
+    )
+    second = await treating_double.send(
+        "2601", treating="110000", insured=INSURED, payload=undo, fixmedins_code="H11000000001"
+    )
+    redelivered = await treating_double.send(
+        "2208",
+        treating="110000",
+        insured=INSURED,
+        payload=cancel_body,
+        fixmedins_code="H11000000001",
+        msgid=cancel["msgid"],
+    )
+
+    assert first.err_code is None, first.err_detail
+    assert first.payload["result"]["reversed"] == "cancel"
+    assert second.err_code is None
+    assert second.payload == first.payload
+    assert redelivered.err_code == "E4007"  # the cancel's msgid is spent
+    _, insured = await reconcile([person["psn_no"]])
+    assert list(insured) == [info["setl_id"]]
+
+
+async def test_a_visit_with_a_standing_settlement_is_not_settled_again(
+    ahttp: httpx.AsyncClient, stack: Stack, treating_double: TreatingRegionDouble
+) -> None:
+    person = await filed_person(ahttp, stack)
+    payload = {**inpatient(person, "900.00"), "mdtrt_id": "S650100261123TWICE01"}
+    first = await treating_double.send("2304", treating="110000", insured=INSURED, payload=payload)
+    again = await treating_double.send("2304", treating="110000", insured=INSURED, payload=payload)
+
+    assert first.err_code is None, first.err_detail
+    assert again.err_code == "E4009"
+    assert (await year_of(ahttp, stack, person["psn_no"]))["inpatient_stays"] == "1"

@@ -23,6 +23,7 @@ from services.insured_region.adapters.orm import (
 )
 from services.insured_region.domain.breakdown import Accumulators, Breakdown, FundPayment
 from services.insured_region.domain.person import Person
+from shared.errors import E4009, RelayError
 from shared.money import format_amount
 
 _MONEY_FIELDS = [
@@ -302,6 +303,12 @@ async def reversal(session: AsyncSession, msgid: str) -> dict[str, Any] | None:
     return dict(row.answer) if row is not None else None
 
 
+async def reversal_of(session: AsyncSession, omsgid: str) -> dict[str, Any] | None:
+    """What the reversal of ``omsgid`` answered, whichever msgid it came with."""
+    answer = await session.scalar(select(ReversalRow.answer).where(ReversalRow.omsgid == omsgid))
+    return dict(answer) if answer is not None else None
+
+
 async def add_reversal(
     session: AsyncSession, *, msgid: str, omsgid: str, oinfno: str, answer: dict[str, Any]
 ) -> None:
@@ -337,20 +344,30 @@ _ACC_AT = _N + 1
 _WRITE = f"""
     WITH s AS (
         INSERT INTO settlement ({", ".join(_SETTLEMENT_COLUMNS)})
-        VALUES ({_placeholders(_SETTLEMENT_COLUMNS, 1)})
+        SELECT {_placeholders(_SETTLEMENT_COLUMNS, 1)}
+         WHERE NOT EXISTS (
+            SELECT 1 FROM settlement o
+             WHERE o.mdtrt_id = $2::varchar AND o.psn_no = $3::varchar AND o.refd_setl_flag = '0'
+               AND NOT EXISTS (SELECT 1 FROM settlement c WHERE c.init_setl_id = o.setl_id))
+        RETURNING 1
     ), a AS (
         UPDATE accumulator
            SET {", ".join(f"{c} = ${_ACC_AT + i}" for i, c in enumerate(_ACC_COLUMNS))},
                chronic = ${_ACC_AT + 8}::jsonb, updated_at = ${_ACC_AT + 9}
-         WHERE psn_no = ${_ACC_AT + 10} AND year = ${_ACC_AT + 11}
+         WHERE psn_no = ${_ACC_AT + 10} AND year = ${_ACC_AT + 11} AND EXISTS (SELECT 1 FROM s)
     ), o AS (
         INSERT INTO owed_reply (relay_id, msgid, request, created_at)
         SELECT ${_ACC_AT + 12}::text, ${_ACC_AT + 13}, ${_ACC_AT + 14}::jsonb, ${_ACC_AT + 9}
-         WHERE ${_ACC_AT + 12}::text IS NOT NULL
+         WHERE ${_ACC_AT + 12}::text IS NOT NULL AND EXISTS (SELECT 1 FROM s)
+    ), i AS (
+        UPDATE insurance SET balc = ${_ACC_AT + 15}
+         WHERE psn_no = ${_ACC_AT + 10} AND insutype = ${_ACC_AT + 16} AND ${_ACC_AT + 17}::boolean
+           AND EXISTS (SELECT 1 FROM s)
     )
-    UPDATE insurance SET balc = ${_ACC_AT + 15}
-     WHERE psn_no = ${_ACC_AT + 10} AND insutype = ${_ACC_AT + 16} AND ${_ACC_AT + 17}::boolean
+    SELECT count(*) FROM s
 """
+"""Written only if the visit has no standing settlement: its statement starts after the
+person-year lock, so it sees a settlement (or a reinstated one) committed just before."""
 _YEAR_AND_ACCOUNT = f"""
     WITH y AS (
         SELECT year, {", ".join(_ACC_COLUMNS)}, chronic::text AS chronic
@@ -366,6 +383,10 @@ _NEW_YEAR = f"""
     INSERT INTO accumulator (psn_no, year, {", ".join(_ACC_COLUMNS)}, chronic, updated_at)
     VALUES ($1, $2, {", ".join("0" for _ in _ACC_COLUMNS)}, '{{}}'::jsonb, now())
     ON CONFLICT DO NOTHING
+"""
+_LOCKS = """
+    SELECT pg_advisory_xact_lock(hashtext($1)),
+           (SELECT 1 FROM person WHERE psn_no = $2 FOR KEY SHARE)
 """
 _ENTRY = persons.with_person(
     """SELECT EXISTS (SELECT 1 FROM settlement WHERE medins_setl_id = $1) AS settled,
@@ -383,9 +404,10 @@ class Entry:
 
 
 async def enter(conn: asyncpg.Connection, msgid: str, psn_no: str) -> tuple[Entry, Person | None]:
-    """Take the msgid's lock, then look (a statement of its own, so it sees what the lock
-    waited for): settled already? reversed before it came? and who is the person?"""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", msgid)
+    """Take the msgid's lock and a share of the person's (a filing cannot be taken back under
+    this settlement), then look — a statement of its own, so it sees what the locks waited
+    for: settled already? reversed before it came? and who is the person, with what filings?"""
+    await conn.execute(_LOCKS, msgid, psn_no)
     row = await conn.fetchrow(_ENTRY, msgid, psn_no)
     entry = Entry(bool(row["settled"]), bool(row["tombstone"]), int(row["seq"]))
     return entry, persons.person_of(row)
@@ -456,7 +478,7 @@ async def write(
     ]
     chronic = orjson.dumps({k: format_amount(v) for k, v in year.chronic.items()}).decode()
     relay_id, msgid, request = debt if debt is not None else (None, None, None)
-    await conn.execute(
+    written = await conn.fetchval(
         _WRITE,
         *row,
         *(getattr(year, c) for c in _ACC_COLUMNS),
@@ -471,4 +493,6 @@ async def write(
         meta["insutype"],
         bool(b.acct_pay),
     )
+    if not written:
+        raise RelayError(E4009, detail=f"{mdtrt_id} already has a standing settlement")
     return NewSettlement(values)

@@ -22,7 +22,7 @@ from services.insured_region.domain.policy import RegionPolicy
 from services.insured_region.entrypoints.schemas import person_info_output
 from services.insured_region.service_layer import filings, handlers, reversal, settlement
 from shared.envelope import MessageKind, RelayEnvelope, china_today
-from shared.errors import E5005, E9002, E9003, RelayError
+from shared.errors import E5005, E5999, E9002, E9003, RelayError
 from shared.messaging import TransientError, topology
 from shared.runtime import Runtime
 from shared.settlement import CancelPayload, CumulativePayload, SettlementPayload
@@ -384,6 +384,14 @@ class InsuredConsumer:
             )
         except TRANSIENT as exc:
             raise TransientError(str(exc)) from exc
+        except Exception:
+            # a bug: the transaction rolled back, so say so (E5999) rather than let the
+            # treating region wait out its deadline; the message still goes to hub.dead
+            log.exception("request %s %s failed", envelope.infno, envelope.msgid)
+            failed = envelope.reply(envelope.insuplc_admdvs, err_code=E5999.code)
+            with contextlib.suppress(Exception):
+                await self._reply(envelope, failed)
+            raise
         await self._reply(envelope, answer)
 
     async def _reply(self, request: RelayEnvelope, answer: RelayEnvelope) -> None:
@@ -400,16 +408,21 @@ class InsuredConsumer:
         while True:
             await asyncio.sleep(OUTBOX_RELAY_EVERY_S)
             try:
-                for debt in await outbox.overdue(self._runtime.pool, OUTBOX_GRACE_S):
-                    request = RelayEnvelope.model_validate(debt.request)
-                    stored = await reversal.stored_answer(self._runtime.sessions, debt.msgid)
-                    if stored is None:  # undone since by a reversal: nothing left to announce
-                        await outbox.paid(self._runtime.pool, [debt.relay_id])
-                        continue
-                    log.info("outbox: sending the owed reply for %s", debt.msgid)
-                    reply = request.reply(request.insuplc_admdvs, payload=stored)
-                    await self._reply(request, reply)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # broker or database away: the next round tries again
+                debts = await outbox.overdue(self._runtime.pool, OUTBOX_GRACE_S)
+            except Exception as exc:  # the database is away: the next round tries again
                 log.warning("outbox relay round failed: %s", exc)
+                continue
+            for debt in debts:
+                try:
+                    await self._pay(debt)
+                except Exception as exc:  # this one waits for the next round; the rest go on
+                    log.warning("outbox: the reply for %s not sent: %s", debt.msgid, exc)
+
+    async def _pay(self, debt: Debt) -> None:
+        request = RelayEnvelope.model_validate(debt.request)
+        stored = await reversal.stored_answer(self._runtime.sessions, debt.msgid)
+        if stored is None:  # undone since by a reversal: nothing left to announce
+            await outbox.paid(self._runtime.pool, [debt.relay_id])
+            return
+        log.info("outbox: sending the owed reply for %s", debt.msgid)
+        await self._reply(request, request.reply(request.insuplc_admdvs, payload=stored))

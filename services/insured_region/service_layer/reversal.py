@@ -42,13 +42,18 @@ async def reverse(
         done = await store.reversal(session, cmd.msgid)
         if done is not None:
             return done
+        # one reversal per original at a time; a second one (a retry under a new msgid, after
+        # the first one's answer was lost) gets the first one's answer, not a tombstone
+        await store.lock_msgid(session, cmd.omsgid)
+        earlier = await store.reversal_of(session, cmd.omsgid)
+        if earlier is not None:
+            return earlier
         person = await _person(session, cmd)
         if cmd.oinfno in CANCELS:
             answer = await _reverse_cancel(session, cmd, person)
         elif cmd.oinfno in FILINGS:
             answer = await _reverse_filing(session, cmd)
         else:  # a registration keeps nothing here; the tombstone refuses it if it comes late
-            await store.lock_msgid(session, cmd.omsgid)
             await _tombstone(session, cmd)
             answer = _result(cmd, "registration")
         await store.add_reversal(
@@ -77,7 +82,6 @@ async def _reverse_cancel(
     session: AsyncSession, cmd: settlement.ReverseCommand, person: Person
 ) -> dict[str, Any]:
     """The cancelled settlement stands again, with its accumulators and account debit."""
-    await store.lock_msgid(session, cmd.omsgid)
     mirror = await store.by_msgid(session, cmd.omsgid)
     if mirror is None:
         await _tombstone(session, cmd)
@@ -101,6 +105,7 @@ async def _reverse_cancel(
             session, person.psn_no, original.insutype, balance - original.acct_pay
         )
     await store.remove(session, mirror.setl_id)
+    await _tombstone(session, cmd)  # the cancel's msgid is spent: a redelivery of it is refused
     return {
         **_result(cmd, "cancel", setl_id=mirror.setl_id, init_setl_id=original.setl_id),
         **settlement.view_of_row(original, person),

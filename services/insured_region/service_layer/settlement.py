@@ -248,8 +248,10 @@ async def settle(
                     debt=(debt.relay_id, debt.msgid, debt.request) if debt else None,
                 )
                 return view_of_row(row, person)
-    except asyncpg.UniqueViolationError:
-        pass  # the same msgid settled concurrently (the lock makes it rare): answer with it
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name != "uq_settlement_medins_setl_id":
+            raise  # not a repeat of this msgid: a bug to see, not to paper over
+        # the same msgid settled concurrently (the lock makes it rare): answer with it
     async with sessions() as session:  # a repeat: the stored answer, if the body is the same
         existing = await store.by_msgid(session, cmd.msgid)
         if existing is None:
@@ -532,7 +534,7 @@ async def reverse(
         async with sessions() as session:
             person = await _person_or_error(session, cmd.psn_no, cmd.insured_admdvs)
         return {
-            "result": {"omsgid": cmd.omsgid, "reversed": "settlement"},
+            "result": {"omsgid": cmd.omsgid, "oinfno": cmd.oinfno, "reversed": "settlement"},
             **view_of_row(done, person),
         }
     if original is None:
@@ -544,7 +546,7 @@ async def reverse(
                     session, omsgid=cmd.omsgid, oinfno=cmd.oinfno, msgid=cmd.msgid
                 )
         if late is None:
-            return {"result": {"omsgid": cmd.omsgid, "reversed": "tombstone"}}
+            return {"result": {"omsgid": cmd.omsgid, "oinfno": cmd.oinfno, "reversed": "tombstone"}}
         original = late  # the original won the race by a hair: cancel it instead
     if original.psn_no != cmd.psn_no:
         raise RelayError(E4003, detail=f"{cmd.omsgid} is not {cmd.psn_no}'s")
@@ -553,7 +555,7 @@ async def reverse(
         person = await _person_or_error(session, cmd.psn_no, cmd.insured_admdvs)
     if cancelled is not None:
         return {
-            "result": {"omsgid": cmd.omsgid, "reversed": "already cancelled"},
+            "result": {"omsgid": cmd.omsgid, "oinfno": cmd.oinfno, "reversed": "already cancelled"},
             **view_of_row(cancelled, person),
         }
     mirror = await cancel(
@@ -570,7 +572,10 @@ async def reverse(
         ),
         debt,
     )
-    return {"result": {"omsgid": cmd.omsgid, "reversed": "settlement"}, **mirror}
+    return {
+        "result": {"omsgid": cmd.omsgid, "oinfno": cmd.oinfno, "reversed": "settlement"},
+        **mirror,
+    }
 
 
 async def _person_or_error(session: AsyncSession, psn_no: str, admdvs: str) -> Person:

@@ -317,13 +317,18 @@ _TO_SETTLING = f"""
 
 
 async def to_settling(
-    pool: asyncpg.Pool, mdtrt_id: str, fixmedins_code: str, psn_no: str, inpatient: bool, state: str
+    conn: asyncpg.Connection,
+    mdtrt_id: str,
+    fixmedins_code: str,
+    psn_no: str,
+    inpatient: bool,
+    state: str,
 ) -> VisitRecord | None:
     """Compare-and-set into ``settling``, one statement: None if the visit is not as expected.
 
     Once ``settling``, no fee line may come or go, so the lines read next are the ones settled.
     """
-    row = await pool.fetchrow(_TO_SETTLING, mdtrt_id, fixmedins_code, psn_no, inpatient, state)
+    row = await conn.fetchrow(_TO_SETTLING, mdtrt_id, fixmedins_code, psn_no, inpatient, state)
     return VisitRecord(*row) if row is not None else None
 
 

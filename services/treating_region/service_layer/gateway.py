@@ -21,6 +21,7 @@ from services.treating_region.service_layer.transactions import (
     STORING_SETTLE,
     Answered,
     TreatingContext,
+    apply_reversal,
     record_settlement,
 )
 from shared.envelope import NationalRequest, RelayEnvelope
@@ -188,4 +189,9 @@ class Gateway:
         if updated and not reply.err_code and reply.infno in STORING_SETTLE | {"2305", "2208"}:
             categories = reply.payload.get("categories") if reply.payload else None
             await record_settlement(self._ctx, reply, reply.payload, categories)
+        elif updated and not reply.err_code and reply.infno == "2601":
+            try:  # the reversal happened over there: undo here what it undid there
+                await apply_reversal(self._ctx, reply, reply.payload)
+            except RelayError as exc:
+                log.warning("late 2601 %s not applied here: %s %s", reply.msgid, exc.code, exc)
         log.info("late reply for %s recorded: %s", reply.msgid, status if updated else "ignored")

@@ -446,29 +446,28 @@ async def _settleable(
 ) -> tuple[repo.VisitRecord, list[LineSplit], Totals]:
     """The visit (moved to ``settling`` for a settle), its lines and their totals, checked.
 
-    The hot path is one compare-and-set and one read; the checks that name what is wrong run
-    only when the compare-and-set finds the visit not as a settle needs it.
+    A settle is one transaction: a compare-and-set into ``settling`` (which waits for, then
+    shuts out, any upload), the lines, the checks; a failed check rolls the move back. The
+    checks that name what is wrong with the visit run only when the compare-and-set fails.
     """
-    if store:
-        opened = (VisitState.DISCHARGED if inpatient else VisitState.REGISTERED).value
-        visit = await repo.to_settling(
-            ctx.pool, d.mdtrt_id, request.fixmedins_code, d.psn_no, inpatient, opened
-        )
-        if visit is None:
-            await _diagnose(ctx, request, d, inpatient=inpatient, action=Action.SETTLE)
-            raise RelayError(E3002, detail=f"{d.mdtrt_id} changed meanwhile; try again")
-    else:
-        visit = await _diagnose(ctx, request, d, inpatient=inpatient, action=Action.PRE_SETTLE)
-    lines = await repo.active_splits_on(ctx.pool, d.mdtrt_id)
-    totals = totals_of(lines)
-    problems = _amounts_match(d, totals) if lines else []
-    if not lines or problems:
-        if store:  # nothing left: the visit opens again
-            back = transition(VisitState.SETTLING, Action.SETTLE_REFUSED, inpatient=inpatient)
-            await repo.move_visit_on(ctx.pool, d.mdtrt_id, VisitState.SETTLING.value, back.value)
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        if store:
+            opened = (VisitState.DISCHARGED if inpatient else VisitState.REGISTERED).value
+            visit = await repo.to_settling(
+                conn, d.mdtrt_id, request.fixmedins_code, d.psn_no, inpatient, opened
+            )
+            if visit is None:
+                await _diagnose(ctx, request, d, inpatient=inpatient, action=Action.SETTLE)
+                raise RelayError(E3002, detail=f"{d.mdtrt_id} changed meanwhile; try again")
+        else:
+            visit = await _diagnose(ctx, request, d, inpatient=inpatient, action=Action.PRE_SETTLE)
+        lines = await repo.active_splits_on(conn, d.mdtrt_id)
         if not lines:
             raise RelayError(E3008, detail=d.mdtrt_id)
-        raise RelayError(E3007, detail="; ".join(problems))
+        totals = totals_of(lines)
+        problems = _amounts_match(d, totals)
+        if problems:
+            raise RelayError(E3007, detail="; ".join(problems))
     return visit, lines, totals
 
 
@@ -668,22 +667,63 @@ async def on_2601(ctx: TreatingContext, request: NationalRequest, typed: s.Input
             return _reversed(d, "already reversed")
     if d.oinfno in UPLOADS:
         answer = await _reverse_upload(ctx, request, d, stored)
-    elif d.oinfno in CANCELS:
-        answer = await _reverse_cancel(ctx, request, d)
-    elif d.oinfno in REGISTRATIONS:
-        answer = await _reverse_registration(ctx, request, d, stored)
-    elif d.oinfno in SETTLEMENTS:
-        answer = await _reverse_settlement(ctx, request, d)
-    else:  # filings live at the insured region only
-        answer = await _relay_reversal(ctx, request, d)
+        await _spend(ctx, d.omsgid, request.msgid)
+        return answer
+    if d.oinfno in CANCELS:
+        answer, mdtrt_id = await _reverse_cancel(ctx, request, d)
+        return await apply_reversal(ctx, request, answer, mdtrt_hint=d.mdtrt_id or mdtrt_id)
+    if d.oinfno in REGISTRATIONS:
+        await _check_registration_reversible(ctx, request, d, stored)
+    answer = await _relay_reversal(ctx, request, d)
+    return await apply_reversal(ctx, request, answer, mdtrt_hint=d.mdtrt_id)
+
+
+async def _spend(ctx: TreatingContext, omsgid: str, by: str) -> None:
+    """The original's msgid is spent: a repeat of it is refused (E4007)."""
     await messages.answer(
-        ctx.pool,
-        d.omsgid,
-        status="reversed",
-        err_code=E4007.code,
-        err_detail=f"reversed by {request.msgid}",
+        ctx.pool, omsgid, status="reversed", err_code=E4007.code, err_detail=f"reversed by {by}"
     )
+
+
+async def apply_reversal(
+    ctx: TreatingContext,
+    source: NationalRequest | RelayEnvelope,
+    answer: dict[str, Any],
+    *,
+    mdtrt_hint: str | None = None,
+) -> dict[str, Any]:
+    """What the insured region's answer to a 2601 means here — on time or as a late reply.
+
+    Idempotent: a settlement is recorded once, a visit moves only from the states it can.
+    """
+    result = answer.get("result") or {}
+    omsgid, oinfno = str(result.get("omsgid") or ""), result.get("oinfno")
+    if not omsgid:
+        return answer
+    info = answer.get("setlinfo") or {}
+    mdtrt_id = mdtrt_hint or info.get("mdtrt_id")
+    if oinfno in SETTLEMENTS:
+        if info:  # the settlement's negative mirror: the visit opens again
+            await record_settlement(ctx, source, answer, None)
+        elif mdtrt_id:  # a tombstone: a settle still on its way will be refused
+            await _move_if(ctx, mdtrt_id, VisitState.SETTLING, Action.SETTLE_REFUSED)
+    elif oinfno in CANCELS and mdtrt_id:
+        await _apply_cancel_reversal(ctx, omsgid, mdtrt_id, result)
+    elif oinfno in REGISTRATIONS:
+        mdtrt_id = _visit_of(await messages.find(ctx.pool, omsgid))
+        if mdtrt_id is not None:
+            await _cancel_registered_visit(ctx, mdtrt_id)
+            answer = {**answer, "result": {**result, "mdtrt_id": mdtrt_id}}
+    await _spend(ctx, omsgid, source.msgid)
     return answer
+
+
+async def _move_if(ctx: TreatingContext, mdtrt_id: str, state: VisitState, action: Action) -> None:
+    async with ctx.engine.begin() as conn:
+        visit = await repo.get_visit(conn, mdtrt_id, lock=True)
+        if visit is not None and visit.state == state.value:
+            target = transition(state, action, inpatient=visit.inpatient)
+            await repo.move_visit(conn, mdtrt_id, visit.state, target.value)
 
 
 def _reversed(d: s.ReversalRequest, what: str, **more: Any) -> dict[str, Any]:
@@ -696,24 +736,6 @@ async def _relay_reversal(
     return await relay(
         ctx, request, {"data": {"psn_no": d.psn_no, "omsgid": d.omsgid, "oinfno": d.oinfno}}
     )
-
-
-async def _reverse_settlement(
-    ctx: TreatingContext, request: NationalRequest, d: s.ReversalRequest
-) -> dict[str, Any]:
-    """The insured region cancels the settlement if it was made; the visit opens again."""
-    answer = await _relay_reversal(ctx, request, d)
-    if "setlinfo" in answer:
-        await record_settlement(ctx, request, answer, None)
-    elif d.mdtrt_id:
-        async with ctx.engine.begin() as conn:
-            visit = await _visit(conn, request, d.mdtrt_id, d.psn_no)
-            if visit.state == VisitState.SETTLING.value:
-                state = transition(
-                    VisitState.SETTLING, Action.SETTLE_REFUSED, inpatient=visit.inpatient
-                )
-                await repo.move_visit(conn, d.mdtrt_id, visit.state, state.value)
-    return answer
 
 
 async def _reverse_upload(
@@ -748,58 +770,85 @@ def _visit_of(stored: messages.StoredMessage | None) -> str | None:
     return str(part["mdtrt_id"]) if isinstance(part, dict) and part.get("mdtrt_id") else None
 
 
-async def _reverse_registration(
+async def _check_registration_reversible(
     ctx: TreatingContext,
     request: NationalRequest,
     d: s.ReversalRequest,
     stored: messages.StoredMessage | None,
-) -> dict[str, Any]:
-    """The visit is cancelled, unless fee lines were uploaded to it since."""
+) -> None:
+    """The visit must still be as admitted: no fee lines, nothing after it."""
     mdtrt_id = _visit_of(stored)
-    if mdtrt_id is not None:
-        async with ctx.engine.begin() as conn:
-            visit = await _visit(conn, request, mdtrt_id, d.psn_no, lock=False)
-            _check(visit, Action.REVERSE_REGISTRATION)
-            if any(line.status == "active" for line in await repo.lines_of(conn, mdtrt_id)):
-                raise RelayError(E4008, detail=f"{mdtrt_id} has fee lines: cancel them first")
-    answer = await _relay_reversal(ctx, request, d)
-    if mdtrt_id is not None:
-        async with ctx.engine.begin() as conn:
-            visit = await _visit(conn, request, mdtrt_id, d.psn_no)
-            state = _check(visit, Action.REVERSE_REGISTRATION)
-            await repo.move_visit(conn, mdtrt_id, visit.state, state.value)
-        answer = {**answer, "result": {**answer.get("result", {}), "mdtrt_id": mdtrt_id}}
-    return answer
+    if mdtrt_id is None:
+        return
+    async with ctx.engine.begin() as conn:
+        visit = await _visit(conn, request, mdtrt_id, d.psn_no, lock=False)
+        _check(visit, Action.REVERSE_REGISTRATION)
+        if any(line.status == "active" for line in await repo.lines_of(conn, mdtrt_id)):
+            raise RelayError(E4008, detail=f"{mdtrt_id} has fee lines: cancel them first")
+
+
+async def _cancel_registered_visit(ctx: TreatingContext, mdtrt_id: str) -> None:
+    """The visit is cancelled — unless fee lines came meanwhile (the insured region keeps
+    nothing for a registration, so the visit simply stays as it is then)."""
+    async with ctx.engine.begin() as conn:
+        visit = await repo.get_visit(conn, mdtrt_id, lock=True)
+        if visit is None:
+            return
+        if any(line.status == "active" for line in await repo.lines_of(conn, mdtrt_id)):
+            raise RelayError(E4008, detail=f"{mdtrt_id} got fee lines meanwhile")
+        state = transition(VisitState(visit.state), Action.REVERSE_REGISTRATION, inpatient=True)
+        await repo.move_visit(conn, mdtrt_id, visit.state, state.value)
 
 
 async def _reverse_cancel(
     ctx: TreatingContext, request: NationalRequest, d: s.ReversalRequest
-) -> dict[str, Any]:
-    """The cancelled settlement stands again on both sides, its lines settled by it again."""
+) -> tuple[dict[str, Any], str | None]:
+    """The cancelled settlement stands again on both sides, its lines settled by it again.
+
+    While the reversal is on its way the visit is ``cancelling`` again: no settle, no upload
+    can start on it (a new settlement there and the reinstated one would both stand).
+    """
+    moved: tuple[str, str] | None = None
     async with ctx.engine.begin() as conn:
         mirror = await repo.settlement_by_msgid(conn, d.omsgid)
         if mirror is not None:
-            visit = await _visit(conn, request, mirror["mdtrt_id"], d.psn_no, lock=False)
+            visit = await _visit(conn, request, mirror["mdtrt_id"], d.psn_no)
             _check(visit, Action.REVERSE_CANCEL)
             if await repo.unsettled_total(conn, visit.mdtrt_id) != -mirror["medfee_sumamt"]:
                 raise RelayError(E4008, detail=f"the fee lines of {visit.mdtrt_id} changed since")
-    answer = await _relay_reversal(ctx, request, d)
-    result = answer.get("result") or {}
-    mdtrt_id = (mirror or {}).get("mdtrt_id") or d.mdtrt_id
-    if not mdtrt_id:
-        return answer
+            if visit.state != VisitState.CANCELLING.value:
+                await repo.move_visit(
+                    conn, visit.mdtrt_id, visit.state, VisitState.CANCELLING.value
+                )
+                moved = (visit.mdtrt_id, visit.state)
+    try:
+        answer = await _relay_reversal(ctx, request, d)
+    except RelayError as exc:
+        if moved is not None and exc.code != E5002.code:  # refused: as it was
+            async with ctx.engine.begin() as conn:
+                await repo.move_visit(conn, moved[0], VisitState.CANCELLING.value, moved[1])
+        raise  # E5002: it stays cancelling until the outcome is known
+    return answer, mirror["mdtrt_id"] if mirror is not None else None
+
+
+async def _apply_cancel_reversal(
+    ctx: TreatingContext, omsgid: str, mdtrt_id: str, result: dict[str, Any]
+) -> None:
     async with ctx.engine.begin() as conn:
-        visit = await _visit(conn, request, mdtrt_id, d.psn_no)
-        if result.get("reversed") == "cancel":
-            state = _check(visit, Action.REVERSE_CANCEL)
+        visit = await repo.get_visit(conn, mdtrt_id, lock=True)
+        if visit is None:
+            return
+        reopened = (VisitState.CANCELLING, VisitState.DISCHARGED, VisitState.REGISTERED)
+        if result.get("reversed") in ("cancel", "already reversed"):
+            mirror = await repo.settlement_by_msgid(conn, omsgid)
             if mirror is not None:
                 await repo.remove_settlement(conn, mirror["setl_id"])
-            await repo.mark_lines_settled(conn, mdtrt_id, str(result["init_setl_id"]))
-            await repo.move_visit(conn, mdtrt_id, visit.state, state.value)
+            if result.get("init_setl_id") and VisitState(visit.state) in reopened:
+                await repo.mark_lines_settled(conn, mdtrt_id, str(result["init_setl_id"]))
+                await repo.move_visit(conn, mdtrt_id, visit.state, VisitState.SETTLED.value)
         elif visit.state == VisitState.CANCELLING.value:  # the cancel never got there
-            state = _check(visit, Action.CANCEL_REFUSED)
+            state = transition(VisitState.CANCELLING, Action.CANCEL_REFUSED, inpatient=True)
             await repo.move_visit(conn, mdtrt_id, visit.state, state.value)
-    return answer
 
 
 HANDLERS: dict[str, Handler] = {
