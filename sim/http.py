@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +18,10 @@ import orjson
 
 class HttpError(OSError):
     """The connection broke or the answer was not HTTP/1.1 as expected."""
+
+
+class StaleConnection(HttpError):
+    """Closed by the server before it answered anything: safe to send on a fresh one."""
 
 
 class LeanClient:
@@ -29,26 +34,29 @@ class LeanClient:
         self._timeout_s = timeout_s
         self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
 
-    async def post_json(self, path: str, payload: Any, headers: dict[str, str]) -> tuple[int, Any]:
+    async def post_json(
+        self, path: str, payload: Any, headers: Callable[[], dict[str, str]]
+    ) -> tuple[int, Any]:
+        """POST ``payload``; ``headers`` is called per attempt (a nonce is single-use)."""
         body = orjson.dumps(payload)
-        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-        request = (
-            f"POST {path} HTTP/1.1\r\nHost: {self._host}:{self._port}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n{head}\r\n"
-        ).encode() + body
         for attempt in (1, 2):
+            head = "".join(f"{k}: {v}\r\n" for k, v in headers().items())
+            request = (
+                f"POST {path} HTTP/1.1\r\nHost: {self._host}:{self._port}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n{head}\r\n"
+            ).encode() + body
             reused = bool(self._idle) and attempt == 1
             conn = self._idle.pop() if reused else await self._connect()
             try:
-                status, data = await asyncio.wait_for(
-                    self._exchange(conn, request), self._timeout_s
-                )
-            except (TimeoutError, HttpError, OSError, asyncio.IncompleteReadError):
+                exchange = self._exchange(conn, request)
+                status, data = await asyncio.wait_for(exchange, self._timeout_s)
+            except StaleConnection:
                 self._discard(conn)
-                # a kept-alive connection the server closed meanwhile: once more on a fresh one
-                # (the gateway is idempotent on msgid, so a repeat is answered, not re-done)
-                if reused and attempt == 1:
+                if reused:  # a kept-alive connection the server had closed: nothing was read
                     continue
+                raise
+            except (TimeoutError, HttpError, OSError, asyncio.IncompleteReadError):
+                self._discard(conn)  # the request may have been read: never sent twice
                 raise
             self._idle.append(conn)
             return status, orjson.loads(data)
@@ -65,7 +73,7 @@ class LeanClient:
         writer.write(request)
         status_line = await reader.readline()
         if not status_line:
-            raise HttpError("connection closed")
+            raise StaleConnection("connection closed before an answer")
         try:
             status = int(status_line.split()[1])
         except (IndexError, ValueError) as exc:

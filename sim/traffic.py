@@ -86,9 +86,10 @@ class Gateway:
         token = self._tokens.get(code)
         if token is None:
             token = self._tokens[code] = institution_token(self._endpoints.secret, code)
-        headers = signed_headers(code, token, str(int(time.time() * 1000)))
         started = time.perf_counter()
-        status, answer = await self._http.post_json(GATEWAY, envelope, headers)
+        status, answer = await self._http.post_json(
+            GATEWAY, envelope, lambda: signed_headers(code, token, str(int(time.time() * 1000)))
+        )
         latency = (time.perf_counter() - started) * 1000
         self.calls += 1
         if status != 200 or not isinstance(answer, dict):
