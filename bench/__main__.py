@@ -21,7 +21,7 @@ from bench import relay
 from bench.stack import fresh_databases, peak_memory_mib
 from bench.transport import measure_ceiling
 
-OUTPATIENT_RATES = (10, 15, 20, 25, 30, 40, 50, 60, 80, 100, 130, 160, 200, 260, 320)
+OUTPATIENT_RATES = (10, 15, 20, 25, 30, 40, 50, 60, 80, 100, 115, 130, 160, 200, 260, 320)
 INPATIENT_RATES = (5, 10, 15, 20, 25, 30, 40, 50, 60, 80)
 
 
@@ -54,14 +54,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 print(f"    {lines:>5} lines: p50 {by_lines[str(lines)]['p50_ms']} ms")
             print("5/5 outpatient settle latency with 10³ and 10⁶ settlements stored")
             await relay.pad_to(1_000)
-            small = await relay.sequential_latency(bench, "outpatient", 40)
+            small = await relay.steady_latency(bench, "outpatient")
             small["stored"] = await relay.stored_settlements()
-            print(f"    {small['stored']:>8} stored: p50 {small['p50_ms']} ms")
+            print(f"    {small['stored']:>8} stored: p50 {small['p50_ms']} ms {small['rounds']}")
             pad_seconds = await relay.pad_to(args.large)
-            large = await relay.sequential_latency(bench, "outpatient", 40)
+            large = await relay.steady_latency(bench, "outpatient")
             large["stored"] = await relay.stored_settlements()
             print(
-                f"    {large['stored']:>8} stored: p50 {large['p50_ms']} ms "
+                f"    {large['stored']:>8} stored: p50 {large['p50_ms']} ms {large['rounds']} "
                 f"(padding took {pad_seconds} s)"
             )
             await bench.close()

@@ -292,6 +292,15 @@ PAD_SQL = {
 _PAD_ROUNDS = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
+async def steady_latency(
+    bench: Bench, kind: str, rounds: int = 3, count: int = 40
+) -> dict[str, Any]:
+    """One-at-a-time latency as the median of a few rounds' p50s: on a shared 2-core machine
+    one round's p50 moves ±25 % from the next under the same conditions."""
+    p50s = [(await sequential_latency(bench, kind, count))["p50_ms"] for _ in range(rounds)]
+    return {"count": rounds * count, "p50_ms": statistics.median(p50s), "rounds": p50s}
+
+
 async def stored_settlements() -> int:
     role, database = DATABASES["insured_region"]
     conn = await asyncpg.connect(dsn(role, database))
