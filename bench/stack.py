@@ -6,12 +6,14 @@ the machine talks to.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -138,10 +140,29 @@ async def fresh_databases(suffix: str) -> None:
     for service, role in ROLES.items():
         conn = await asyncpg.connect(database_url(service, "", driver="postgresql"))
         try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{service}{suffix}" WITH (FORCE)')
+            await _drop(conn, f"{service}{suffix}")
             await conn.execute(f'CREATE DATABASE "{service}{suffix}" OWNER "{role}"')
         finally:
             await conn.close()
+
+
+async def _drop(conn: Any, database: str) -> None:
+    """FORCE ends our own leftover sessions; an autovacuum worker (busy after a 10⁶-row run)
+    is not ours to end, but PostgreSQL stops it for a plain DROP: wait and try that."""
+    import asyncpg
+
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        return
+    except asyncpg.InsufficientPrivilegeError:
+        pass
+    for _ in range(60):
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{database}"')
+            return
+        except asyncpg.ObjectInUseError:
+            await asyncio.sleep(1.0)
+    await conn.execute(f'DROP DATABASE IF EXISTS "{database}"')
 
 
 def peak_memory_mib(pid: int) -> float | None:
