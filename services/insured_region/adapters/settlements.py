@@ -149,9 +149,9 @@ async def set_account(session: AsyncSession, psn_no: str, insutype: str, balc: D
 
 async def mint_ids(session: AsyncSession, pool: str, on: datetime) -> tuple[str, str]:
     """``S``/``A`` + 6-digit pool + YYMMDD + 7-digit sequence (codes.md, IDs)."""
-    seq = int(await session.scalar(text("SELECT nextval('settlement_seq')")) or 0) % 10_000_000
-    stem = f"{pool}{on:%y%m%d}{seq:07d}"
-    return f"S{stem}", f"A{stem}"
+    return ids_of(
+        int(await session.scalar(text("SELECT nextval('settlement_seq')")) or 0), pool, on
+    )
 
 
 def detail_json(d: FundPayment, sign: int = 1) -> dict[str, Any]:
@@ -431,7 +431,7 @@ async def lock_year_and_account(
 
 
 def ids_of(seq: int, pool: str, on: datetime) -> tuple[str, str]:
-    """As ``mint_ids``, from a sequence value already drawn."""
+    """The ids ``mint_ids`` makes, from a sequence value already drawn."""
     stem = f"{pool}{on:%y%m%d}{seq % 10_000_000:07d}"
     return f"S{stem}", f"A{stem}"
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.insured_region.adapters import filings as filing_store
-from services.insured_region.adapters import outbox, persons
+from services.insured_region.adapters import outbox
 from services.insured_region.adapters import settlements as store
 from services.insured_region.adapters.outbox import Debt
 from services.insured_region.domain.filing import ACTIVE, REVERSED
@@ -48,7 +48,7 @@ async def reverse(
         earlier = await store.reversal_of(session, cmd.omsgid)
         if earlier is not None:
             return earlier
-        person = await _person(session, cmd)
+        person = await settlement.person_or_error(session, cmd.psn_no, cmd.insured_admdvs)
         if cmd.oinfno in CANCELS:
             answer = await _reverse_cancel(session, cmd, person)
         elif cmd.oinfno in FILINGS:
@@ -61,13 +61,6 @@ async def reverse(
         )
         await outbox.owe(session, debt)
     return answer
-
-
-async def _person(session: AsyncSession, cmd: settlement.ReverseCommand) -> Person:
-    person = await persons.by_psn_no(session, cmd.psn_no)
-    if person is None or person.insuplc_admdvs != cmd.insured_admdvs:
-        raise RelayError(E1001, detail=f"psn_no {cmd.psn_no}")
-    return person
 
 
 def _result(cmd: settlement.ReverseCommand, what: str, **more: Any) -> dict[str, Any]:

@@ -177,11 +177,19 @@ def _compute(inputs: SettlementInputs, policy: RegionPolicy, year: Accumulators)
     return breakdown
 
 
-async def _person(session: AsyncSession, cmd: SettleCommand) -> Person:
-    person = await persons.by_psn_no(session, cmd.payload.psn_no)
-    if person is None or person.insuplc_admdvs != cmd.insured_admdvs:
-        raise RelayError(E1001, detail=f"psn_no {cmd.payload.psn_no}")
+def insured_here(person: Person | None, psn_no: str, admdvs: str) -> Person:
+    """The person, if insured in ``admdvs``; E1001 otherwise (unknown, or another region's)."""
+    if person is None or person.insuplc_admdvs != admdvs:
+        raise RelayError(E1001, detail=f"psn_no {psn_no}")
     return person
+
+
+async def person_or_error(session: AsyncSession, psn_no: str, admdvs: str) -> Person:
+    return insured_here(await persons.by_psn_no(session, psn_no), psn_no, admdvs)
+
+
+async def _person(session: AsyncSession, cmd: SettleCommand) -> Person:
+    return await person_or_error(session, cmd.payload.psn_no, cmd.insured_admdvs)
 
 
 def _check_balance(payload: SettlementPayload) -> None:
@@ -229,8 +237,7 @@ async def settle(
             if not entry.settled:
                 if entry.tombstone:
                     raise RelayError(E4007, detail=cmd.msgid)
-                if person is None or person.insuplc_admdvs != cmd.insured_admdvs:
-                    raise RelayError(E1001, detail=f"psn_no {p.psn_no}")
+                person = insured_here(person, p.psn_no, cmd.insured_admdvs)
                 year, balance = await store.lock_year_and_account(
                     conn, person.psn_no, p.endtime.year, p.insutype
                 )
@@ -313,9 +320,7 @@ async def register(
         await store.lock_msgid(session, cmd.msgid)
         if await store.tombstone(session, cmd.msgid):
             raise RelayError(E4007, detail=cmd.msgid)
-        person = await persons.by_psn_no(session, cmd.psn_no)
-        if person is None or person.insuplc_admdvs != cmd.insured_admdvs:
-            raise RelayError(E1001, detail=f"psn_no {cmd.psn_no}")
+        person = await person_or_error(session, cmd.psn_no, cmd.insured_admdvs)
         _insurance(person, cmd.insutype)
         try:
             pool_of(cmd.med_type)
@@ -367,9 +372,7 @@ async def cancel(
     ).hexdigest()
     try:
         async with sessions() as session, session.begin():
-            person = await persons.by_psn_no(session, p.psn_no)
-            if person is None or person.insuplc_admdvs != cmd.insured_admdvs:
-                raise RelayError(E1001, detail=f"psn_no {p.psn_no}")
+            person = await person_or_error(session, p.psn_no, cmd.insured_admdvs)
             await store.lock_msgid(session, cmd.msgid)
             existing = await store.by_msgid(session, cmd.msgid)
             if existing is not None:
@@ -409,8 +412,7 @@ async def cancel(
             existing = await store.by_msgid(session, cmd.msgid)
             if existing is None:
                 raise RelayError(E4004, detail=p.setl_id) from None
-            person = await persons.by_psn_no(session, p.psn_no)
-            assert person is not None
+            person = await person_or_error(session, p.psn_no, cmd.insured_admdvs)
             return _replay(existing, digest, person)
 
 
@@ -419,9 +421,7 @@ async def cumulative(
 ) -> dict[str, Any]:
     """5206: the year's accumulators, one ``cuminfo`` row per counter."""
     async with sessions() as session:
-        person = await persons.by_psn_no(session, psn_no)
-        if person is None or person.insuplc_admdvs != admdvs:
-            raise RelayError(E1001, detail=f"psn_no {psn_no}")
+        person = await person_or_error(session, psn_no, admdvs)
         acc = await store.read_year(session, psn_no, year)
     values = store.acc_to_json(acc)
     chronic = values.pop("chronic")
@@ -532,7 +532,7 @@ async def reverse(
         original = await store.by_msgid(session, cmd.omsgid)
     if done is not None:
         async with sessions() as session:
-            person = await _person_or_error(session, cmd.psn_no, cmd.insured_admdvs)
+            person = await person_or_error(session, cmd.psn_no, cmd.insured_admdvs)
         return {
             "result": {"omsgid": cmd.omsgid, "oinfno": cmd.oinfno, "reversed": "settlement"},
             **view_of_row(done, person),
@@ -552,7 +552,7 @@ async def reverse(
         raise RelayError(E4003, detail=f"{cmd.omsgid} is not {cmd.psn_no}'s")
     async with sessions() as session:
         cancelled = await store.cancellation_of(session, original.setl_id)
-        person = await _person_or_error(session, cmd.psn_no, cmd.insured_admdvs)
+        person = await person_or_error(session, cmd.psn_no, cmd.insured_admdvs)
     if cancelled is not None:
         return {
             "result": {"omsgid": cmd.omsgid, "oinfno": cmd.oinfno, "reversed": "already cancelled"},
@@ -576,13 +576,6 @@ async def reverse(
         "result": {"omsgid": cmd.omsgid, "oinfno": cmd.oinfno, "reversed": "settlement"},
         **mirror,
     }
-
-
-async def _person_or_error(session: AsyncSession, psn_no: str, admdvs: str) -> Person:
-    person = await persons.by_psn_no(session, psn_no)
-    if person is None or person.insuplc_admdvs != admdvs:
-        raise RelayError(E1001, detail=f"psn_no {psn_no}")
-    return person
 
 
 async def stored_answer(

@@ -146,32 +146,6 @@ async def add_lines(
     )
 
 
-async def active_splits(conn: AsyncConnection, mdtrt_id: str) -> list[LineSplit]:
-    rows = await conn.execute(
-        select(LINE)
-        .where(LINE.c.mdtrt_id == mdtrt_id, LINE.c.status == "active")
-        .order_by(LINE.c.id)
-    )
-    return [
-        LineSplit(
-            feedetl_sn=r.feedetl_sn,
-            det_item_fee_sumamt=r.det_item_fee_sumamt,
-            cnt=r.cnt,
-            pric=r.pric,
-            pric_uplmt_amt=r.pric_uplmt_amt,
-            selfpay_prop=r.selfpay_prop,
-            fulamt_ownpay_amt=r.fulamt_ownpay_amt,
-            overlmt_amt=r.overlmt_amt,
-            preselfpay_amt=r.preselfpay_amt,
-            inscp_scp_amt=r.inscp_scp_amt,
-            chrgitm_lv=r.chrgitm_lv,
-            med_chrgitm_type=r.med_chrgitm_type,
-            in_catalogue=r.in_catalogue,
-        )
-        for r in rows
-    ]
-
-
 async def cancel_lines(
     conn: AsyncConnection, mdtrt_id: str, feedetl_sns: Sequence[str] | None
 ) -> int:
@@ -280,9 +254,6 @@ _SPLITS = f"""
     SELECT {_LINE_COLUMNS} FROM fee_line
      WHERE mdtrt_id = $1 AND status = 'active' ORDER BY id
 """
-_MOVE = """
-    UPDATE visit SET state = $3, updated_at = now() WHERE mdtrt_id = $1 AND state = $2
-"""
 _RECORD = """
     WITH s AS (
         INSERT INTO settlement (setl_id, mdtrt_id, msgid, infno, psn_no, fixmedins_code,
@@ -343,12 +314,6 @@ async def active_splits_on(
     conn: asyncpg.Pool | asyncpg.Connection, mdtrt_id: str
 ) -> list[LineSplit]:
     return [LineSplit(*row) for row in await conn.fetch(_SPLITS, mdtrt_id)]
-
-
-async def move_visit_on(
-    conn: asyncpg.Pool | asyncpg.Connection, mdtrt_id: str, expected: str, state: str
-) -> bool:
-    return str(await conn.execute(_MOVE, mdtrt_id, expected, state)).endswith(" 1")
 
 
 async def record_settled(

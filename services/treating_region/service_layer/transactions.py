@@ -131,7 +131,13 @@ async def _visit(
     *,
     lock: bool = True,
 ) -> repo.VisitRecord:
-    visit = await repo.get_visit(conn, mdtrt_id, lock=lock)
+    return _own(await repo.get_visit(conn, mdtrt_id, lock=lock), request, mdtrt_id, psn_no)
+
+
+def _own(
+    visit: repo.VisitRecord | None, request: NationalRequest, mdtrt_id: str, psn_no: str
+) -> repo.VisitRecord:
+    """The visit, if it is this institution's and this person's; E3001 otherwise."""
     if visit is None or visit.fixmedins_code != request.fixmedins_code or visit.psn_no != psn_no:
         raise RelayError(E3001, detail=mdtrt_id)
     return visit
@@ -480,9 +486,7 @@ async def _diagnose(
     action: Action,
 ) -> repo.VisitRecord:
     """The visit, or the error that says why it cannot be (pre-)settled."""
-    visit = await repo.get_visit_on(ctx.pool, d.mdtrt_id)
-    if visit is None or visit.fixmedins_code != request.fixmedins_code or visit.psn_no != d.psn_no:
-        raise RelayError(E3001, detail=d.mdtrt_id)
+    visit = _own(await repo.get_visit_on(ctx.pool, d.mdtrt_id), request, d.mdtrt_id, d.psn_no)
     if visit.inpatient != inpatient:
         raise RelayError(E3002, detail="use 2303/2304 for inpatient and 2206/2207 outpatient")
     _check(visit, action)
