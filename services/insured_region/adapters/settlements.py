@@ -379,15 +379,18 @@ _YEAR_AND_ACCOUNT = f"""
 """
 """The person-year row locked first, then the account row (the order every settlement and
 cancel keeps): the scalar sub-select runs for the CTE's row, after it is locked."""
-_NEW_YEAR = f"""
-    INSERT INTO accumulator (psn_no, year, {", ".join(_ACC_COLUMNS)}, chronic, updated_at)
-    VALUES ($1, $2, {", ".join("0" for _ in _ACC_COLUMNS)}, '{{}}'::jsonb, now())
-    ON CONFLICT DO NOTHING
-"""
-_LOCKS = """
+_LOCKS = f"""
+    WITH new_year AS (
+        INSERT INTO accumulator (psn_no, year, {", ".join(_ACC_COLUMNS)}, chronic, updated_at)
+        SELECT $2::varchar, $3::int, {", ".join("0" for _ in _ACC_COLUMNS)}, '{{}}'::jsonb, now()
+         WHERE EXISTS (SELECT 1 FROM person WHERE psn_no = $2::varchar)
+        ON CONFLICT DO NOTHING
+    )
     SELECT pg_advisory_xact_lock(hashtext($1)),
-           (SELECT 1 FROM person WHERE psn_no = $2 FOR KEY SHARE)
+           (SELECT 1 FROM person WHERE psn_no = $2::varchar FOR KEY SHARE)
 """
+"""The msgid's lock, a share of the person's, and the person-year's row made on its first use
+(all zeros: no different from no row), so the locking read after it always finds one."""
 _ENTRY = persons.with_person(
     """SELECT EXISTS (SELECT 1 FROM settlement WHERE medins_setl_id = $1) AS settled,
               EXISTS (SELECT 1 FROM reversal_tombstone WHERE omsgid = $1) AS tombstone,
@@ -403,11 +406,13 @@ class Entry:
     seq: int
 
 
-async def enter(conn: asyncpg.Connection, msgid: str, psn_no: str) -> tuple[Entry, Person | None]:
+async def enter(
+    conn: asyncpg.Connection, msgid: str, psn_no: str, year: int
+) -> tuple[Entry, Person | None]:
     """Take the msgid's lock and a share of the person's (a filing cannot be taken back under
     this settlement), then look — a statement of its own, so it sees what the locks waited
     for: settled already? reversed before it came? and who is the person, with what filings?"""
-    await conn.execute(_LOCKS, msgid, psn_no)
+    await conn.execute(_LOCKS, msgid, psn_no, year)
     row = await conn.fetchrow(_ENTRY, msgid, psn_no)
     entry = Entry(bool(row["settled"]), bool(row["tombstone"]), int(row["seq"]))
     return entry, persons.person_of(row)
@@ -416,11 +421,10 @@ async def enter(conn: asyncpg.Connection, msgid: str, psn_no: str) -> tuple[Entr
 async def lock_year_and_account(
     conn: asyncpg.Connection, psn_no: str, year: int, insutype: str
 ) -> tuple[Accumulators, Decimal]:
-    """SELECT … FOR UPDATE on the person-year (made on its first use) and then the account."""
+    """SELECT … FOR UPDATE on the person-year (``enter`` made it) and then the account."""
     row = await conn.fetchrow(_YEAR_AND_ACCOUNT, psn_no, year, insutype)
     if row is None:
-        await conn.execute(_NEW_YEAR, psn_no, year)
-        row = await conn.fetchrow(_YEAR_AND_ACCOUNT, psn_no, year, insutype)
+        raise LookupError(f"no accumulator row for {psn_no} in {year}")
     chronic = orjson.loads(row["chronic"] or "{}")
     accumulators = Accumulators(
         year=row["year"],

@@ -233,7 +233,7 @@ async def settle(
     p = cmd.payload
     try:
         async with pool.acquire() as conn, conn.transaction():
-            entry, person = await store.enter(conn, cmd.msgid, p.psn_no)
+            entry, person = await store.enter(conn, cmd.msgid, p.psn_no, p.endtime.year)
             if not entry.settled:
                 if entry.tombstone:
                     raise RelayError(E4007, detail=cmd.msgid)

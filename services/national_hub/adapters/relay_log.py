@@ -1,7 +1,8 @@
-"""Writes and reads of the transaction log, in SQLAlchemy Core: this is the hub's hot path."""
+"""Writes (plain asyncpg, grouped: the hub's hot path) and reads (SQLAlchemy Core) of the log."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -27,17 +28,38 @@ def _person_fields(payload: dict[str, Any]) -> tuple[str | None, str | None]:
     return (str(psn_no) if psn_no else None, mask_id_no(str(certno)) if certno else None)
 
 
-_RECORD = """
-    INSERT INTO relay_log (relay_id, msgid, infno, kind, stage, sender_admdvs, mdtrtarea_admvs,
-        insuplc_admdvs, fixmedins_code, route, outcome, err_code, err_detail, psn_no,
-        certno_masked, sent_at, received_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+_COLUMNS = (
+    ("relay_id", "text"),
+    ("msgid", "text"),
+    ("infno", "text"),
+    ("kind", "text"),
+    ("stage", "text"),
+    ("sender_admdvs", "text"),
+    ("mdtrtarea_admvs", "text"),
+    ("insuplc_admdvs", "text"),
+    ("fixmedins_code", "text"),
+    ("route", "text"),
+    ("outcome", "text"),
+    ("err_code", "text"),
+    ("err_detail", "text"),
+    ("psn_no", "text"),
+    ("certno_masked", "text"),
+    ("sent_at", "timestamptz"),
+    ("received_at", "timestamptz"),
+)
+_RECORD = f"""
+    INSERT INTO relay_log ({", ".join(name for name, _ in _COLUMNS)})
+    SELECT * FROM unnest({", ".join(f"${i}::{kind}[]" for i, (_, kind) in enumerate(_COLUMNS, 1))})
     ON CONFLICT (relay_id, kind, stage) DO NOTHING
+    RETURNING relay_id, kind, stage
 """
+_ERR_DETAIL_MAX = 500
+_BATCH_MAX = 200
+
+Row = tuple[Any, ...]
 
 
-async def record(
-    pool: asyncpg.Pool,
+def log_row(
     envelope: RelayEnvelope,
     *,
     stage: str,
@@ -45,14 +67,10 @@ async def record(
     route: str | None,
     err_code: str | None = None,
     err_detail: str | None = None,
-) -> bool:
-    """Insert one log row; False when this (relay_id, kind, stage) was already recorded.
-
-    One autocommitted statement on plain asyncpg: this runs twice for every relayed message.
-    """
+) -> Row:
     psn_no, certno_masked = _person_fields(envelope.payload)
-    status = await pool.execute(
-        _RECORD,
+    detail = err_detail or envelope.err_detail or None
+    return (
         envelope.relay_id,
         envelope.msgid,
         envelope.infno,
@@ -65,13 +83,84 @@ async def record(
         route,
         outcome,
         err_code or envelope.err_code,
-        (err_detail or envelope.err_detail or None),
+        detail[:_ERR_DETAIL_MAX] if detail else None,
         psn_no,
         certno_masked,
         envelope.hops[0].at if envelope.hops else None,
         datetime.now(UTC),
     )
-    return str(status).endswith(" 1")
+
+
+class LogWriter:
+    """Log rows in one INSERT per round trip (group commit): while a batch is on its way to the
+    database, the rows that arrive wait and go together in the next one.
+
+    ``record`` returns once its own row is committed, so the hub still logs a message before it
+    forwards it; alone, a row goes at once, as before. A row the database refuses (bad data)
+    fails only its own caller: the batch is then written row by row.
+    """
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+        self._waiting: list[tuple[Row, asyncio.Future[bool]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def record(self, row: Row) -> bool:
+        """True when the row is new; False when this (relay_id, kind, stage) was logged before."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((row, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        while self._waiting:
+            batch = self._waiting[:_BATCH_MAX]
+            del self._waiting[:_BATCH_MAX]
+            try:
+                await self._write(batch)
+            except asyncpg.PostgresError as exc:
+                if len(batch) == 1 or _transient(exc):
+                    _fail(batch, exc)
+                else:
+                    for one in batch:
+                        await self._write_alone(one)
+            except Exception as exc:  # the connection, the pool: every caller sees it
+                _fail(batch, exc)
+
+    async def _write_alone(self, one: tuple[Row, asyncio.Future[bool]]) -> None:
+        try:
+            await self._write([one])
+        except Exception as exc:
+            _fail([one], exc)
+
+    async def _write(self, batch: list[tuple[Row, asyncio.Future[bool]]]) -> None:
+        columns = [list(values) for values in zip(*(row for row, _ in batch), strict=True)]
+        rows = await self._pool.fetch(_RECORD, *columns)
+        inserted = {(r["relay_id"], r["kind"], r["stage"]) for r in rows}
+        for row, future in batch:
+            key = (row[0], row[3], row[4])
+            new = key in inserted
+            inserted.discard(key)  # the same row twice in one batch: the second was not new
+            if not future.done():
+                future.set_result(new)
+
+
+def _transient(exc: asyncpg.PostgresError) -> bool:
+    """A server going away or refusing connections, not a row it cannot take."""
+    return isinstance(
+        exc,
+        asyncpg.PostgresConnectionError
+        | asyncpg.CannotConnectNowError
+        | asyncpg.AdminShutdownError
+        | asyncpg.QueryCanceledError,
+    )
+
+
+def _fail(batch: list[tuple[Row, asyncio.Future[bool]]], exc: BaseException) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(exc)
 
 
 async def find(

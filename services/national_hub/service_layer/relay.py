@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 class HubRelay:
     def __init__(self, broker: Broker, pool: asyncpg.Pool, relay_secret: str) -> None:
         self._broker = broker
-        self._pool = pool
+        self._log = relay_log.LogWriter(pool)
         self._secret = relay_secret
         self._keys: dict[str, bytes] = {}
 
@@ -52,8 +52,8 @@ class HubRelay:
         route = decision.route.value if decision.route else None
         try:
             if isinstance(decision, Forward):
-                await relay_log.record(
-                    self._pool, envelope, stage="ingress", outcome="forwarded", route=route
+                await self._log.record(
+                    relay_log.log_row(envelope, stage="ingress", outcome="forwarded", route=route)
                 )
                 forwarded = envelope.with_hop("national_hub", route=route)
                 if decision.insured_admdvs is not None:
@@ -63,14 +63,15 @@ class HubRelay:
                 await self._broker.publish(topology.HUB_EGRESS, key, forwarded)
                 log.info("forwarded %s %s to %s (%s)", envelope.kind, envelope.infno, key, route)
                 return
-            await relay_log.record(
-                self._pool,
-                envelope,
-                stage="ingress",
-                outcome="refused",
-                route=route,
-                err_code=decision.error.code,
-                err_detail=decision.detail,
+            await self._log.record(
+                relay_log.log_row(
+                    envelope,
+                    stage="ingress",
+                    outcome="refused",
+                    route=route,
+                    err_code=decision.error.code,
+                    err_detail=decision.detail,
+                )
             )
             log.warning(
                 "refused %s %s: %s %s",
@@ -97,8 +98,8 @@ class HubRelay:
     async def on_unrouted(self, envelope: RelayEnvelope, _message: AbstractIncomingMessage) -> None:
         """A reply whose waiting process is gone: recorded, never lost (design §4)."""
         try:
-            await relay_log.record(
-                self._pool, envelope, stage="unrouted", outcome="late", route=envelope.route
+            await self._log.record(
+                relay_log.log_row(envelope, stage="unrouted", outcome="late", route=envelope.route)
             )
         except (
             OperationalError,
