@@ -368,17 +368,6 @@ _WRITE = f"""
 """
 """Written only if the visit has no standing settlement: its statement starts after the
 person-year lock, so it sees a settlement (or a reinstated one) committed just before."""
-_YEAR_AND_ACCOUNT = f"""
-    WITH y AS (
-        SELECT year, {", ".join(_ACC_COLUMNS)}, chronic::text AS chronic
-          FROM accumulator WHERE psn_no = $1 AND year = $2 FOR UPDATE
-    )
-    SELECT y.*,
-           (SELECT balc FROM insurance WHERE psn_no = $1 AND insutype = $3 FOR UPDATE) AS balc
-      FROM y
-"""
-"""The person-year row locked first, then the account row (the order every settlement and
-cancel keeps): the scalar sub-select runs for the CTE's row, after it is locked."""
 _LOCKS = f"""
     WITH new_year AS (
         INSERT INTO accumulator (psn_no, year, {", ".join(_ACC_COLUMNS)}, chronic, updated_at)
@@ -392,11 +381,24 @@ _LOCKS = f"""
 """The msgid's lock, a share of the person's, and the person-year's row made on its first use
 (all zeros: no different from no row), so the locking read after it always finds one."""
 _ENTRY = persons.with_person(
-    """SELECT EXISTS (SELECT 1 FROM settlement WHERE medins_setl_id = $1) AS settled,
+    f"""SELECT EXISTS (SELECT 1 FROM settlement WHERE medins_setl_id = $1) AS settled,
               EXISTS (SELECT 1 FROM reversal_tombstone WHERE omsgid = $1) AS tombstone,
-              nextval('settlement_seq') AS seq""",
+              nextval('settlement_seq') AS seq, y.*,
+              (SELECT balc FROM insurance i
+                WHERE i.psn_no = y.acc_psn_no AND i.insutype = $4::varchar FOR UPDATE) AS balc
+         FROM (SELECT 1) AS one
+         LEFT JOIN LATERAL (
+              SELECT psn_no AS acc_psn_no, year, {", ".join(_ACC_COLUMNS)},
+                     chronic::text AS chronic
+                FROM accumulator WHERE psn_no = $2::varchar AND year = $3::int FOR UPDATE
+         ) AS y ON true""",
     2,
 )
+"""After the locks, one look: settled already? reversed before it came? the person with their
+filings; and the person-year row locked, then the account row (the order every settlement and
+cancel keeps: the account's sub-select is correlated with the year's row, so it runs after that
+row is locked). Rows locked FOR UPDATE are read as they are after any wait; the rest cannot have
+moved since the locks of ``_LOCKS``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,34 +406,36 @@ class Entry:
     settled: bool
     tombstone: bool
     seq: int
+    year: Accumulators | None
+    """The person-year, locked; None only when the person is not known here."""
+    balance: Decimal
 
 
 async def enter(
-    conn: asyncpg.Connection, msgid: str, psn_no: str, year: int
+    conn: asyncpg.Connection, msgid: str, psn_no: str, year: int, insutype: str
 ) -> tuple[Entry, Person | None]:
     """Take the msgid's lock and a share of the person's (a filing cannot be taken back under
-    this settlement), then look — a statement of its own, so it sees what the locks waited
-    for: settled already? reversed before it came? and who is the person, with what filings?"""
+    this settlement), then look and lock the person-year and the account — a statement of its
+    own, so it sees what the locks waited for."""
     await conn.execute(_LOCKS, msgid, psn_no, year)
-    row = await conn.fetchrow(_ENTRY, msgid, psn_no)
-    entry = Entry(bool(row["settled"]), bool(row["tombstone"]), int(row["seq"]))
+    row = await conn.fetchrow(_ENTRY, msgid, psn_no, year, insutype)
+    entry = Entry(
+        settled=bool(row["settled"]),
+        tombstone=bool(row["tombstone"]),
+        seq=int(row["seq"]),
+        year=_accumulators(row) if row["acc_psn_no"] is not None else None,
+        balance=row["balc"] if row["balc"] is not None else Decimal("0.00"),
+    )
     return entry, persons.person_of(row)
 
 
-async def lock_year_and_account(
-    conn: asyncpg.Connection, psn_no: str, year: int, insutype: str
-) -> tuple[Accumulators, Decimal]:
-    """SELECT … FOR UPDATE on the person-year (``enter`` made it) and then the account."""
-    row = await conn.fetchrow(_YEAR_AND_ACCOUNT, psn_no, year, insutype)
-    if row is None:
-        raise LookupError(f"no accumulator row for {psn_no} in {year}")
+def _accumulators(row: Any) -> Accumulators:
     chronic = orjson.loads(row["chronic"] or "{}")
-    accumulators = Accumulators(
+    return Accumulators(
         year=row["year"],
         **{c: row[c] for c in _ACC_COLUMNS},
         chronic={k: Decimal(v) for k, v in chronic.items()},
     )
-    return accumulators, row["balc"] if row["balc"] is not None else Decimal("0.00")
 
 
 def ids_of(seq: int, pool: str, on: datetime) -> tuple[str, str]:

@@ -224,8 +224,8 @@ async def settle(
 ) -> dict[str, Any]:
     """2304/2207: compute, and store settlement + accumulators + account in one transaction.
 
-    Plain asyncpg (the hot path): lock the msgid, look, load the person, lock the person-year
-    then the account (every settlement takes them in this order), compute, write once.
+    Plain asyncpg (the hot path): lock the msgid; look, load the person and lock the person-year
+    then the account (every settlement takes them in this order); compute; write once.
     """
     policy = policy_for(policies, cmd.insured_admdvs)
     _check_balance(cmd.payload)
@@ -233,14 +233,14 @@ async def settle(
     p = cmd.payload
     try:
         async with pool.acquire() as conn, conn.transaction():
-            entry, person = await store.enter(conn, cmd.msgid, p.psn_no, p.endtime.year)
+            entry, person = await store.enter(conn, cmd.msgid, p.psn_no, p.endtime.year, p.insutype)
             if not entry.settled:
                 if entry.tombstone:
                     raise RelayError(E4007, detail=cmd.msgid)
                 person = insured_here(person, p.psn_no, cmd.insured_admdvs)
-                year, balance = await store.lock_year_and_account(
-                    conn, person.psn_no, p.endtime.year, p.insutype
-                )
+                year, balance = entry.year, entry.balance
+                if year is None:  # the lock statement makes the row for every known person
+                    raise LookupError(f"no accumulator row for {p.psn_no} in {p.endtime.year}")
                 inputs = _inputs(policy, person, cmd, balance)
                 breakdown = _compute(inputs, policy, year)
                 now = datetime.now(UTC)
