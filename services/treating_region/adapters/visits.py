@@ -288,7 +288,7 @@ _TO_SETTLING = f"""
 
 
 async def to_settling(
-    conn: asyncpg.Connection,
+    conn: asyncpg.Pool | asyncpg.Connection,
     mdtrt_id: str,
     fixmedins_code: str,
     psn_no: str,
@@ -297,7 +297,8 @@ async def to_settling(
 ) -> VisitRecord | None:
     """Compare-and-set into ``settling``, one statement: None if the visit is not as expected.
 
-    Once ``settling``, no fee line may come or go, so the lines read next are the ones settled.
+    Once ``settling``, no fee line may come or go, so the lines read after it are the ones
+    settled.
     """
     row = await conn.fetchrow(_TO_SETTLING, mdtrt_id, fixmedins_code, psn_no, inpatient, state)
     return VisitRecord(*row) if row is not None else None

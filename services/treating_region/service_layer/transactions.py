@@ -452,29 +452,43 @@ async def _settleable(
 ) -> tuple[repo.VisitRecord, list[LineSplit], Totals]:
     """The visit (moved to ``settling`` for a settle), its lines and their totals, checked.
 
-    A settle is one transaction: a compare-and-set into ``settling`` (which waits for, then
-    shuts out, any upload), the lines, the checks; a failed check rolls the move back. The
-    checks that name what is wrong with the visit run only when the compare-and-set fails.
+    A compare-and-set into ``settling`` (it waits for, then shuts out, any upload: no line comes
+    or goes while a visit is settling), then the lines; a failed check moves the visit back. Two
+    autocommitted statements, not a transaction: the checks that name what is wrong with the
+    visit run only when the compare-and-set fails. A crash between the two leaves the visit
+    ``settling`` under a message still pending, which is what an unknown outcome looks like and
+    is cleared the same way (the hospital's query, then 2601).
     """
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        if store:
-            opened = (VisitState.DISCHARGED if inpatient else VisitState.REGISTERED).value
-            visit = await repo.to_settling(
-                conn, d.mdtrt_id, request.fixmedins_code, d.psn_no, inpatient, opened
-            )
-            if visit is None:
-                await _diagnose(ctx, request, d, inpatient=inpatient, action=Action.SETTLE)
-                raise RelayError(E3002, detail=f"{d.mdtrt_id} changed meanwhile; try again")
-        else:
-            visit = await _diagnose(ctx, request, d, inpatient=inpatient, action=Action.PRE_SETTLE)
-        lines = await repo.active_splits_on(conn, d.mdtrt_id)
+    if store:
+        opened = (VisitState.DISCHARGED if inpatient else VisitState.REGISTERED).value
+        visit = await repo.to_settling(
+            ctx.pool, d.mdtrt_id, request.fixmedins_code, d.psn_no, inpatient, opened
+        )
+        if visit is None:
+            await _diagnose(ctx, request, d, inpatient=inpatient, action=Action.SETTLE)
+            raise RelayError(E3002, detail=f"{d.mdtrt_id} changed meanwhile; try again")
+    else:
+        visit = await _diagnose(ctx, request, d, inpatient=inpatient, action=Action.PRE_SETTLE)
+    try:
+        lines = await repo.active_splits_on(ctx.pool, d.mdtrt_id)
         if not lines:
             raise RelayError(E3008, detail=d.mdtrt_id)
         totals = totals_of(lines)
         problems = _amounts_match(d, totals)
         if problems:
             raise RelayError(E3007, detail="; ".join(problems))
+    except Exception:
+        if store:
+            await _reopen(ctx, d.mdtrt_id, inpatient=inpatient)
+        raise
     return visit, lines, totals
+
+
+async def _reopen(ctx: TreatingContext, mdtrt_id: str, *, inpatient: bool) -> None:
+    """A settle refused (here, or by the insured region): the visit opens again."""
+    state = transition(VisitState.SETTLING, Action.SETTLE_REFUSED, inpatient=inpatient)
+    async with ctx.engine.begin() as conn:
+        await repo.move_visit(conn, mdtrt_id, VisitState.SETTLING.value, state.value)
 
 
 async def _diagnose(
@@ -525,9 +539,7 @@ async def on_settle(ctx: TreatingContext, request: NationalRequest, typed: s.Inp
         answer = await relay(ctx, request, payload)
     except RelayError as exc:
         if store and exc.code != E5002.code:  # refused: the visit opens again
-            async with ctx.engine.begin() as conn:
-                state = transition(VisitState.SETTLING, Action.SETTLE_REFUSED, inpatient=inpatient)
-                await repo.move_visit(conn, d.mdtrt_id, VisitState.SETTLING.value, state.value)
+            await _reopen(ctx, d.mdtrt_id, inpatient=inpatient)
         raise  # E5002: the visit stays "settling" until the outcome is known
     if store:
         await repo.record_settled(
