@@ -7,6 +7,7 @@ Everything runs against a stack of its own (``*_bench`` databases, vhost ``relay
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
 import statistics
 import time
@@ -169,7 +170,22 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 async def open_loop(calls: Sequence[Callable[[], Awaitable[float]]], rate: float) -> dict[str, Any]:
-    """Start call i at t0 + i/rate whatever the answers do (open loop): queueing shows."""
+    """Start call i at t0 + i/rate whatever the answers do (open loop): queueing shows.
+
+    What was prepared for the step is frozen out of the collector meanwhile: a full collection
+    over it stalls the load generator's loop, and that stall would be measured as the relay's.
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        return await _open_loop(calls, rate)
+    finally:
+        gc.unfreeze()
+
+
+async def _open_loop(
+    calls: Sequence[Callable[[], Awaitable[float]]], rate: float
+) -> dict[str, Any]:
     latencies: list[float] = []
     errors: dict[str, int] = {}
     started = time.perf_counter()

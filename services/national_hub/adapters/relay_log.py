@@ -55,6 +55,8 @@ _RECORD = f"""
 """
 _ERR_DETAIL_MAX = 500
 _BATCH_MAX = 200
+_FLUSHERS = 3
+"""Batches on their way at once: one alone would make every row wait out a slow commit."""
 
 Row = tuple[Any, ...]
 
@@ -92,8 +94,8 @@ def log_row(
 
 
 class LogWriter:
-    """Log rows in one INSERT per round trip (group commit): while a batch is on its way to the
-    database, the rows that arrive wait and go together in the next one.
+    """Log rows in one INSERT per round trip (group commit): while batches are on their way to
+    the database (a few at once), the rows that arrive wait and go together in the next one.
 
     ``record`` returns once its own row is committed, so the hub still logs a message before it
     forwards it; alone, a row goes at once, as before. A row the database refuses (bad data)
@@ -103,14 +105,16 @@ class LogWriter:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
         self._waiting: list[tuple[Row, asyncio.Future[bool]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._flushers: set[asyncio.Task[None]] = set()
 
     async def record(self, row: Row) -> bool:
         """True when the row is new; False when this (relay_id, kind, stage) was logged before."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiting.append((row, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush())
+        if len(self._flushers) < _FLUSHERS:
+            flusher = asyncio.create_task(self._flush())
+            self._flushers.add(flusher)
+            flusher.add_done_callback(self._flushers.discard)
         return await future
 
     async def _flush(self) -> None:
