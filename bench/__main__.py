@@ -21,7 +21,7 @@ from bench import relay
 from bench.stack import fresh_databases, peak_memory_mib
 from bench.transport import measure_ceiling
 
-OUTPATIENT_RATES = (10, 15, 20, 25, 30, 40, 50, 60, 70, 80, 90, 100, 115, 130, 160, 200, 260, 320)
+OUTPATIENT_RATES = (10, 15, 20, 25, 30, 40, 50, 60, 80, 100, 115, 130, 160, 200, 260, 320)
 INPATIENT_RATES = (5, 10, 15, 20, 25, 30, 40, 50, 60, 80)
 
 
