@@ -10,10 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from services.insured_region.adapters import outbox
 from services.insured_region.adapters.outbox import Debt
@@ -21,6 +19,7 @@ from services.insured_region.domain.filing import FilingRequest
 from services.insured_region.domain.policy import RegionPolicy
 from services.insured_region.entrypoints.schemas import person_info_output
 from services.insured_region.service_layer import filings, handlers, reversal, settlement
+from shared.db import CONNECTION_ERRORS
 from shared.envelope import MessageKind, RelayEnvelope, china_today
 from shared.errors import E5005, E5999, E9002, E9003, RelayError
 from shared.messaging import TransientError, topology
@@ -29,18 +28,6 @@ from shared.settlement import CancelPayload, CumulativePayload, SettlementPayloa
 from shared.web import describe_validation_error
 
 log = logging.getLogger(__name__)
-
-TRANSIENT = (
-    OperationalError,
-    InterfaceError,
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.AdminShutdownError,
-)
-"""The database or the network went away: requeue, the next delivery will do it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,7 +369,7 @@ class InsuredConsumer:
             answer = envelope.reply(
                 envelope.insuplc_admdvs, err_code=exc.code, err_detail=exc.detail
             )
-        except TRANSIENT as exc:
+        except CONNECTION_ERRORS as exc:  # requeued: the next delivery will do it
             raise TransientError(str(exc)) from exc
         except Exception:
             # a bug: the transaction rolled back, so say so (E5999) rather than let the

@@ -12,6 +12,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.national_hub.adapters.orm import RelayLog
+from shared.db import CONNECTION_ERRORS
 from shared.envelope import RelayEnvelope
 from shared.logging import mask_id_no
 
@@ -53,6 +54,11 @@ _RECORD = f"""
     ON CONFLICT (relay_id, kind, stage) DO NOTHING
     RETURNING relay_id, kind, stage
 """
+_KEY = tuple(
+    next(i for i, (name, _) in enumerate(_COLUMNS) if name == key)
+    for key in ("relay_id", "kind", "stage")
+)
+"""Where a row's unique key (relay_id, kind, stage) stands in it."""
 _ERR_DETAIL_MAX = 500
 _BATCH_MAX = 200
 _FLUSHERS = 3
@@ -141,9 +147,9 @@ class LogWriter:
     async def _write(self, batch: list[tuple[Row, asyncio.Future[bool]]]) -> None:
         columns = [list(values) for values in zip(*(row for row, _ in batch), strict=True)]
         rows = await self._pool.fetch(_RECORD, *columns)
-        inserted = {(r["relay_id"], r["kind"], r["stage"]) for r in rows}
+        inserted = {tuple(r) for r in rows}  # RETURNING gives the key, in _KEY's order
         for row, future in batch:
-            key = (row[0], row[3], row[4])
+            key = tuple(row[i] for i in _KEY)
             new = key in inserted
             inserted.discard(key)  # the same row twice in one batch: the second was not new
             if not future.done():
@@ -152,13 +158,7 @@ class LogWriter:
 
 def _transient(exc: asyncpg.PostgresError) -> bool:
     """A server going away or refusing connections, not a row it cannot take."""
-    return isinstance(
-        exc,
-        asyncpg.PostgresConnectionError
-        | asyncpg.CannotConnectNowError
-        | asyncpg.AdminShutdownError
-        | asyncpg.QueryCanceledError,
-    )
+    return isinstance(exc, (*CONNECTION_ERRORS, asyncpg.QueryCanceledError))
 
 
 def _fail(batch: list[tuple[Row, asyncio.Future[bool]]], exc: BaseException) -> None:

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from services.national_hub.adapters import relay_log
 from services.national_hub.domain.routing import NATIONAL_SENDER, Forward, Incoming, decide
+from shared.db import CONNECTION_ERRORS
 from shared.envelope import MessageKind, RelayEnvelope
 from shared.messaging import Broker, TransientError, signature_of, topology
 from shared.messaging.signing import region_key, verify
@@ -85,14 +85,7 @@ class HubRelay:
                     NATIONAL_SENDER, err_code=decision.error.code, err_detail=decision.detail
                 )
                 await self._broker.publish(topology.HUB_EGRESS, envelope.reply_to, answer)
-        except (
-            OperationalError,
-            InterfaceError,
-            OSError,
-            TimeoutError,
-            asyncpg.PostgresConnectionError,
-            asyncpg.InterfaceError,
-        ) as exc:
+        except CONNECTION_ERRORS as exc:
             raise TransientError(str(exc)) from exc
 
     async def on_unrouted(self, envelope: RelayEnvelope, _message: AbstractIncomingMessage) -> None:
@@ -101,13 +94,6 @@ class HubRelay:
             await self._log.record(
                 relay_log.log_row(envelope, stage="unrouted", outcome="late", route=envelope.route)
             )
-        except (
-            OperationalError,
-            InterfaceError,
-            OSError,
-            TimeoutError,
-            asyncpg.PostgresConnectionError,
-            asyncpg.InterfaceError,
-        ) as exc:
+        except CONNECTION_ERRORS as exc:
             raise TransientError(str(exc)) from exc
         log.warning("unroutable %s %s recorded as late", envelope.kind, envelope.infno)
