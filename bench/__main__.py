@@ -1,7 +1,10 @@
-"""make bench: the transport's ceiling, the relay against it, and how cost grows.
+"""make bench: the transport's ceiling, the issue's reference pipeline and the relay against
+both, and how the relay's cost grows.
 
 One run on one machine, under ten minutes, JSON to ``bench/results/`` with a top-level ``ratio``
-(outpatient settlements sustained by the relay ÷ bare round trips the transport sustains).
+(outpatient settlements sustained by the relay ÷ bare round trips the transport sustains). The
+reference pipeline (``bench.pipeline``: HTTP → hub → consumer + one INSERT → reply) is swept under
+the same rule as the relay, so the JSON also says how far a pipeline with no logic at all gets.
 """
 
 from __future__ import annotations
@@ -18,19 +21,52 @@ from typing import Any
 import httpx
 
 from bench import relay
+from bench.pipeline import Pipeline, closed_loop, post_calls
 from bench.stack import fresh_databases, peak_memory_mib
 from bench.transport import measure_ceiling
+from sim.http import LeanClient
 
-OUTPATIENT_RATES = (10, 15, 20, 25, 30, 40, 50, 60, 80, 100, 115, 130, 160, 200, 260, 320)
-INPATIENT_RATES = (5, 10, 15, 20, 25, 30, 40, 50, 60, 80)
+PIPELINE_RATES = (80, 120, 160, 180, 200, 220, 240, 260, 280, 320, 360, 400)
+OUTPATIENT_RATES = (20, 40, 60, 80, 100, 115, 130, 160, 200, 260, 320)
+INPATIENT_RATES = (10, 20, 30, 40, 50, 60, 80)
+
+
+async def reference_pipeline(seconds: float) -> dict[str, Any]:
+    """The issue's minimal pipeline: closed loop at the ceiling's concurrency, then the relay's
+    open-loop sweep and rule."""
+    role, database = relay.DATABASES["national_hub"]
+    async with Pipeline(relay.AMQP_URL, relay.dsn(role, database)) as pipeline:
+        closed = await closed_loop(
+            pipeline.url, concurrency=16, seconds=seconds, size=pipeline.size, warmup=2.0
+        )
+        print(f"    closed loop (16 in flight): {closed['rate']:.0f}/s, p99 {closed['p99_ms']} ms")
+        client = LeanClient(pipeline.url)
+        try:
+
+            async def calls(count: int) -> list[relay.Call]:
+                return post_calls(client, pipeline.size, count)
+
+            steps = await relay.sweep_calls(calls, "pipeline", PIPELINE_RATES, seconds)
+        finally:
+            await client.close()
+        rows = await pipeline.rows()
+    return {
+        "closed_loop": closed,
+        "sustained_per_s": relay.sustained(steps),
+        "p99_limit_ms": relay.P99_LIMIT_MS,
+        "steps": steps,
+        "rows_inserted": rows,
+    }
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     began = time.perf_counter()
-    print("1/5 transport ceiling (bare two-hop request/reply, same size, persistence, confirms)")
+    print("1/6 transport ceiling (bare two-hop request/reply, same size, persistence, confirms)")
     ceiling = await measure_ceiling(relay.AMQP_URL, concurrency=16, seconds=args.seconds)
     print(f"    {ceiling['rate']:.0f} round trips/s, p99 {ceiling['p99_ms']:.1f} ms")
     await fresh_databases("_bench")
+    print("2/6 reference pipeline (HTTP → hub → consumer + one INSERT → reply, no logic)")
+    pipeline = await reference_pipeline(args.seconds)
     stack = relay.start_bench_stack()
     try:
         limits = httpx.Limits(max_connections=400, max_keepalive_connections=100)
@@ -39,20 +75,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await bench.start()
             # warm every cache on the path (statements, connections, channels) before measuring
             await relay.sweep(bench, "outpatient", (10,), 3, quiet=True)
-            print("2/5 outpatient settlements (2207), open loop at rising rates")
+            print("3/6 outpatient settlements (2207), open loop at rising rates")
             outpatient = await relay.sweep(bench, "outpatient", OUTPATIENT_RATES, args.seconds)
-            print("3/5 inpatient settlements (2304, ~50 lines), open loop at rising rates")
+            print("4/6 inpatient settlements (2304, ~50 lines), open loop at rising rates")
             inpatient = await relay.sweep(
                 bench, "inpatient", INPATIENT_RATES, args.seconds, lines=50
             )
-            print("4/5 inpatient cost by line count (one at a time)")
+            print("5/6 inpatient cost by line count (one at a time)")
             by_lines = {}
             for lines in (10, 100, 1000):
                 by_lines[str(lines)] = await relay.sequential_latency(
                     bench, "inpatient", 5, lines=lines
                 )
                 print(f"    {lines:>5} lines: p50 {by_lines[str(lines)]['p50_ms']} ms")
-            print("5/5 outpatient settle latency with 10³ and 10⁶ settlements stored")
+            print("6/6 outpatient settle latency with 10³ and 10⁶ settlements stored")
             await relay.pad_to(1_000)
             small = await relay.steady_latency(bench, "outpatient")
             small["stored"] = await relay.stored_settlements()
@@ -68,14 +104,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         memory = {name: peak_memory_mib(pid) for name, pid in stack.pids().items()}
     finally:
         stack.stop()
-    best = max((s["achieved_per_s"] for s in outpatient if s["sustained"]), default=0.0)
-    best_in = max((s["achieved_per_s"] for s in inpatient if s["sustained"]), default=0.0)
+    best = relay.sustained(outpatient)
+    best_in = relay.sustained(inpatient)
     ratio = round(best / ceiling["rate"], 3) if ceiling["rate"] else 0.0
+    reference = pipeline["sustained_per_s"]
+    pipeline["ratio"] = round(reference / ceiling["rate"], 3) if ceiling["rate"] else 0.0
     return {
         "ratio": ratio,
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "ceiling": ceiling,
+        "reference_pipeline": pipeline,
+        "relay_to_reference": round(best / reference, 3) if reference else None,
         "outpatient": {
             "sustained_per_s": best,
             "p99_limit_ms": relay.P99_LIMIT_MS,
@@ -104,6 +144,12 @@ def main() -> None:
     print(
         f"\nratio (relay outpatient settlements / transport round trips): {result['ratio']}"
         f"  = {result['outpatient']['sustained_per_s']}/s ÷ {result['ceiling']['rate']:.0f}/s"
+    )
+    reference = result["reference_pipeline"]
+    print(
+        f"reference pipeline (no logic), same rule: {reference['sustained_per_s']}/s = "
+        f"{reference['ratio']} of the ceiling; the relay does "
+        f"{result['relay_to_reference']} of that"
     )
     print(
         f"inpatient sustained: {result['inpatient']['sustained_per_s']}/s; latency growth "

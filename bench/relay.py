@@ -161,6 +161,10 @@ class Bench:
         return latency
 
 
+Call = Callable[[], Awaitable[float]]
+"""One request of an open-loop step; returns its latency in ms."""
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -169,7 +173,7 @@ def percentile(values: Sequence[float], q: float) -> float:
     return round(ordered[int(rank) - 1], 1)
 
 
-async def open_loop(calls: Sequence[Callable[[], Awaitable[float]]], rate: float) -> dict[str, Any]:
+async def open_loop(calls: Sequence[Call], rate: float) -> dict[str, Any]:
     """Start call i at t0 + i/rate whatever the answers do (open loop): queueing shows.
 
     What was prepared for the step is frozen out of the collector meanwhile: a full collection
@@ -183,14 +187,12 @@ async def open_loop(calls: Sequence[Callable[[], Awaitable[float]]], rate: float
         gc.unfreeze()
 
 
-async def _open_loop(
-    calls: Sequence[Callable[[], Awaitable[float]]], rate: float
-) -> dict[str, Any]:
+async def _open_loop(calls: Sequence[Call], rate: float) -> dict[str, Any]:
     latencies: list[float] = []
     errors: dict[str, int] = {}
     started = time.perf_counter()
 
-    async def one(call: Callable[[], Awaitable[float]]) -> None:
+    async def one(call: Call) -> None:
         t = time.perf_counter()
         try:
             await call()
@@ -231,6 +233,23 @@ async def sweep(
     *,
     quiet: bool = False,
 ) -> list[dict[str, Any]]:
+    """The relay's settlements of one kind at increasing offered rates (see ``sweep_calls``)."""
+
+    async def calls(count: int) -> list[Call]:
+        ready = await bench.prepare(bench.plans(kind, count, lines=lines))
+        return [partial(bench.settle, r) for r in ready]
+
+    return await sweep_calls(calls, kind, rates, seconds, quiet=quiet)
+
+
+async def sweep_calls(
+    make_calls: Callable[[int], Awaitable[list[Call]]],
+    label: str,
+    rates: Sequence[float],
+    seconds: float,
+    *,
+    quiet: bool = False,
+) -> list[dict[str, Any]]:
     """Increasing offered rates until two in a row are not sustained (p99 ≥ 100 ms or errors).
 
     One unsustained step alone may be a hiccup of a shared 2-core machine (a checkpoint, the
@@ -239,15 +258,14 @@ async def sweep(
     steps: list[dict[str, Any]] = []
     misses = 0
     for rate in rates:
-        count = max(10, int(rate * seconds))
-        ready = await bench.prepare(bench.plans(kind, count, lines=lines))
+        calls = await make_calls(max(10, int(rate * seconds)))
         await asyncio.sleep(1.0)  # let the preparation's writes settle before measuring
-        step = await open_loop([partial(bench.settle, r) for r in ready], rate)
+        step = await open_loop(calls, rate)
         steps.append(step)
         if quiet:
             continue
         print(
-            f"  {kind:<10} offered {rate:6.1f}/s achieved {step['achieved_per_s']:6.1f}/s "
+            f"  {label:<10} offered {rate:6.1f}/s achieved {step['achieved_per_s']:6.1f}/s "
             f"p50 {step['p50_ms']:6.1f} p99 {step['p99_ms']:6.1f} ms errors {step['errors']}"
             f"{'' if step['sustained'] else '  ← not sustained'}",
             flush=True,
@@ -256,6 +274,11 @@ async def sweep(
         if misses == 2:
             break
     return steps
+
+
+def sustained(steps: Sequence[dict[str, Any]]) -> float:
+    """The highest achieved rate among the sustained steps (0 if none)."""
+    return max((s["achieved_per_s"] for s in steps if s["sustained"]), default=0.0)
 
 
 async def sequential_latency(

@@ -345,7 +345,7 @@ class ReplyWaiter:
     def __init__(self, link: Link, names: Names) -> None:
         self._link = link
         self._reply_to = names.new_reply_queue()
-        self._waiting: dict[str, asyncio.Future[None]] = {}
+        self._waiting: dict[str, asyncio.Future[bytes]] = {}
 
     async def start(self) -> None:
         # classic and exclusive: quorum queues cannot be exclusive (as the relay's reply queues)
@@ -358,11 +358,12 @@ class ReplyWaiter:
     async def _on_reply(self, message: AbstractIncomingMessage) -> None:
         future = self._waiting.get(message.message_id or "")
         if future is not None and not future.done():
-            future.set_result(None)
+            future.set_result(message.body)
         await message.ack()
 
-    async def round_trip(self, message_id: str, body: bytes, *, deadline_s: float) -> None:
-        future = asyncio.get_running_loop().create_future()
+    async def round_trip(self, message_id: str, body: bytes, *, deadline_s: float) -> bytes:
+        """Returns the reply's body."""
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._waiting[message_id] = future
         try:
             async with asyncio.timeout(deadline_s):
@@ -374,7 +375,7 @@ class ReplyWaiter:
                     mandatory=True,
                     timeout=deadline_s,
                 )
-                await future
+                return await future
         finally:
             self._waiting.pop(message_id, None)
 
@@ -476,7 +477,7 @@ async def _spawn(
     )
 
 
-async def _wait_ready(role: Role, process: asyncio.subprocess.Process) -> None:
+async def _wait_ready(role: str, process: asyncio.subprocess.Process) -> None:
     if process.stdout is None:
         raise RuntimeError("helper started without a stdout pipe")
     try:
