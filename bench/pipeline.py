@@ -37,14 +37,12 @@ from aio_pika.abc import AbstractIncomingMessage
 
 from bench import transport
 from bench.transport import (
-    PREFETCH,
     PUBLISH_TIMEOUT_S,
     REPLY_KEY,
-    ConcurrentConsumer,
     Link,
     Names,
     json_body,
-    percentile,
+    json_payload,
     persistent,
 )
 from sim.http import HttpError, LeanClient
@@ -95,12 +93,13 @@ async def serve_recorder(
     pool = await asyncpg.create_pool(dsn, min_size=2, max_size=10)
     link = await Link.open(amqp_url, names)
     try:
-        consumer = ConcurrentConsumer(recorder_handler(link, pool, names, size), PREFETCH)
-        tag = await link.responder_queue.consume(consumer.on_message)
-        _ready()
-        await transport._wait_for_stop(lifetime=lifetime, watch_stdin=True)
-        await link.responder_queue.cancel(tag)
-        await consumer.drain(transport.DRAIN_TIMEOUT_S)
+        await transport.consume_until_stopped(
+            "recorder",
+            link.responder_queue,
+            recorder_handler(link, pool, names, size),
+            lifetime=lifetime,
+            watch_stdin=True,
+        )
     finally:
         await link.close()
         await pool.close()
@@ -170,7 +169,8 @@ async def serve_front(amqp_url: str, names: Names, *, port: int, lifetime: float
             if serving.done():
                 serving.result()  # raises why it could not start
             await asyncio.sleep(0.05)
-        _ready()
+        sys.stdout.write("ready\n")
+        sys.stdout.flush()
         await transport._wait_for_stop(lifetime=lifetime, watch_stdin=True)
     finally:
         server.should_exit = True
@@ -179,18 +179,7 @@ async def serve_front(amqp_url: str, names: Names, *, port: int, lifetime: float
         await front.close()
 
 
-def _ready() -> None:
-    sys.stdout.write("ready\n")
-    sys.stdout.flush()
-
-
 # ---------------------------------------------------------------- load and the whole measurement
-
-
-def _payload(size: int) -> Callable[[], dict[str, str]]:
-    """A JSON object that serialises to ``size`` bytes, as ``transport.json_body``'s."""
-    pad = orjson.loads(json_body("request", size)("0" * 32))["pad"]
-    return lambda: {"id": uuid.uuid4().hex, "kind": "request", "pad": pad}
 
 
 async def _post(client: LeanClient, payload: dict[str, str]) -> None:
@@ -202,50 +191,26 @@ async def _post(client: LeanClient, payload: dict[str, str]) -> None:
 async def closed_loop(
     url: str, *, concurrency: int, seconds: float, size: int, warmup: float
 ) -> dict[str, Any]:
-    """As ``transport.run_client``, over HTTP with the relay benchmark's own client
-    (``sim.http.LeanClient``): ``concurrency`` requests in flight."""
-    payload = _payload(size)
+    """``transport.closed_loop`` over HTTP with the relay benchmark's own client
+    (``sim.http.LeanClient``)."""
+    payload = json_payload("request", size)
     client = LeanClient(url, timeout_s=transport.REQUEST_TIMEOUT_S)
-    latencies: list[float] = []
-    errors = 0
-    window_start = time.perf_counter() + warmup
-    window_end = window_start + seconds
-
-    async def loop() -> None:
-        nonlocal errors
-        while (sent := time.perf_counter()) < window_end:
-            try:
-                await _post(client, payload())
-            except (HttpError, OSError, TimeoutError, asyncio.IncompleteReadError):
-                errors += 1
-                continue
-            done = time.perf_counter()
-            if window_start <= done <= window_end:
-                latencies.append(done - sent)
-
     try:
-        async with asyncio.TaskGroup() as group:
-            for _ in range(concurrency):
-                group.create_task(loop())
+        figures, errors = await transport.closed_loop(
+            lambda: _post(client, payload(uuid.uuid4().hex)),
+            (HttpError, OSError, TimeoutError, asyncio.IncompleteReadError),
+            concurrency=concurrency,
+            seconds=seconds,
+            warmup=warmup,
+        )
     finally:
         await client.close()
-    latencies.sort()
-    return {
-        "round_trips": len(latencies),
-        "seconds": seconds,
-        "rate": round(len(latencies) / seconds, 1),
-        "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
-        "p95_ms": round(percentile(latencies, 0.95) * 1000, 2),
-        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
-        "concurrency": concurrency,
-        "size": size,
-        "errors": errors,
-    }
+    return {**figures, "size": size, "errors": errors}
 
 
 def post_calls(client: LeanClient, size: int, count: int) -> list[Callable[[], Awaitable[float]]]:
     """Requests for ``bench.relay.open_loop`` (each returns its latency in ms)."""
-    payload = _payload(size)
+    payload = json_payload("request", size)
 
     def one(body: dict[str, str]) -> Callable[[], Awaitable[float]]:
         async def call() -> float:
@@ -255,7 +220,7 @@ def post_calls(client: LeanClient, size: int, count: int) -> list[Callable[[], A
 
         return call
 
-    return [one(payload()) for _ in range(count)]
+    return [one(payload(uuid.uuid4().hex)) for _ in range(count)]
 
 
 class Pipeline:

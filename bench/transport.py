@@ -188,17 +188,24 @@ def persistent(
     )
 
 
-def json_body(kind: str, size: int) -> Callable[[str], bytes]:
-    """A factory of orjson bodies of exactly ``size`` bytes for a 32-character message id."""
+def json_payload(kind: str, size: int) -> Callable[[str], dict[str, str]]:
+    """A factory of JSON objects that serialise (orjson) to exactly ``size`` bytes for a
+    32-character message id."""
     overhead = len(orjson.dumps({"id": "0" * 32, "kind": kind, "pad": ""}))
     if size < overhead:
         raise ValueError(f"size must be at least {overhead} bytes")
     pad = "x" * (size - overhead)
 
-    def build(message_id: str) -> bytes:
-        return orjson.dumps({"id": message_id, "kind": kind, "pad": pad})
+    def build(message_id: str) -> dict[str, str]:
+        return {"id": message_id, "kind": kind, "pad": pad}
 
     return build
+
+
+def json_body(kind: str, size: int) -> Callable[[str], bytes]:
+    """``json_payload``, serialised."""
+    payload = json_payload(kind, size)
+    return lambda message_id: orjson.dumps(payload(message_id))
 
 
 # ---------------------------------------------------------------- forwarder and responder
@@ -311,6 +318,21 @@ async def _wait_for_stop(*, lifetime: float, watch_stdin: bool) -> None:
             loop.remove_signal_handler(signum)
 
 
+async def consume_until_stopped(
+    role: str, queue: AbstractQueue, handler: Handler, *, lifetime: float, watch_stdin: bool
+) -> None:
+    """Consume with ``handler``, print ``ready``, and on stop cancel and drain."""
+    consumer = ConcurrentConsumer(handler, PREFETCH)
+    tag = await queue.consume(consumer.on_message)
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    await _wait_for_stop(lifetime=lifetime, watch_stdin=watch_stdin)
+    await queue.cancel(tag)
+    await consumer.drain(DRAIN_TIMEOUT_S)
+    if consumer.failures:
+        log.warning("%s dropped %d message(s)", role, consumer.failures)
+
+
 async def serve(
     role: Role, amqp_url: str, names: Names, *, size: int, lifetime: float, watch_stdin: bool
 ) -> None:
@@ -323,15 +345,9 @@ async def serve(
             queue, handler = link.responder_queue, responder_handler(link, size)
         else:
             raise ValueError(f"not a helper role: {role}")
-        consumer = ConcurrentConsumer(handler, PREFETCH)
-        tag = await queue.consume(consumer.on_message)
-        sys.stdout.write("ready\n")
-        sys.stdout.flush()
-        await _wait_for_stop(lifetime=lifetime, watch_stdin=watch_stdin)
-        await queue.cancel(tag)
-        await consumer.drain(DRAIN_TIMEOUT_S)
-        if consumer.failures:
-            log.warning("%s dropped %d message(s)", role, consumer.failures)
+        await consume_until_stopped(
+            role, queue, handler, lifetime=lifetime, watch_stdin=watch_stdin
+        )
     finally:
         await link.close()
 
@@ -393,6 +409,49 @@ def percentile(ordered: Sequence[float], q: float) -> float:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
+async def closed_loop(
+    round_trip: Callable[[], Awaitable[object]],
+    failure: tuple[type[BaseException], ...],
+    *,
+    concurrency: int,
+    seconds: float,
+    warmup: float,
+) -> tuple[dict[str, float], int]:
+    """``concurrency`` round trips in flight; counts those completed in the window [warm-up
+    end, warm-up end + seconds]. Returns the window's figures and how many raised ``failure``."""
+    latencies: list[float] = []
+    failures = 0
+    window_start = time.perf_counter() + warmup
+    window_end = window_start + seconds
+
+    async def loop() -> None:
+        nonlocal failures
+        while (sent := time.perf_counter()) < window_end:
+            try:
+                await round_trip()
+            except failure:
+                failures += 1
+                continue
+            done = time.perf_counter()
+            if window_start <= done <= window_end:
+                latencies.append(done - sent)
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(concurrency):
+            group.create_task(loop())
+    latencies.sort()
+    figures = {
+        "round_trips": len(latencies),
+        "seconds": seconds,
+        "rate": round(len(latencies) / seconds, 1),
+        "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+        "concurrency": concurrency,
+    }
+    return figures, failures
+
+
 async def run_client(
     amqp_url: str,
     names: Names,
@@ -403,52 +462,27 @@ async def run_client(
     warmup: float = 2.0,
     reply_timeout_s: float = REQUEST_TIMEOUT_S,
 ) -> dict[str, float]:
-    """Closed loop: ``concurrency`` round trips in flight; counts those completed in the window
-    [warm-up end, warm-up end + seconds]. Returns as soon as the last in-flight one is done."""
+    """Closed loop of bare round trips (see ``closed_loop``); returns as soon as the last
+    in-flight one is done."""
     _validate(concurrency=concurrency, seconds=seconds, size=size, warmup=warmup)
     request_body = json_body("request", size)
     link = await Link.open(amqp_url, names)
     try:
         waiter = ReplyWaiter(link, names)
         await waiter.start()
-        latencies: list[float] = []
-        timeouts = 0
-        window_start = time.perf_counter() + warmup
-        window_end = window_start + seconds
 
-        async def loop() -> None:
-            nonlocal timeouts
-            while (sent := time.perf_counter()) < window_end:
-                message_id = uuid.uuid4().hex
-                try:
-                    await waiter.round_trip(
-                        message_id, request_body(message_id), deadline_s=reply_timeout_s
-                    )
-                except TimeoutError:
-                    timeouts += 1
-                    continue
-                done = time.perf_counter()
-                if window_start <= done <= window_end:
-                    latencies.append(done - sent)
+        async def round_trip() -> bytes:
+            message_id = uuid.uuid4().hex
+            return await waiter.round_trip(
+                message_id, request_body(message_id), deadline_s=reply_timeout_s
+            )
 
-        async with asyncio.TaskGroup() as group:
-            for _ in range(concurrency):
-                group.create_task(loop())
+        figures, timeouts = await closed_loop(
+            round_trip, (TimeoutError,), concurrency=concurrency, seconds=seconds, warmup=warmup
+        )
     finally:
         await link.close()
-
-    latencies.sort()
-    return {
-        "round_trips": len(latencies),
-        "seconds": seconds,
-        "rate": round(len(latencies) / seconds, 1),
-        "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
-        "p95_ms": round(percentile(latencies, 0.95) * 1000, 2),
-        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
-        "concurrency": concurrency,
-        "size": size,
-        "timeouts": timeouts,
-    }
+    return {**figures, "size": size, "timeouts": timeouts}
 
 
 # ---------------------------------------------------------------- the whole measurement
