@@ -70,7 +70,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     stack = relay.start_bench_stack()
     try:
         limits = httpx.Limits(max_connections=400, max_keepalive_connections=100)
-        async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+        async with httpx.AsyncClient(timeout=30, limits=limits, trust_env=False) as http:
             bench = relay.Bench(http, stack)
             await bench.start()
             # warm every cache on the path (statements, connections, channels) before measuring

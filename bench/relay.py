@@ -25,7 +25,7 @@ import httpx
 from bench.stack import ROOT, Stack, database_url, start_stack
 from shared.envelope import china_today
 from sim.plan import CarePlan, plan_cares
-from sim.traffic import Catalogue, Endpoints, Gateway, Refused, enrol_all
+from sim.traffic import Catalogue, Endpoints, Gateway, Refused, enrol_all, operator_token
 
 AMQP_URL = "amqp://relay:relay@127.0.0.1:5672/relay_bench"
 DATABASES = {
@@ -47,6 +47,8 @@ def start_bench_stack() -> Stack:
             "DATABASE_URL": database_url(name, "_bench"),
             "AMQP_URL": AMQP_URL,
             "LOG_LEVEL": "WARNING",
+            # the token the simulator's enrolment sends, whatever the shell exports for a service
+            "OPERATOR_TOKEN": operator_token(),
         }
         for name in DATABASES
     }

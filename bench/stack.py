@@ -85,7 +85,7 @@ def wait_healthy(
             tail = log.read_text()[-3000:] if log else ""
             raise RuntimeError(f"{url} exited with {proc.returncode}:\n{tail}")
         try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+            if httpx.get(f"{url}/healthz", timeout=2, trust_env=False).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

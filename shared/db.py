@@ -44,7 +44,10 @@ def make_metadata() -> MetaData:
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # no pre-ping: it costs a round trip per checkout; a dead connection fails the transaction,
     # which the consumers retry (TransientError) and the gateway reports, and the pool replaces it
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    # hide_parameters: a statement's parameters (names, id numbers) never reach a log line
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, hide_parameters=True
+    )
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -6,15 +6,36 @@ ignored, unset optional fields may be ``null``, ``""`` or absent.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 NATIONAL_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 MSGID_LENGTH = 30
+"""The spec's form of a msgid (institution code 12 + yyyyMMddHHmmss + 4-digit sequence)."""
+MSGID_MAX_LENGTH = 40
+"""What the gateway accepts: real clients send 28–30 characters, some with letters in the
+sequence, so a msgid is an opaque key of 1–40 printable ASCII characters (design §3)."""
+OPAQUE_KEY = r"^[\x21-\x7e]{1,40}$"
+
+_SPEC_FORM = re.compile(r"^([HP]\d{11})\d{14}[0-9A-Za-z]{2,4}$")
+
+
+def spec_form_owner(msgid: str) -> str | None:
+    """The institution a msgid of the spec's form names (code 12 + time 14 + sequence); None
+    for an opaque key, which names no one."""
+    found = _SPEC_FORM.match(msgid)
+    return found.group(1) if found else None
+
+
+INFNO_VARIANTS: dict[str, str] = {
+    "2203A": "2203",  # 门诊就诊信息上传（新）: the newer form of 2203, same input
+}
+"""Variants of the national transaction list, and the transaction each one names."""
 
 
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
@@ -30,8 +51,49 @@ def national_time(moment: datetime) -> str:
     return moment.astimezone(CHINA_TZ).strftime(NATIONAL_TIME_FORMAT)
 
 
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+"""Times of care and of messages outside these years are typing errors, not history."""
+
+
+def china_time(value: Any) -> Any:
+    """A time as HIS clients write it, as an aware datetime in China time (design §3).
+
+    ``yyyy-MM-dd HH:mm:ss``, ``yyyy-MM-dd``, ISO 8601 with ``T`` (fractions too), ``/`` for
+    ``-``, or compact ``yyyyMMdd[HHmmss]``. A naive time is China time (UTC+8), never UTC; a
+    time with an offset (``+08:00``, ``Z``) is converted. What is not a time is left for the
+    model to refuse, naming the field.
+    """
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        text = value.strip().replace("/", "-")
+        if text.isdigit() and len(text) in (8, 14):
+            text = f"{text[:4]}-{text[4:6]}-{text[6:8]}" + (
+                f" {text[8:10]}:{text[10:12]}:{text[12:14]}" if len(text) == 14 else ""
+            )
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return value
+    else:
+        return value
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise ValueError(f"年份 {moment.year} 不在 {EARLIEST_YEAR}–{LATEST_YEAR} 之内")
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=CHINA_TZ)
+    return moment.astimezone(CHINA_TZ)
+
+
 class WireModel(BaseModel):
-    model_config = ConfigDict(frozen=True, str_strip_whitespace=True, extra="ignore")
+    """Tolerant about form: a number where a string is declared is that string (``1`` → ``"1"``)."""
+
+    model_config = ConfigDict(
+        frozen=True, str_strip_whitespace=True, extra="ignore", coerce_numbers_to_str=True
+    )
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -40,29 +102,57 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
+def canonical_infno(value: Any) -> Any:
+    """``2203A`` is 2203: a variant of the national list names the transaction it stands for."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str):
+        text = value.strip().upper()
+        return INFNO_VARIANTS.get(text, text)
+    return value
+
+
 class NationalRequest(WireModel):
     """The national request envelope every hospital transaction travels in."""
 
-    infno: str = Field(pattern=r"^\d{4}$", description="交易编号")
+    infno: str = Field(pattern=r"^[0-9A-Z]{1,10}$", description="交易编号 (2203A = 2203)")
     msgid: str = Field(
-        min_length=MSGID_LENGTH,
-        max_length=MSGID_LENGTH,
-        description="发送方报文ID: institution code (12) + yyyyMMddHHmmss + 4-digit sequence",
+        pattern=OPAQUE_KEY,
+        description="发送方报文ID: an opaque key of 1–40 printable ASCII characters (the spec's "
+        "form is institution code 12 + yyyyMMddHHmmss + 4-digit sequence)",
     )
     mdtrtarea_admvs: str = Field(pattern=r"^\d{6}$", description="就医地医保区划")
-    insuplc_admdvs: str = Field(pattern=r"^\d{6}$", description="参保地医保区划")
-    recer_sys_code: str | None = Field(default=None, description="接收方系统代码")
-    infver: str | None = Field(default=None, description="接口版本号")
-    opter_type: str | None = Field(default=None, description="经办人类别 1/2/3")
-    opter: str | None = None
-    opter_name: str | None = None
-    inf_time: str | None = Field(default=None, description="交易时间 yyyy-MM-dd HH:mm:ss")
+    insuplc_admdvs: str | None = Field(
+        default=None,
+        pattern=r"^\d{6}$",
+        description="参保地医保区划; on 1101 it may be unknown (absent, blank or the treating "
+        "area): the relay finds it in the national person index",
+    )
+    recer_sys_code: str | None = Field(default=None, max_length=50, description="接收方系统代码")
+    infver: str | None = Field(default=None, max_length=20, description="接口版本号")
+    opter_type: str | None = Field(default=None, max_length=3, description="经办人类别 1/2/3")
+    opter: str | None = Field(default=None, max_length=50)
+    opter_name: str | None = Field(default=None, max_length=50)
+    inf_time: str | None = Field(
+        default=None, max_length=30, description="交易时间 yyyy-MM-dd HH:mm:ss"
+    )
     fixmedins_code: str = Field(pattern=r"^[HP]\d{11}$", description="定点医药机构编号")
-    fixmedins_name: str | None = None
-    sign_no: str | None = None
+    fixmedins_name: str | None = Field(default=None, max_length=200)
+    sign_no: str | None = Field(
+        default=None, max_length=64, description="签到编号: what 9001 sign-in answered"
+    )
     input: dict[str, Any] = Field(default_factory=dict)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _infno_variant(cls, raw: Any) -> Any:
+        """Before the fields (``infno`` is the discriminator of the typed requests)."""
+        if isinstance(raw, dict) and "infno" in raw:
+            return {**raw, "infno": canonical_infno(raw["infno"])}
+        return raw
+
     _blank = field_validator(
+        "insuplc_admdvs",
         "recer_sys_code",
         "infver",
         "opter_type",
@@ -73,13 +163,6 @@ class NationalRequest(WireModel):
         "sign_no",
         mode="before",
     )(_blank_to_none)
-
-    @field_validator("msgid")
-    @classmethod
-    def _msgid_shape(cls, value: str) -> str:
-        if not (value[:1] in ("H", "P") and value[1:].isdigit()):
-            raise ValueError("msgid must be the institution code + yyyyMMddHHmmss + 4 digits")
-        return value
 
 
 class NationalResponse(WireModel):

@@ -27,15 +27,19 @@ class ErrorSpec:
     message_zh: str
     message_en: str
     action: str
+    """What to do, in plain Chinese a hospital clerk can act on (天津 §七(二))."""
+    action_en: str
 
 
 CATALOGUE: dict[str, ErrorSpec] = {}
 
 
-def _spec(code: str, category: str, message_zh: str, message_en: str, action: str) -> ErrorSpec:
+def _spec(
+    code: str, category: str, message_zh: str, message_en: str, action_en: str, action: str
+) -> ErrorSpec:
     if code in CATALOGUE:
         raise ValueError(f"duplicate error code {code}")
-    spec = ErrorSpec(code, category, message_zh, message_en, action)
+    spec = ErrorSpec(code, category, message_zh, message_en, action, action_en)
     CATALOGUE[code] = spec
     return spec
 
@@ -47,6 +51,7 @@ E1001 = _spec(
     "参保地未查询到该人员的参保信息",
     "The insured region has no person with this certificate number.",
     "Check the certificate type and number, and the insured region code (insuplc_admdvs).",
+    "请核对就诊凭证类型和号码，以及参保地医保区划（insuplc_admdvs）；不知道参保地时可不填，由平台查询。",
 )
 E1002 = _spec(
     "E1002",
@@ -54,6 +59,7 @@ E1002 = _spec(
     "人员姓名与证件号码不一致",
     "The name does not match the certificate number.",
     "Check the patient's name as written on the certificate.",
+    "请按证件上的姓名填写患者姓名。",
 )
 
 E1003 = _spec(
@@ -62,6 +68,7 @@ E1003 = _spec(
     "该人员编号或证件已参保登记",
     "A person with this psn_no or certificate is already enrolled.",
     "Read the existing person instead of enrolling again.",
+    "该人员已参保登记，请直接查询，无需重复登记。",
 )
 
 # E2xxx filing
@@ -72,6 +79,7 @@ E2001 = _spec(
     "No valid cross-region filing covers this treatment, so it cannot be settled directly.",
     "The patient can file through the national insurance app or the insured region's counter "
     "(filing before discharge settlement still counts), then retry.",
+    "请参保人通过国家医保服务平台APP或参保地经办窗口办理异地就医备案（出院结算前补办也有效），办理后重新结算。",
 )
 
 E2002 = _spec(
@@ -80,6 +88,7 @@ E2002 = _spec(
     "备案类别、就医地或日期不符合规定",
     "The filing's category, destination or dates break the insured region's rules.",
     "Correct the named item; the region's rules are at GET /policies/{admdvs}.",
+    "请按提示修改备案类别、就医地或日期；参保地规定见 GET /policies/{admdvs}。",
 )
 E2003 = _spec(
     "E2003",
@@ -87,6 +96,7 @@ E2003 = _spec(
     "备案有效期不符合参保地规定",
     "The filing's validity is shorter or longer than the insured region allows.",
     "Choose dates within the limits the message names.",
+    "请在提示的期限范围内选择备案起止日期。",
 )
 E2004 = _spec(
     "E2004",
@@ -94,6 +104,7 @@ E2004 = _spec(
     "已有有效的同类备案，请变更原备案",
     "The person already holds an active filing of this kind.",
     "Change or cancel the existing filing instead of filing again.",
+    "请变更或取消原有备案，不要重复备案。",
 )
 E2005 = _spec(
     "E2005",
@@ -101,6 +112,7 @@ E2005 = _spec(
     "备案在锁定期内，暂不能变更或取消",
     "The filing cannot be changed or cancelled yet (lock period).",
     "Wait until the date the message names, or bring the supporting materials to the counter.",
+    "请在提示的日期之后再变更或取消，或携带相关材料到参保地经办窗口办理。",
 )
 E2006 = _spec(
     "E2006",
@@ -108,6 +120,7 @@ E2006 = _spec(
     "备案不存在或已取消",
     "No active filing with this id.",
     "List the person's filings and use an active one.",
+    "请查询该人员的备案，使用有效的备案记录。",
 )
 E2007 = _spec(
     "E2007",
@@ -115,6 +128,7 @@ E2007 = _spec(
     "涉及第三方责任的外伤不能直接结算",
     "Trauma involving a liable third party is not settled directly.",
     "Settle at full cost and claim from the third party or through manual reimbursement.",
+    "请按全自费结算，向第三方追偿或回参保地手工报销。",
 )
 E2008 = _spec(
     "E2008",
@@ -122,6 +136,7 @@ E2008 = _spec(
     "未办理该病种的门诊慢特病备案",
     "No chronic-disease (门诊慢特病) filing covers this disease.",
     "File the disease with the insured region (2503) before settling as med_type 14.",
+    "请先在参保地办理该病种的门诊慢特病备案（2503），再按门诊慢特病（14）结算。",
 )
 
 # E3xxx visit, fee lines and catalogue
@@ -131,6 +146,7 @@ E3001 = _spec(
     "就诊信息不存在",
     "No visit with this mdtrt_id at this institution.",
     "Check mdtrt_id; register the admission (2401) or the outpatient visit (2201) first.",
+    "请核对就诊ID（mdtrt_id）；请先办理入院登记（2401）或门诊挂号（2201）。",
 )
 E3002 = _spec(
     "E3002",
@@ -138,6 +154,7 @@ E3002 = _spec(
     "就诊当前状态不允许该操作",
     "The visit's state does not allow this transaction.",
     "Follow admission → fee lines → discharge → settlement; cancel the later step first.",
+    "请按入院→上传费用明细→出院→结算的顺序办理；要撤销前一步，请先撤销后一步。",
 )
 E3003 = _spec(
     "E3003",
@@ -145,6 +162,7 @@ E3003 = _spec(
     "费用明细流水号重复",
     "A fee line with this feedetl_sn already exists in this visit.",
     "Use a new feedetl_sn for a new line; cancel (2302) the old one to replace it.",
+    "新明细请使用新的明细流水号（feedetl_sn）；要替换原明细，请先撤销（2302）。",
 )
 E3004 = _spec(
     "E3004",
@@ -152,6 +170,7 @@ E3004 = _spec(
     "退费明细与原明细不符",
     "The refund line does not match an earlier line (init_feedetl_sn, item or amount).",
     "A refund carries a negative cnt, the original line's feedetl_sn and its item.",
+    "退费明细的数量应为负数，并填写原明细流水号（init_feedetl_sn）和相同的项目。",
 )
 E3005 = _spec(
     "E3005",
@@ -159,6 +178,7 @@ E3005 = _spec(
     "明细金额不等于单价乘以数量",
     "A fee line's amount is not its price times its count.",
     "Send det_item_fee_sumamt = pric × cnt rounded to the cent.",
+    "请使明细金额（det_item_fee_sumamt）等于单价乘以数量，四舍五入到分。",
 )
 E3006 = _spec(
     "E3006",
@@ -166,6 +186,7 @@ E3006 = _spec(
     "定点医药机构未开通该类异地联网结算",
     "The institution is unknown here or not networked for this kind of care.",
     "Check fixmedins_code and the institution's networked services.",
+    "请核对定点医药机构编号（fixmedins_code）、就医地（mdtrtarea_admvs）及机构开通的异地联网结算业务。",
 )
 E3007 = _spec(
     "E3007",
@@ -173,6 +194,7 @@ E3007 = _spec(
     "结算金额与费用明细不一致",
     "The amounts in the settlement request do not match the uploaded fee lines.",
     "Re-send the totals computed from the fee lines, or re-upload the lines.",
+    "请按已上传的费用明细重新计算金额后再结算，或重新上传明细。",
 )
 E3008 = _spec(
     "E3008",
@@ -180,6 +202,7 @@ E3008 = _spec(
     "无可结算的费用明细",
     "There are no fee lines to settle.",
     "Upload fee lines (2301/2204) before settling.",
+    "请先上传费用明细（2301/2204）再结算。",
 )
 
 E3009 = _spec(
@@ -188,6 +211,7 @@ E3009 = _spec(
     "费用明细不存在或已撤销",
     "No active fee line with this feedetl_sn in this visit.",
     "List the visit's lines; a settled line can only go with the settlement's cancel.",
+    "请查询该就诊的费用明细；已结算的明细只能随结算一起撤销。",
 )
 
 # E4xxx settlement and policy
@@ -197,6 +221,7 @@ E4001 = _spec(
     "结算金额不平衡",
     "The settlement's amounts do not balance.",
     "Check that the four split amounts add up to the total for every category and line.",
+    "请核对每个类别和每条明细的四项拆分金额之和是否等于总额。",
 )
 E4002 = _spec(
     "E4002",
@@ -204,6 +229,7 @@ E4002 = _spec(
     "该报文ID已结算且内容不一致",
     "This msgid was already settled with different content.",
     "Query the existing settlement; use a new msgid for a new settlement.",
+    "请查询已有的结算；新的结算请使用新的报文ID（msgid）。",
 )
 E4003 = _spec(
     "E4003",
@@ -211,6 +237,7 @@ E4003 = _spec(
     "结算记录不存在",
     "No settlement with this id for this person.",
     "Check setl_id and psn_no.",
+    "请核对结算ID（setl_id）和人员编号（psn_no）。",
 )
 E4004 = _spec(
     "E4004",
@@ -218,6 +245,7 @@ E4004 = _spec(
     "该结算已撤销，不能重复撤销",
     "This settlement has already been cancelled.",
     "Query the settlement; nothing more to do.",
+    "该结算已撤销，无需再次撤销，可查询结算结果。",
 )
 E4005 = _spec(
     "E4005",
@@ -225,6 +253,7 @@ E4005 = _spec(
     "参保地政策不支持该结算",
     "The insured region's policy does not cover this settlement.",
     "Check med_type, hospital level and the chronic-disease code.",
+    "请核对医疗类别（med_type）、医院等级和门诊慢特病病种编码。",
 )
 E4006 = _spec(
     "E4006",
@@ -232,6 +261,7 @@ E4006 = _spec(
     "参保状态异常，不能结算",
     "The person's insurance is not active.",
     "The person should contact the insured region about their insurance status.",
+    "请参保人联系参保地医保经办机构核实参保状态。",
 )
 
 E4007 = _spec(
@@ -240,6 +270,7 @@ E4007 = _spec(
     "该报文已被冲正，不再受理",
     "This message was reversed (2601); it is no longer accepted.",
     "Start again with a new msgid if the care is still to be settled.",
+    "该报文已冲正；如仍需办理，请使用新的报文ID（msgid）重新发起。",
 )
 E4008 = _spec(
     "E4008",
@@ -247,6 +278,7 @@ E4008 = _spec(
     "该交易已有后续业务，不能冲正",
     "Later transactions depend on this one, so it cannot be reversed (2601).",
     "Undo the later transactions first (cancel the settlement or the fee lines), then reverse.",
+    "请先撤销后续业务（撤销结算或费用明细），再冲正。",
 )
 E4009 = _spec(
     "E4009",
@@ -254,6 +286,7 @@ E4009 = _spec(
     "该就诊已有有效结算，不能重复结算",
     "This visit already has a settlement that stands; it cannot be settled twice.",
     "Cancel the settlement (2305/2208) first if the bill changed.",
+    "如费用有变化，请先撤销原结算（2305/2208），再重新结算。",
 )
 
 # E5xxx relay and system
@@ -263,6 +296,7 @@ E5001 = _spec(
     "参保地区划代码未知，无法路由",
     "The insured region code is unknown to the national hub.",
     "Check insuplc_admdvs against the patient's insurance card.",
+    "请按患者的医保凭证核对参保地医保区划（insuplc_admdvs）。",
 )
 E5002 = _spec(
     "E5002",
@@ -270,6 +304,7 @@ E5002 = _spec(
     "参保地未在规定时间内应答，交易结果未知",
     "The insured region did not answer in time; the outcome is unknown.",
     "Do not repeat the transaction blindly: query it by msgid or send a 2601 reversal.",
+    "请勿直接重复交易：请按报文ID（msgid）查询结果，或发送 2601 冲正。",
 )
 E5003 = _spec(
     "E5003",
@@ -277,6 +312,7 @@ E5003 = _spec(
     "参保地系统暂不可用",
     "The insured region's system is unavailable.",
     "Retry later; no settlement was made.",
+    "请稍后重试；本次未产生结算。",
 )
 E5004 = _spec(
     "E5004",
@@ -284,6 +320,7 @@ E5004 = _spec(
     "报文发送方身份校验失败",
     "The sender of the relay message is not who it claims to be.",
     "Check the region's relay credentials.",
+    "请核对本地区接入平台的转发凭证。",
 )
 E5005 = _spec(
     "E5005",
@@ -291,6 +328,7 @@ E5005 = _spec(
     "报文已超过应答时限，国家平台未转发",
     "The message passed its deadline before the hub could forward it.",
     "Query the transaction by msgid; it was not delivered.",
+    "请按报文ID（msgid）查询；该报文未转发到参保地。",
 )
 E5999 = _spec(
     "E5999",
@@ -298,6 +336,7 @@ E5999 = _spec(
     "系统内部错误",
     "Internal error.",
     "Retry later; if it persists, report the msgid to the operator.",
+    "请稍后重试；如仍失败，请把报文ID（msgid）告知平台运维人员。",
 )
 
 # E9xxx malformed input
@@ -307,6 +346,7 @@ E9001 = _spec(
     "报文不是有效的 JSON",
     "The request body is not valid UTF-8 JSON.",
     "Send the national envelope as a UTF-8 JSON object.",
+    "请以 UTF-8 编码的 JSON 对象发送国家接口报文。",
 )
 E9002 = _spec(
     "E9002",
@@ -314,6 +354,7 @@ E9002 = _spec(
     "报文字段缺失或格式错误",
     "A field of the request is missing or malformed.",
     "Correct the named field and resend with a new msgid.",
+    "请按提示更正该字段，并使用新的报文ID（msgid）重新发送。",
 )
 E9003 = _spec(
     "E9003",
@@ -321,6 +362,7 @@ E9003 = _spec(
     "不支持的交易编号",
     "This transaction number (infno) is not supported.",
     "Check infno against the interface specification.",
+    "请按接口规范核对交易编号（infno）。",
 )
 E9004 = _spec(
     "E9004",
@@ -328,6 +370,7 @@ E9004 = _spec(
     "报文ID重复且内容不一致",
     "This msgid was already used for a different request.",
     "Use a new msgid for a new request; resend the same body to get the stored answer.",
+    "新的交易请使用新的报文ID（msgid）；要取回原应答，请原样重发原报文。",
 )
 E9005 = _spec(
     "E9005",
@@ -335,6 +378,7 @@ E9005 = _spec(
     "报文过大",
     "The request body is too large.",
     "Split the fee details across several uploads.",
+    "请把费用明细分成几次上传。",
 )
 E9007 = _spec(
     "E9007",
@@ -342,6 +386,7 @@ E9007 = _spec(
     "请求签名缺失或校验失败",
     "The x-tif signature headers are missing or do not verify.",
     "Sign every request: x-tif-signature = SHA-256 of timestamp + token + nonce + timestamp.",
+    "每笔请求都要签名：x-tif-signature = SHA-256(时间戳 + 令牌 + 随机数 + 时间戳)。",
 )
 E9008 = _spec(
     "E9008",
@@ -349,6 +394,7 @@ E9008 = _spec(
     "请求时间戳已过期或随机数重复",
     "The x-tif timestamp is stale, or the nonce was already used.",
     "Send the current time in milliseconds and a fresh nonce with every request.",
+    "请发送当前时间的 Unix 时间戳（秒或毫秒）和新的随机数（x-tif-nonce）。",
 )
 E9009 = _spec(
     "E9009",
@@ -356,6 +402,33 @@ E9009 = _spec(
     "接入机构与报文中的定点医药机构不一致",
     "The signing institution (x-tif-paasid) is not the fixmedins_code of the message.",
     "An institution may only send for itself.",
+    "机构只能以本机构身份发送交易。",
+)
+E9010 = _spec(
+    "E9010",
+    "input",
+    "未签到或签到已失效",
+    "No open 9001 sign-in of this institution carries this sign_no.",
+    "Sign in with 9001 first and send the sign_no it answered on every later call.",
+    "请先调用 9001 签到，并在之后的每笔交易中填写返回的 sign_no。",
+)
+E9011 = _spec(
+    "E9011",
+    "input",
+    "运维令牌缺失或无效",
+    "The operator token is missing or wrong.",
+    "Send Authorization: Bearer <operator token>; personal data in clear also needs the PII "
+    "token and unmasked=true.",
+    "运维接口请在请求头携带 Authorization: Bearer <运维令牌>；"
+    "查看未脱敏的个人信息另需个人信息查看令牌，并加 unmasked=true。",
+)
+E9012 = _spec(
+    "E9012",
+    "input",
+    "未找到该报文",
+    "No message with this msgid from this institution.",
+    "Check the msgid; a hospital reads only its own messages, signed as on the gateway.",
+    "请核对报文ID（msgid）；医院只能查询本机构发送的报文，查询请求需按接口规范签名。",
 )
 E9006 = _spec(
     "E9006",
@@ -363,6 +436,7 @@ E9006 = _spec(
     "同一报文ID的交易仍在处理中",
     "A request with this msgid is still being processed.",
     "Wait, then query by msgid; do not resend with the same msgid meanwhile.",
+    "请稍候按报文ID（msgid）查询结果；处理期间不要用同一报文ID重发。",
 )
 
 
@@ -379,9 +453,15 @@ class RelayError(Exception):
         return self.spec.code
 
     def plain_message(self) -> str:
-        """The one-line message a hospital clerk sees: code, Chinese, detail, what to do."""
+        """The one-line message a hospital clerk sees: code, the reason and what to do, in
+        Chinese (天津 §七(二): 简明扼要、通俗易懂)."""
         detail = f"（{self.detail}）" if self.detail else ""
         return f"[{self.spec.code}] {self.spec.message_zh}{detail}。{self.spec.action}"
+
+    def english_message(self) -> str:
+        """The same for developers: reason, detail, what to do."""
+        detail = f" ({self.detail})" if self.detail else ""
+        return f"{self.spec.message_en}{detail} {self.spec.action_en}"
 
 
 def lookup(code: str) -> ErrorSpec:

@@ -9,7 +9,13 @@ from contextvars import ContextVar
 relay_id_var: ContextVar[str] = ContextVar("relay_id", default="-")
 msgid_var: ContextVar[str] = ContextVar("msgid", default="-")
 
-_ID_NO = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
+_ID_NO = re.compile(r"(?<![\dA-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![\dA-Za-z])")
+_ID_NO_15 = re.compile(r"(?<![\dA-Za-z])(\d{6})\d{5}(\d{4})(?![\dA-Za-z])")
+"""First-generation (15-digit) id numbers: region, yyMMdd, sequence — still in use."""
+_NAMED = re.compile(
+    r"(?P<key>\b(?:psn_name|patn_name|name|姓名)\b[\"']?\s*[:=：]\s*[\"']?)(?P<name>[^\"',\s}\)]+)"
+)
+"""A name written beside its key (``psn_name=张三``, ``"psn_name": "张三"``)."""
 
 
 def mask_id_no(id_no: str | None) -> str:
@@ -33,8 +39,18 @@ def mask_name(name: str | None) -> str:
 
 
 def mask_text(text: str) -> str:
-    """Mask every 18-digit id number found in free text."""
-    return _ID_NO.sub(lambda m: m.group(1) + "********" + m.group(2), text)
+    """Mask every id number (18- and 15-digit) and every name written beside its key."""
+    text = _ID_NO.sub(lambda m: m.group(1) + "********" + m.group(2), text)
+    text = _ID_NO_15.sub(lambda m: m.group(1) + "*****" + m.group(2), text)
+    return _NAMED.sub(lambda m: m.group("key") + mask_name(m.group("name")), text)
+
+
+class MaskingFormatter(logging.Formatter):
+    """Masks the whole formatted line, tracebacks and exception messages included: a database
+    error may quote the row it refused."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_text(super().format(record))
 
 
 class ContextFilter(logging.Filter):
@@ -58,7 +74,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     handler = logging.StreamHandler()
     handler.addFilter(ContextFilter())
     handler.setFormatter(
-        logging.Formatter(
+        MaskingFormatter(
             f"%(asctime)s %(levelname)s {service} %(name)s [%(msgid)s %(relay_id)s] %(message)s"
         )
     )

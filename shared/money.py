@@ -29,7 +29,7 @@ def parse_amount(value: str | int | Decimal) -> Decimal:
         ValueError: the value is a float, a bool, not a number, or not finite.
     """
     if isinstance(value, (bool, float)):
-        raise ValueError("amounts must not be floats")
+        raise ValueError("金额不能是浮点数，请以字符串或整数发送 (amounts must not be floats)")
     if isinstance(value, Decimal):
         parsed = value
     elif isinstance(value, int):
@@ -39,15 +39,17 @@ def parse_amount(value: str | int | Decimal) -> Decimal:
         try:
             parsed = Decimal(text)
         except InvalidOperation as exc:
-            raise ValueError(f"not an amount: {value!r}") from exc
+            raise ValueError(f"不是金额 (not an amount)：{value!r}") from exc
         if parsed.is_finite() and not _PLAIN_NUMBER.fullmatch(text):
-            raise ValueError(f"not a plain decimal amount: {value!r}")
+            raise ValueError(f"不是普通的十进制金额 (not a plain decimal amount)：{value!r}")
     else:
-        raise ValueError(f"not an amount: {value!r}")
+        raise ValueError(f"不是金额 (not an amount)：{value!r}")
     if not parsed.is_finite():
-        raise ValueError(f"not a finite amount: {value!r}")
+        raise ValueError(f"金额不是有限数值 (not a finite amount)：{value!r}")
     if abs(parsed) >= MAX_AMOUNT:
-        raise ValueError(f"amount out of range: {value!r}")
+        raise ValueError(
+            f"金额超出范围，绝对值应小于 {MAX_AMOUNT} (amount out of range)：{value!r}"
+        )
     return parsed
 
 

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Self
+
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_OPERATOR_TOKEN = "dev-operator-token"
+DEV_OPERATOR_PII_TOKEN = "dev-operator-pii-token"
+"""Development defaults (loopback), like the dev relay and hospital secrets: a deployment sets
+its own ``<PREFIX>OPERATOR_TOKEN`` and ``<PREFIX>OPERATOR_PII_TOKEN``."""
 
 
 class CommonSettings(BaseSettings):
@@ -19,6 +26,23 @@ class CommonSettings(BaseSettings):
         default="dev-relay-secret",
         description="signs relay messages; each region's key is derived from it",
     )
+    operator_token: str = Field(
+        default=DEV_OPERATOR_TOKEN,
+        min_length=1,
+        description="bearer token of the operator (admin) APIs; personal data comes masked",
+    )
+    operator_pii_token: str = Field(
+        default=DEV_OPERATOR_PII_TOKEN,
+        description="bearer token of operators who may also ask for personal data unmasked "
+        "(?unmasked=true); empty: nobody may",
+    )
     db_pool_size: int = 10
     prefetch: int = 32
     publish_timeout_s: float = 5.0
+
+    @model_validator(mode="after")
+    def _pii_right_is_separate(self) -> Self:
+        """The right to see personal data is a second right, never the operator token itself."""
+        if self.operator_pii_token and self.operator_pii_token == self.operator_token:
+            raise ValueError("operator_pii_token must differ from operator_token")
+        return self

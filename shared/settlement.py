@@ -1,7 +1,7 @@
 """The settlement contract between treating and insured region, as it travels over the relay.
 
 The treating region sends what it knows of the care and the split bill (design §2, §5); the insured
-region answers with ``setlinfo`` + ``setldetail[]`` (codes.md). Amounts travel as strings.
+region answers with ``setlinfo`` + ``setldetail[]`` (docs/codes.md). Amounts travel as strings.
 """
 
 from __future__ import annotations

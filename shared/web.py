@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.envelope import national_time
-from shared.errors import E5999, E9001, E9002, E9005, RelayError
+from shared.errors import E5999, E9001, E9002, E9005, ErrorSpec, RelayError
 from shared.runtime import Runtime, health
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,23 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 """Declared on every app so that the OpenAPI page documents the uniform error."""
 
 
+class StatusError(RelayError):
+    """A catalogue error answered with the HTTP status the edge chooses rather than its
+    category's: 401/403 for a missing right, 404 for what the caller may not learn exists."""
+
+    def __init__(
+        self,
+        spec: ErrorSpec,
+        *,
+        status_code: int,
+        detail: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(spec, detail=detail)
+        self.status_code = status_code
+        self.headers = headers or {}
+
+
 def status_for(error: RelayError) -> int:
     if error.code in NOT_FOUND_CODES:
         return 404
@@ -86,7 +103,7 @@ def error_body(error: RelayError, *, refmsgid: str | None = None) -> dict[str, A
         "respond_time": now,
         "err_code": error.code,
         "err_msg": error.plain_message(),
-        "err_msg_en": error.spec.message_en + (f" ({error.detail})" if error.detail else ""),
+        "err_msg_en": error.english_message(),
         "warn_msg": None,
         "output": None,
     }
@@ -98,13 +115,55 @@ def json_response(body: Any, status_code: int = 200) -> Response:
     )
 
 
-def describe_validation_error(errors: list[Any]) -> str:
-    """Name the first offending field the way a hospital developer would look for it."""
+_PROBLEM_ZH = {
+    "missing": "必填，未填写",
+    "string_too_long": "超过最大长度 {max_length}",
+    "string_too_short": "长度不足 {min_length}",
+    "string_pattern_mismatch": "格式不符",
+    "string_type": "应为字符串",
+    "int_parsing": "应为整数",
+    "decimal_parsing": "应为数值",
+    "datetime_from_date_parsing": "应为时间 yyyy-MM-dd HH:mm:ss",
+    "datetime_parsing": "应为时间 yyyy-MM-dd HH:mm:ss",
+    "datetime_type": "应为时间 yyyy-MM-dd HH:mm:ss",
+    "date_parsing": "应为日期 yyyy-MM-dd",
+    "date_from_datetime_parsing": "应为日期 yyyy-MM-dd",
+    "too_long": "条目过多（最多 {max_length} 条）",
+    "too_short": "条目不足（至少 {min_length} 条）",
+    "list_type": "应为数组",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "literal_error": "取值不在允许范围内",
+    "greater_than_equal": "应不小于 {ge}",
+    "less_than_equal": "应不大于 {le}",
+    "finite_number": "应为有限数值",
+}
+"""Pydantic's problem types in words a hospital clerk reads (天津 §七(二): 简明扼要、通俗易懂)."""
+
+
+def describe_validation_error(errors: list[Any], prefix: str = "") -> str:
+    """Name the first offending field the way a hospital developer would look for it, and say
+    what is wrong with it in Chinese (pydantic's English follows for developers)."""
     if not errors:
-        return "invalid request"
+        return "报文无法识别"
     first = errors[0]
-    loc = ".".join(str(part) for part in first.get("loc", ()) if part not in ("body",))
-    return f"{loc or 'body'}: {first.get('msg', 'invalid')}"
+    parts = [str(part) for part in first.get("loc", ()) if part not in ("body",)]
+    loc = ".".join([prefix, *parts] if prefix else parts)
+    kind = str(first.get("type", ""))
+    msg = str(first.get("msg", "invalid"))
+    template = _PROBLEM_ZH.get(kind)
+    if template is not None:
+        try:
+            problem = template.format(**(first.get("ctx") or {}))
+        except (KeyError, IndexError):
+            problem = template
+    elif kind == "value_error":  # our own validators already say it in Chinese
+        problem = msg.removeprefix("Value error, ")
+    else:
+        problem = "取值无效"
+    english = "" if kind == "value_error" else f" ({msg})"
+    return f"字段 {loc or '报文'}：{problem}{english}"
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -113,6 +172,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_relay_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RelayError)
         return json_response(error_body(exc), status_code=status_for(exc))
+
+    async def on_status_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StatusError)
+        response = json_response(error_body(exc), status_code=exc.status_code)
+        response.headers.update(exc.headers)
+        return response
 
     async def on_validation_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
@@ -132,6 +197,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return json_response(error_body(RelayError(E5999)), status_code=503)
 
     app.add_exception_handler(RelayError, on_relay_error)
+    app.add_exception_handler(StatusError, on_status_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(Exception, on_unexpected)

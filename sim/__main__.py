@@ -23,7 +23,7 @@ from sim.traffic import Catalogue, Endpoints, Gateway, drive, enrol_all, now_tag
 async def run(args: argparse.Namespace) -> int:
     endpoints = Endpoints(args.treating_url, args.insured_url)
     limits = httpx.Limits(max_connections=max(64, (args.concurrency or 16) * 2))
-    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+    async with httpx.AsyncClient(timeout=60, limits=limits, trust_env=False) as http:
         institutions = (await http.get(f"{args.treating_url}/institutions")).json()
         tag = args.tag or now_tag()
         plans = plan_cares(

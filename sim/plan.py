@@ -4,8 +4,10 @@ The mix follows the published shares of cross-province direct settlement in Q1 2
 outpatient 64 %, pharmacy 27 %, chronic outpatient 4 %, inpatient 5 %) and includes the policy
 cases of design §6: long-term residents and each temporary category, emergencies without filing,
 retro-filings, trauma (with and without a third party), refunds, cancels, cross-year stays,
-intra- and cross-province traffic. Identifiers carry a run tag so that repeated runs against the
-same databases never collide; everything else depends on the seed alone.
+intra- and cross-province traffic, and a few per cent of patients with a medical-assistance
+identity (特困 / 低保, so that the assistance fund 610100 pays, design §7 step 5). Identifiers
+carry a run tag so that repeated runs against the same databases never collide; everything else
+depends on the seed alone.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ KIND_WEIGHTS = {"outpatient": 64, "pharmacy": 27, "chronic": 4, "inpatient": 5}
 INNER_MONGOLIA = ("159900", "150200", "150781")
 CHRONIC_CODES = ("M03900", "M01600", "M00500", "M07800", "M08300")
 INTRA_SHARE = 0.25
+ASSISTANCE_SHARES = (("2301", 0.02), ("2302", 0.08))
+"""Of residents (390), the share holding 特困 / 低保 (population.ASSISTANCE_IDENTITIES codes):
+assisted people are insured as residents, premiums subsidised. 10 % of residents is about 4 % of
+all patients, the few per cent real pools have. Illustrative: no seed gives the share."""
 
 CASES: dict[str, dict[str, int]] = {
     "inpatient": {"long_term": 30, "referral": 14, "other_temporary": 14, "emergency_no_filing": 10,
@@ -56,6 +62,8 @@ class CarePlan:
     psn_type: str
     balc: str
     cvlserv: bool
+    assistance: str | None
+    """A medical-assistance identity (2301 特困 / 2302 低保), held since two years before."""
     filing: Filing | None
     """Made before the care (the national app); None for no-filing and retro cases."""
     retro_filing: Filing | None
@@ -79,6 +87,16 @@ class CarePlan:
         return self.kind == "inpatient"
 
     def person_body(self) -> dict[str, Any]:
+        identities = (
+            [
+                {
+                    "psn_idet_type": self.assistance,
+                    "begntime": f"{self.admitted.year - 2}-01-01",
+                }
+            ]
+            if self.assistance
+            else []
+        )
         return {
             "psn_no": self.psn_no,
             "insuplc_admdvs": self.insured,
@@ -95,6 +113,7 @@ class CarePlan:
                     "cvlserv_flag": self.cvlserv,
                 }
             ],
+            "identities": identities,
         }
 
 
@@ -111,6 +130,18 @@ def _pair(rng: random.Random, intra: bool) -> tuple[str, str]:
     return insured, treating
 
 
+def _assistance(draw: float, employee: bool) -> str | None:
+    """The identity a ``draw`` in [0, 1) gives a resident; employees hold none here."""
+    if employee:
+        return None
+    bound = 0.0
+    for code, share in ASSISTANCE_SHARES:
+        bound += share
+        if draw < bound:
+            return code
+    return None
+
+
 def _inpatient_lines(rng: random.Random) -> int:
     """Tens to hundreds of lines, long-tailed like real stays."""
     return max(20, min(600, int(rng.lognormvariate(4.3, 0.6))))
@@ -125,6 +156,8 @@ def plan_cares(
     tag: str,
 ) -> list[CarePlan]:
     rng = random.Random(seed)
+    # a stream of its own: adding identities leaves every other draw of a seed's plan as it was
+    aid_rng = random.Random(f"{seed}:assistance")
     run_offset = sum(map(ord, tag)) * 7919 % 500
     by_region: dict[str, list[dict[str, Any]]] = {}
     for inst in sorted(institutions, key=lambda i: i["fixmedins_code"]):
@@ -144,6 +177,7 @@ def plan_cares(
             candidates = [i for i in candidates if i["medins_lv"] >= 2] or candidates
         inst = rng.choice(candidates)
         employee = rng.random() < 0.6
+        assistance = _assistance(aid_rng.random(), employee)
         age = rng.randint(25, 59) if employee else rng.randint(3, 85)
         psn_type = (
             ("11" if age < 60 else "12")
@@ -207,6 +241,7 @@ def plan_cares(
                 psn_type=psn_type,
                 balc=f"{rng.randint(0, 500000) / 100:.2f}" if employee else "0.00",
                 cvlserv=employee and psn_type == "11" and rng.random() < 0.06,
+                assistance=assistance,
                 filing=filing,
                 retro_filing=retro,
                 med_type=med_type,

@@ -14,10 +14,16 @@ import httpx
 
 from shared.auth import institution_token, signed_headers
 from shared.logging import mask_id_no, mask_name
+from shared.operator_access import operator_headers
 from shared.regions import POOLS, REGIONS, route_between
+from shared.settings import DEV_OPERATOR_PII_TOKEN, DEV_OPERATOR_TOKEN
 
 GATEWAY = "/fsi/api/rsfComIfsService/callService"
 SECRET = os.environ.get("RELAY_HOSPITAL_SECRET", "dev-hospital-secret")
+OPERATOR_TOKEN = os.environ.get("RELAY_OPERATOR_TOKEN", DEV_OPERATOR_TOKEN)
+OPERATOR_PII_TOKEN = os.environ.get("RELAY_OPERATOR_PII_TOKEN", DEV_OPERATOR_PII_TOKEN)
+"""The script's patients come from the insured region's person list with their id numbers and
+names in clear (what a hospital reads off the patient's card): that list needs the PII right."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +99,7 @@ def script(people: dict[str, list[dict[str, Any]]]) -> list[Step]:
         steps.append(Step("intra-province (区内)", "150200", "159900", person["certno"], None, "0"))
     some = people[pools[0]][0]["baseinfo"]
     steps += [
-        Step("unknown person", "110000", "120000", "120101199901019999", None, "E1001"),
+        Step("unknown person", "110000", "120000", "12010119990101999X", None, "E1001"),
         Step("name mismatch", "120000", pools[0], some["certno"], "不是本人", "E1002"),
         Step("unknown insured region", "110000", "990000", some["certno"], None, "E5001"),
     ]
@@ -102,10 +108,12 @@ def script(people: dict[str, list[dict[str, Any]]]) -> list[Step]:
 
 def run(treating_url: str, insured_url: str, hub_url: str) -> int:
     hospitals = Hospitals()
-    with httpx.Client(timeout=30) as http:
+    with httpx.Client(timeout=30, trust_env=False) as http:
         people = {
             pool: http.get(
-                f"{insured_url}/admin/persons", params={"admdvs": pool, "limit": 3}
+                f"{insured_url}/admin/persons",
+                params={"admdvs": pool, "limit": 3, "unmasked": "true"},
+                headers=operator_headers(OPERATOR_PII_TOKEN),
             ).json()
             for pool in POOLS
         }
@@ -144,7 +152,12 @@ def run(treating_url: str, insured_url: str, hub_url: str) -> int:
         first_ok = next((o for o in outcomes if o.code == "0"), None)
         if first_ok is not None:
             print(f"\nWhat the hub logged for {first_ok.msgid}:")
-            for row in http.get(f"{hub_url}/relay-log", params={"msgid": first_ok.msgid}).json():
+            log = http.get(
+                f"{hub_url}/relay-log",
+                params={"msgid": first_ok.msgid},
+                headers=operator_headers(OPERATOR_TOKEN),
+            )
+            for row in log.json():
                 print(
                     f"  {row['kind']:<8} from {row['sender_admdvs']}  route {row['route']}  "
                     f"{row['outcome']}  {row['err_code'] or ''}  at {row['received_at']}"

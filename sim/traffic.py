@@ -22,8 +22,10 @@ from typing import Any
 
 import httpx
 
-from services.insured_region.domain.population import id_check_char
 from shared.auth import institution_token, signed_headers
+from shared.certificates import id_check_char
+from shared.operator_access import operator_headers
+from shared.settings import DEV_OPERATOR_TOKEN
 from shared.settlement import setlinfo_violations
 from sim.http import HttpError, LeanClient
 from sim.plan import CarePlan
@@ -53,6 +55,12 @@ class Endpoints:
     secret: str = field(
         default_factory=lambda: os.environ.get("RELAY_HOSPITAL_SECRET", "dev-hospital-secret")
     )
+
+
+def operator_token() -> str:
+    """The insured region's operator token (its ``INSURED_REGION_OPERATOR_TOKEN``): enrolling
+    patients and filings goes through its admin API, as the national app and the counter do."""
+    return os.environ.get("RELAY_OPERATOR_TOKEN", DEV_OPERATOR_TOKEN)
 
 
 class Gateway:
@@ -177,7 +185,9 @@ def _total(lines: list[dict[str, Any]]) -> Decimal:
 async def enrol(http: httpx.AsyncClient, insured_url: str, plan: CarePlan) -> None:
     body = plan.person_body()
     for attempt in range(5):
-        response = await http.post(f"{insured_url}/admin/persons", json=body)
+        response = await http.post(
+            f"{insured_url}/admin/persons", json=body, headers=operator_headers(operator_token())
+        )
         if response.status_code == 201:
             break
         if "E1003" not in response.text or attempt == 4:
@@ -219,6 +229,7 @@ async def file(
     response = await http.post(
         f"{insured_url}/admin/persons/{psn_no}/filings",
         json={"category": category, "dest_admdvs": dest, "begndate": begndate},
+        headers=operator_headers(operator_token()),
     )
     if response.status_code != 201:
         raise RuntimeError(f"could not file for {psn_no}: {response.text[:300]}")

@@ -5,7 +5,8 @@
 #   deploy/local/services.sh down    stop them (TERM, then KILL after 10 s)
 #   deploy/local/services.sh status
 #
-# Settings come from the environment (TREATING_REGION_*, NATIONAL_HUB_*, INSURED_REGION_*).
+# Settings come from the environment (TREATING_REGION_*, NATIONAL_HUB_*, INSURED_REGION_*),
+# e.g. each service's *_OPERATOR_TOKEN and *_OPERATOR_PII_TOKEN for its admin API (dev defaults).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -28,7 +29,7 @@ alive() { [ -f "$RUN_DIR/$1.pid" ] && kill -0 "$(cat "$RUN_DIR/$1.pid")" 2>/dev/
 
 wait_healthy() {
   local name=$1 port=$2 deadline=$((SECONDS + 60))
-  until curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do
+  until curl --noproxy '*' -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do
     if ! alive "$name"; then
       log "$name exited; last lines of $RUN_DIR/$name.log:"; tail -20 "$RUN_DIR/$name.log" >&2
       return 1
@@ -44,7 +45,7 @@ up() {
     name=${entry%%:*}; port=$(port_of "$name" "${entry##*:}")
     if alive "$name"; then
       log "$name already running (pid $(cat "$RUN_DIR/$name.pid"))"
-    elif curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
+    elif curl --noproxy '*' -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
       log "port $port already answers but not from a process started here: stop it first"
       return 1
     else

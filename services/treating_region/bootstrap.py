@@ -27,7 +27,7 @@ async def build(
         institutions=institutions,
         deadline_s=settings.reply_deadline_s,
     )
-    gateway = Gateway(ctx, runtime.regions)
+    gateway = Gateway(ctx, runtime.regions, require_sign_in=settings.require_sign_in)
     relay.on_late_reply = gateway.on_late_reply
     await relay.start()
     return runtime, gateway

@@ -17,6 +17,9 @@ class Settings(CommonSettings):
     hospital_secret: str = "dev-hospital-secret"
     """Institutions' signing tokens derive from it (shared.auth.institution_token)."""
     require_signature: bool = True
+    require_sign_in: bool = False
+    """Refuse calls without the ``sign_no`` of an open 9001 sign-in (E9010). Off by default:
+    the sign_no is recorded on each message either way."""
 
 
 @functools.lru_cache

@@ -22,8 +22,11 @@ from bench.stack import Stack as Stack
 from bench.stack import database_url, fresh_databases, wait_healthy
 from bench.stack import start_stack as launch
 from services.insured_region.domain.population import AREA_CODE, make_id_no
+from services.treating_region.adapters.catalogue_loader import load_institutions
 from shared.auth import institution_token, signed_headers
+from shared.operator_access import operator_headers
 from shared.regions import POOLS
+from shared.settings import DEV_OPERATOR_PII_TOKEN, DEV_OPERATOR_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 LOG_DIR = ROOT / ".run" / "e2e"
@@ -34,7 +37,17 @@ UNSERVED_REGION = "220100"
 """A pool the test insured-region process does not serve: its requests are never answered."""
 
 TEST_DEADLINE_S = 2.0
-E2E_SUFFIX = "_e2e"
+E2E_SUFFIX = os.environ.get("RELAY_E2E_DB_SUFFIX", "_e2e")
+"""The suite's databases are ``<service><suffix>``: a second suite on the machine sets its own
+(with ``RELAY_E2E_PORT_OFFSET`` and its own vhost in ``RELAY_E2E_AMQP_URL``)."""
+PORT_OFFSET = int(os.environ.get("RELAY_E2E_PORT_OFFSET", "0"))
+
+OPERATOR_TOKEN = os.environ.get("RELAY_E2E_OPERATOR_TOKEN", DEV_OPERATOR_TOKEN)
+OPERATOR_PII_TOKEN = os.environ.get("RELAY_E2E_OPERATOR_PII_TOKEN", DEV_OPERATOR_PII_TOKEN)
+OPERATOR = operator_headers(OPERATOR_TOKEN)
+"""What every admin API asks for (design §3); personal data in its answers comes masked."""
+OPERATOR_PII = operator_headers(OPERATOR_PII_TOKEN)
+"""The right to ask for personal data in clear (``unmasked=true``)."""
 
 
 def start_stack() -> Stack:
@@ -51,24 +64,32 @@ def start_stack() -> Stack:
         return stack
     amqp_url = os.environ.get("RELAY_E2E_AMQP_URL", "amqp://relay:relay@127.0.0.1:5672/relay_test")
     served = ",".join(p for p in POOLS if p != UNSERVED_REGION)
+    tokens = {"OPERATOR_TOKEN": OPERATOR_TOKEN, "OPERATOR_PII_TOKEN": OPERATOR_PII_TOKEN}
     # databases of its own, made fresh: the suite never mixes with a developer's data
     asyncio.run(fresh_databases(E2E_SUFFIX))
     stack = launch(
-        ports={"treating_region": 18001, "national_hub": 18002, "insured_region": 18003},
+        ports={
+            "treating_region": 18001 + PORT_OFFSET,
+            "national_hub": 18002 + PORT_OFFSET,
+            "insured_region": 18003 + PORT_OFFSET,
+        },
         settings={
             "national_hub": {
                 "AMQP_URL": amqp_url,
                 "DATABASE_URL": database_url("national_hub", E2E_SUFFIX),
+                **tokens,
             },
             "insured_region": {
                 "AMQP_URL": amqp_url,
                 "REGIONS": served,
                 "DATABASE_URL": database_url("insured_region", E2E_SUFFIX),
+                **tokens,
             },
             "treating_region": {
                 "AMQP_URL": amqp_url,
                 "REPLY_DEADLINE_S": str(TEST_DEADLINE_S),
                 "DATABASE_URL": database_url("treating_region", E2E_SUFFIX),
+                **tokens,
             },
         },
         log_dir=LOG_DIR,
@@ -87,8 +108,14 @@ def new_msgid(fixmedins_code: str) -> str:
     return f"{fixmedins_code}{datetime.now():%Y%m%d%H%M%S}{_seq:04d}"
 
 
-def hospital_code(admdvs: str) -> str:
-    return "H" + admdvs + f"{_rng.randint(0, 99999):05d}"
+def hospital_code(admdvs: str, *, need: str = "outpatient") -> str:
+    """A designated institution of the region (only those may call, design §3)."""
+    codes = [
+        i.fixmedins_code
+        for i in load_institutions().values()
+        if i.admdvs == admdvs and getattr(i, need) and i.fixmedins_code.startswith("H")
+    ]
+    return _rng.choice(codes)
 
 
 def new_person(admdvs: str, *, insutype: str = "310", psn_type: str = "11") -> dict[str, Any]:
@@ -156,14 +183,16 @@ async def enrol(
     """Enrol a fresh person through the insured region's admin API."""
     person = new_person(admdvs)
     person["insurances"][0].update(insurance)
-    response = await http.post(f"{stack.insured_url}/admin/persons", json=person)
+    response = await http.post(f"{stack.insured_url}/admin/persons", json=person, headers=OPERATOR)
     assert response.status_code == 201, response.text
     return person
 
 
 async def file(http: httpx.AsyncClient, stack: Stack, psn_no: str, **body: Any) -> dict[str, Any]:
     """File (备案) as the national app would."""
-    response = await http.post(f"{stack.insured_url}/admin/persons/{psn_no}/filings", json=body)
+    response = await http.post(
+        f"{stack.insured_url}/admin/persons/{psn_no}/filings", json=body, headers=OPERATOR
+    )
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created

@@ -1,7 +1,9 @@
-"""Schemathesis hooks for the gateway: sign every generated request, as a real HIS would.
+"""Schemathesis hooks: sign every generated gateway request, as a real HIS would, and send the
+operator token (with the personal-data right) to every other route.
 
-Unsigned, every generated call would stop at the signature check (E9007); signed, the ones that
-parse reach the transaction handlers, which is where a 500 would hide.
+Unsigned, every generated call would stop at the signature check (E9007), and without the token
+every admin call at the operator check (401); with both, the ones that parse reach the handlers,
+which is where a 500 would hide.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 import schemathesis
 
-from tests.e2e.harness import signed
+from tests.e2e.harness import OPERATOR_PII, signed
 
 HOSPITAL = "H11000000001"
 _SEQ = itertools.count(5000)
@@ -33,3 +35,5 @@ def before_call(context: Any, case: Any, kwargs: Any) -> None:  # noqa: ARG001
     code = case.body.get("fixmedins_code") if isinstance(case.body, dict) else None
     if isinstance(code, str) and code:
         case.headers = {**(case.headers or {}), **signed(code)}
+    else:
+        case.headers = {**(case.headers or {}), **OPERATOR_PII}

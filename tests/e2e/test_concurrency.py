@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from shared.envelope import china_today
-from tests.e2e.harness import Stack, enrol, file
+from tests.e2e.harness import OPERATOR, Stack, enrol, file
 from tests.e2e.hospital import Hospital
 from tests.e2e.relay_client import TreatingRegionDouble
 from tests.e2e.test_settlement import inpatient
@@ -78,7 +78,8 @@ async def test_the_same_msgid_sent_five_times_at_once_settles_once(
     assert others <= {"E9006"}  # "still being processed", never a second settlement
     year = (
         await ahttp.get(
-            f"{stack.insured_url}/admin/persons/{person['psn_no']}/accumulators/{TODAY.year}"
+            f"{stack.insured_url}/admin/persons/{person['psn_no']}/accumulators/{TODAY.year}",
+            headers=OPERATOR,
         )
     ).json()
     counters = {r["cum_type_code"]: r["cum"] for r in year["cuminfo"]}
@@ -116,7 +117,8 @@ async def test_fifty_concurrent_settlements_for_one_person_never_pass_the_caps(
     assert hifob <= D(policy["large_amount"]["annual_cap"])
     year = (
         await ahttp.get(
-            f"{stack.insured_url}/admin/persons/{person['psn_no']}/accumulators/{TODAY.year}"
+            f"{stack.insured_url}/admin/persons/{person['psn_no']}/accumulators/{TODAY.year}",
+            headers=OPERATOR,
         )
     ).json()
     counters = {r["cum_type_code"]: r["cum"] for r in year["cuminfo"]}

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from shared.auth import institution_token, signed_headers
-from tests.e2e.harness import GATEWAY, Stack, envelope_1101, signed
+from tests.e2e.harness import GATEWAY, OPERATOR, Stack, envelope_1101, signed
 
 pytestmark = pytest.mark.e2e
 
@@ -48,7 +48,7 @@ def test_unsupported_infno_is_e9003(http: httpx.Client, stack: Stack) -> None:
 
 
 def test_missing_input_field_is_named(http: httpx.Client, stack: Stack) -> None:
-    body = envelope_1101(treating="110000", insured="650100", certno="110105199001010011")
+    body = envelope_1101(treating="110000", insured="650100", certno="11010519491231002X")
     del body["input"]["data"]["mdtrt_cert_type"]
     answer = http.post(
         f"{stack.treating_url}{GATEWAY}", json=body, headers=signed(body["fixmedins_code"])
@@ -57,18 +57,25 @@ def test_missing_input_field_is_named(http: httpx.Client, stack: Stack) -> None:
     assert "input.data.mdtrt_cert_type" in answer["err_msg"]
 
 
-def test_msgid_must_belong_to_the_sending_institution(http: httpx.Client, stack: Stack) -> None:
-    body = envelope_1101(treating="110000", insured="650100", certno="110105199001010011")
-    body["msgid"] = "H99999999999" + body["msgid"][12:]
+def test_another_institutions_msgid_never_returns_its_answer(
+    http: httpx.Client, stack: Stack
+) -> None:
+    """A msgid is an opaque key: the same string from another institution is another request,
+    refused as a reused msgid (E9004), never answered with the first institution's output."""
+    first = envelope_1101(
+        treating="110000", insured="650100", certno="11010519491231002X",
+        fixmedins_code="H11000000001",
+    )  # fmt: skip
+    http.post(f"{stack.treating_url}{GATEWAY}", json=first, headers=signed("H11000000001"))
+    other = {**first, "fixmedins_code": "H11000000002"}
     answer = http.post(
-        f"{stack.treating_url}{GATEWAY}", json=body, headers=signed(body["fixmedins_code"])
+        f"{stack.treating_url}{GATEWAY}", json=other, headers=signed("H11000000002")
     ).json()
-    assert (answer["infcode"], answer["err_code"]) == (-1, "E9002")
-    assert "fixmedins_code" in answer["err_msg"]
+    assert (answer["infcode"], answer["err_code"], answer["output"]) == (-1, "E9004", None)
 
 
 def test_json_sent_as_text_plain_is_still_understood(http: httpx.Client, stack: Stack) -> None:
-    body = envelope_1101(treating="110000", insured="990000", certno="110105199001010011")
+    body = envelope_1101(treating="110000", insured="990000", certno="11010519491231002X")
     response = http.post(
         f"{stack.treating_url}{GATEWAY}",
         content=orjson.dumps(body),
@@ -104,20 +111,20 @@ def _post(
 
 
 def test_unsigned_and_badly_signed_requests_are_refused(http: httpx.Client, stack: Stack) -> None:
-    body = envelope_1101(treating="110000", insured="990000", certno="110105199001010011")
+    body = envelope_1101(treating="110000", insured="990000", certno="11010519491231002X")
     assert _post(http, stack, body, {})["err_code"] == "E9007"
     forged = {**signed(body["fixmedins_code"]), "x-tif-signature": "0" * 64}
     assert _post(http, stack, body, forged)["err_code"] == "E9007"
 
 
 def test_an_institution_may_only_send_for_itself(http: httpx.Client, stack: Stack) -> None:
-    body = envelope_1101(treating="110000", insured="990000", certno="110105199001010011")
+    body = envelope_1101(treating="110000", insured="990000", certno="11010519491231002X")
     other = signed("H11000000002" if body["fixmedins_code"] != "H11000000002" else "H11000000003")
     assert _post(http, stack, body, other)["err_code"] == "E9009"
 
 
 def test_stale_timestamps_and_reused_nonces_are_refused(http: httpx.Client, stack: Stack) -> None:
-    body = envelope_1101(treating="110000", insured="990000", certno="110105199001010011")
+    body = envelope_1101(treating="110000", insured="990000", certno="11010519491231002X")
     code = body["fixmedins_code"]
     secret = "dev-hospital-secret"
     stale = signed_headers(
@@ -133,9 +140,9 @@ def test_stale_timestamps_and_reused_nonces_are_refused(http: httpx.Client, stac
 def test_an_oversize_body_is_e9005_and_nothing_is_recorded(
     http: httpx.Client, stack: Stack
 ) -> None:
-    body = envelope_1101(treating="110000", insured="650100", certno="110105199001010011")
+    body = envelope_1101(treating="110000", insured="650100", certno="11010519491231002X")
     body["input"]["padding"] = "x" * 2_100_000
     answer = _post(http, stack, body, signed(body["fixmedins_code"]))
     assert answer["err_code"] == "E9005"
-    status = http.get(f"{stack.treating_url}/admin/messages/{body['msgid']}")
-    assert status.status_code == 422  # no such message: nothing was recorded
+    status = http.get(f"{stack.treating_url}/admin/messages/{body['msgid']}", headers=OPERATOR)
+    assert status.status_code == 404  # no such message: nothing was recorded

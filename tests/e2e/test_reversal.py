@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from shared.envelope import china_today
-from tests.e2e.harness import Stack, enrol, enrol_filed
+from tests.e2e.harness import OPERATOR, Stack, enrol, enrol_filed
 from tests.e2e.hospital import Hospital
 from tests.e2e.relay_client import TreatingRegionDouble
 from tests.e2e.test_settlement import inpatient
@@ -61,9 +61,8 @@ async def discharged_stay(
 
 
 async def year_of(http: httpx.AsyncClient, stack: Stack, psn_no: str) -> dict[str, str]:
-    body = (
-        await http.get(f"{stack.insured_url}/admin/persons/{psn_no}/accumulators/{TODAY.year}")
-    ).json()
+    url = f"{stack.insured_url}/admin/persons/{psn_no}/accumulators/{TODAY.year}"
+    body = (await http.get(url, headers=OPERATOR)).json()
     return {r["cum_type_code"]: r["cum"] for r in body["cuminfo"]}
 
 

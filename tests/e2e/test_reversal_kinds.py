@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from shared.envelope import china_today
-from tests.e2e.harness import Stack, enrol, enrol_filed, reconcile
+from tests.e2e.harness import OPERATOR, Stack, enrol, enrol_filed, reconcile
 from tests.e2e.hospital import Hospital
 from tests.e2e.relay_client import TreatingRegionDouble
 from tests.e2e.test_hospital_flow import settle_body
@@ -244,7 +244,9 @@ async def test_reversing_a_filing_takes_it_back_and_a_late_filing_is_refused(
 
     assert undone["result"]["reversed"] == "filing"
     assert undone["result"]["trt_dcla_detl_sn"] == filing_id
-    listed = await ahttp.get(f"{stack.insured_url}/admin/persons/{person['psn_no']}/filings")
+    listed = await ahttp.get(
+        f"{stack.insured_url}/admin/persons/{person['psn_no']}/filings", headers=OPERATOR
+    )
     assert [f["status"] for f in listed.json()["filings"]] == ["reversed"]
 
     ahead = clinic.envelope("2503", INSURED, {"data": {}})

@@ -15,7 +15,7 @@ import pytest
 
 from shared.envelope import RelayEnvelope, china_today
 from shared.settlement import setlinfo_violations
-from tests.e2e.harness import Stack, enrol, file
+from tests.e2e.harness import OPERATOR, Stack, enrol, file
 from tests.e2e.relay_client import TreatingRegionDouble
 
 pytestmark = pytest.mark.e2e
@@ -287,7 +287,8 @@ async def test_cancel_then_resettle_gives_the_identical_breakdown(
     payload = inpatient(person, "12000.00", acct_used_flag="1")
     year_before = (
         await ahttp.get(
-            f"{stack.insured_url}/admin/persons/{person['psn_no']}/accumulators/{TODAY.year}"
+            f"{stack.insured_url}/admin/persons/{person['psn_no']}/accumulators/{TODAY.year}",
+            headers=OPERATOR,
         )
     ).json()
 
@@ -305,7 +306,8 @@ async def test_cancel_then_resettle_gives_the_identical_breakdown(
     assert D(mirror["fund_pay_sumamt"]) == -D(first["fund_pay_sumamt"])
     assert (
         await ahttp.get(
-            f"{stack.insured_url}/admin/persons/{person['psn_no']}/accumulators/{TODAY.year}"
+            f"{stack.insured_url}/admin/persons/{person['psn_no']}/accumulators/{TODAY.year}",
+            headers=OPERATOR,
         )
     ).json() == year_before
 
@@ -332,13 +334,13 @@ async def test_pre_settle_stores_nothing_and_a_repeated_msgid_gets_the_stored_an
     )
     payload = inpatient(person, "3000.00")
     url = f"{stack.insured_url}/admin/persons/{person['psn_no']}/accumulators/{TODAY.year}"
-    before = (await ahttp.get(url)).json()
+    before = (await ahttp.get(url, headers=OPERATOR)).json()
 
     preview = setlinfo(
         await treating_double.send("2303", treating="650100", insured="110000", payload=payload)
     )
     assert preview["setl_id"] is None
-    assert (await ahttp.get(url)).json() == before
+    assert (await ahttp.get(url, headers=OPERATOR)).json() == before
 
     msgid = treating_double.msgid("H65010000077")
     first = setlinfo(
@@ -382,7 +384,10 @@ async def test_unbalanced_totals_are_refused_and_nothing_is_written(
     reply = await treating_double.send("2304", treating="110000", insured="650100", payload=payload)
     assert reply.err_code == "E4001"
     url = f"{stack.insured_url}/admin/persons/{person['psn_no']}/accumulators/{TODAY.year}"
-    assert {r["cum"] for r in (await ahttp.get(url)).json()["cuminfo"]} == {"0.00", "0"}
+    assert {r["cum"] for r in (await ahttp.get(url, headers=OPERATOR)).json()["cuminfo"]} == {
+        "0.00",
+        "0",
+    }
 
 
 async def test_chronic_disease_needs_its_filing(

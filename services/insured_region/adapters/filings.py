@@ -14,7 +14,7 @@ from services.insured_region.domain.person import ChronicFiling, Filing
 
 
 async def next_filing_id(session: AsyncSession, prefix: str, admdvs: str, today_yymmdd: str) -> str:
-    """``F``/``M`` + pool + YYMMDD + 7-digit sequence, like the national ids (codes.md)."""
+    """``F``/``M`` + pool + YYMMDD + 7-digit sequence, like the national ids (docs/codes.md)."""
     seq = await session.scalar(text("SELECT nextval('settlement_seq')"))
     return f"{prefix}{admdvs}{today_yymmdd}{int(seq or 0) % 10_000_000:07d}"
 

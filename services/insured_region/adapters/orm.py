@@ -90,7 +90,7 @@ class FilingRow(Base):
     status: Mapped[str] = mapped_column(String(10))
     commitment: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     materials_complete: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
-    msgid: Mapped[str | None] = mapped_column(String(30))
+    msgid: Mapped[str | None] = mapped_column(String(40))
     """The hospital's 2501 that made it (none at the counter): idempotency key and 2601 handle."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -107,7 +107,7 @@ class ChronicFilingRow(Base):
     begndate: Mapped[date] = mapped_column(Date)
     enddate: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10))
-    msgid: Mapped[str | None] = mapped_column(String(30))
+    msgid: Mapped[str | None] = mapped_column(String(40))
     """The hospital's 2503 that made it, if a hospital did."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -157,7 +157,7 @@ class SettlementRow(Base):
     insuplc_admdvs: Mapped[str] = mapped_column(String(6))
     mdtrtarea_admvs: Mapped[str] = mapped_column(String(6))
     fixmedins_code: Mapped[str] = mapped_column(String(12))
-    medins_setl_id: Mapped[str] = mapped_column(String(30))
+    medins_setl_id: Mapped[str] = mapped_column(String(40))
     """The hospital's msgid of the settle or cancel call (codes.md)."""
     infno: Mapped[str] = mapped_column(String(4))
     med_type: Mapped[str] = mapped_column(String(3))
@@ -196,9 +196,9 @@ class ReversalTombstone(Base):
 
     __tablename__ = "reversal_tombstone"
 
-    omsgid: Mapped[str] = mapped_column(String(30), primary_key=True)
+    omsgid: Mapped[str] = mapped_column(String(40), primary_key=True)
     oinfno: Mapped[str] = mapped_column(String(4))
-    msgid: Mapped[str] = mapped_column(String(30))
+    msgid: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -211,8 +211,8 @@ class ReversalRow(Base):
     __tablename__ = "reversal"
     __table_args__ = (UniqueConstraint("omsgid"),)
 
-    msgid: Mapped[str] = mapped_column(String(30), primary_key=True)
-    omsgid: Mapped[str] = mapped_column(String(30))
+    msgid: Mapped[str] = mapped_column(String(40), primary_key=True)
+    omsgid: Mapped[str] = mapped_column(String(40))
     oinfno: Mapped[str] = mapped_column(String(4))
     answer: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -229,7 +229,24 @@ class OwedReply(Base):
     __table_args__ = (Index("ix_owed_reply_created_at", "created_at"),)
 
     relay_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    msgid: Mapped[str] = mapped_column(String(30))
+    msgid: Mapped[str] = mapped_column(String(40))
     request: Mapped[dict[str, Any]] = mapped_column(JSONB)
     """The request envelope, which says where the reply goes."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxRow(Base):
+    """Messages owed to the hub after a write, such as enrolment events (shared.messaging.outbox).
+
+    Written in the write's transaction; deleted once the broker confirmed the publish.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due_at", "due_at"),)
+
+    relay_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    exchange: Mapped[str] = mapped_column(String(40))
+    routing_key: Mapped[str] = mapped_column(String(100))
+    envelope: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

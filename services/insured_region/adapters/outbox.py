@@ -1,16 +1,21 @@
-"""The owed-reply outbox: rows written with the effect, removed when the reply is confirmed."""
+"""The insured region's outboxes: owed replies (removed when the reply is confirmed) and
+messages to the hub, such as enrolment events (published by ``shared.messaging.outbox``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import orjson
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.insured_region.adapters.orm import OwedReply
+from services.insured_region.adapters.orm import OutboxRow, OwedReply
+from shared.envelope import RelayEnvelope
+from shared.messaging.outbox import to_hub
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,3 +54,31 @@ async def overdue(pool: asyncpg.Pool, older_than_s: float, limit: int = 200) -> 
         limit,
     )
     return [Debt(r["relay_id"], r["msgid"], orjson.loads(r["request"])) for r in rows]
+
+
+async def send_to_hub(
+    session: AsyncSession, events: Sequence[RelayEnvelope], *, grace_s: float = 0.0
+) -> list[str]:
+    """Inside the write's transaction: the events go to the hub if and only if it commits.
+
+    ``grace_s`` keeps the relay off the rows for that long, for a caller that publishes them
+    itself right after its commit. Returns the relay ids, for ``shared.messaging.outbox.forget``.
+    """
+    if not events:
+        return []
+    now = datetime.now(UTC)
+    await session.execute(
+        insert(OutboxRow),
+        [
+            {
+                "relay_id": e.relay_id,
+                "exchange": to_hub(e)[0],
+                "routing_key": to_hub(e)[1],
+                "envelope": e.model_dump(mode="json"),
+                "created_at": now,
+                "due_at": now + timedelta(seconds=grace_s),
+            }
+            for e in events
+        ],
+    )
+    return [e.relay_id for e in events]

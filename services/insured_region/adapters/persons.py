@@ -21,6 +21,7 @@ from services.insured_region.domain.person import (
     Insurance,
     Person,
 )
+from shared.messaging.person_index import Enrolled
 from shared.money import format_amount
 
 _LOAD = (
@@ -203,6 +204,19 @@ async def listing(
         query = query.where(PersonRow.insuplc_admdvs == admdvs)
     rows = (await session.scalars(query.offset(offset))).all()
     return [to_domain(r) for r in rows]
+
+
+async def enrolments(
+    session: AsyncSession, admdvs: str, *, after_psn_no: str = "", limit: int = 5000
+) -> list[tuple[str, Enrolled]]:
+    """A page of the region's persons reduced to what the national index needs, by psn_no."""
+    rows = await session.execute(
+        select(PersonRow.psn_no, PersonRow.psn_cert_type, PersonRow.certno, PersonRow.created_at)
+        .where(PersonRow.insuplc_admdvs == admdvs, PersonRow.psn_no > after_psn_no)
+        .order_by(PersonRow.psn_no)
+        .limit(limit)
+    )
+    return [(r.psn_no, Enrolled(r.psn_cert_type, r.certno, r.created_at)) for r in rows]
 
 
 async def add(session: AsyncSession, person: Person) -> bool:

@@ -1,7 +1,8 @@
 """Region policy files (TOML) → a checked, frozen ``RegionPolicy``; bad data stops start-up.
 
 Every table of a file names its ``source``: a seed document, a lead (grade, year) from
-``policy-leads.md``, or ``illustrative``. Values outside the 22号文 bounds are refused.
+``policy-leads.md``, or ``illustrative`` (the three forms: docs/policy-sources.md). Values outside
+the 22号文 bounds are refused.
 """
 
 from __future__ import annotations

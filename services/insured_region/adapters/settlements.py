@@ -148,7 +148,7 @@ async def set_account(session: AsyncSession, psn_no: str, insutype: str, balc: D
 
 
 async def mint_ids(session: AsyncSession, pool: str, on: datetime) -> tuple[str, str]:
-    """``S``/``A`` + 6-digit pool + YYMMDD + 7-digit sequence (codes.md, IDs)."""
+    """``S``/``A`` + 6-digit pool + YYMMDD + 7-digit sequence (docs/codes.md, Ids)."""
     return ids_of(
         int(await session.scalar(text("SELECT nextval('settlement_seq')")) or 0), pool, on
     )
@@ -502,5 +502,5 @@ async def write(
         bool(b.acct_pay),
     )
     if not written:
-        raise RelayError(E4009, detail=f"{mdtrt_id} already has a standing settlement")
+        raise RelayError(E4009, detail=f"就诊 {mdtrt_id} 已有未撤销的结算")
     return NewSettlement(values)

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from services.insured_region.domain.policy import (
+    EMERGENCY_CATEGORY,
     EMERGENCY_MED_TYPES,
     Pool,
     PsnClass,
@@ -29,7 +30,6 @@ LARGE_AMOUNT_FUND = ("330100", "大额医疗费用补助基金")
 CRITICAL_ILLNESS_FUND = ("390200", "城乡居民大病医疗保险基金")
 CIVIL_SERVANT_FUND = ("320100", "公务员医疗补助基金")
 ASSISTANCE_FUND = ("610100", "医疗救助基金")
-EMERGENCY_CATEGORY = "22"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +147,7 @@ class NotSettleable(ValueError):
 
 def _level_index(level: int) -> int:
     if level not in (1, 2, 3):
-        raise NotSettleable(f"hospital level {level} is not 1, 2 or 3")
+        raise NotSettleable(f"医院等级 {level} 应为 1、2 或 3")
     return level - 1
 
 
@@ -179,7 +179,7 @@ def compute_breakdown(
     t = inputs.totals
     s = t.inscp_scp_amt
     if min(t.fulamt_ownpay_amt, t.overlmt_selfpay, t.preselfpay_amt, s) < 0:
-        raise NotSettleable("a settlement's totals cannot be negative")
+        raise NotSettleable("结算金额不能为负数")
     pool = pool_of(inputs.med_type)
     psn_class = psn_class_of(inputs.insutype, inputs.psn_type)
     level = _level_index(inputs.hospital_level)
@@ -204,17 +204,19 @@ def compute_breakdown(
     # 2. ratio, cut for temporary travellers by filing category (22号文 bounds, checked at load)
     category = inputs.filing_category
     emergency = inputs.emergency or inputs.med_type in EMERGENCY_MED_TYPES
-    # 视同已备案 (design §6); seed 000 §(六) cuts only non-emergency travellers, so an
-    # emergency is never cut more than the emergency category allows
-    if emergency and (
-        category is None
-        or policy.reduction_for(category) > policy.reduction_for(EMERGENCY_CATEGORY)
+    # None: the care needs no filing (内蒙古细则 第十条), emergency or not: no cut. Coverage
+    # already counted an unfiled emergency as 22 (视同已备案); an emergency under a held filing
+    # cut more than 22 is paid as an emergency (seed 000 一(六) cuts 非急诊 travellers only)
+    if (
+        emergency
+        and category is not None
+        and policy.reduction_for(category) > policy.reduction_for(EMERGENCY_CATEGORY)
     ):
         category = EMERGENCY_CATEGORY
     reduction = policy.reduction_for(category)
     if pool is Pool.CHRONIC:
         if inputs.chronic_code is None or inputs.chronic_code not in policy.chronic:
-            raise NotSettleable(f"chronic disease {inputs.chronic_code} is not in the list")
+            raise NotSettleable(f"病种 {inputs.chronic_code} 不在参保地门诊慢特病病种范围内")
         disease = policy.chronic[inputs.chronic_code]
         base_ratio = disease.ratio[psn_class]
         cap = disease.annual_cap
@@ -346,24 +348,28 @@ def compute_breakdown(
     )
 
 
+FOUR_PARTS = "全自费、超限价自费、先行自付、政策范围内四项之和"
+"""fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt + inscp_scp_amt, as a clerk says it."""
+
+
 def breakdown_violations(b: Breakdown) -> list[str]:
     """The identities of design §7; an empty list means the breakdown balances to the cent."""
     problems = []
     parts = b.fulamt_ownpay_amt + b.overlmt_selfpay + b.preselfpay_amt + b.inscp_scp_amt
     if b.medfee_sumamt != parts:
-        problems.append(f"medfee {b.medfee_sumamt} ≠ fulamt+overlmt+preselfpay+inscp {parts}")
+        problems.append(f"medfee_sumamt {b.medfee_sumamt} 不等于{FOUR_PARTS} {parts}")
     funds = b.hifp_pay + b.hifob_pay + b.hifmi_pay + b.cvlserv_pay + b.maf_pay + b.oth_pay
     if b.fund_pay_sumamt != funds:
-        problems.append(f"fund_pay_sumamt {b.fund_pay_sumamt} ≠ Σ funds {funds}")
+        problems.append(f"fund_pay_sumamt {b.fund_pay_sumamt} 不等于各基金支付之和 {funds}")
     if b.psn_part_amt != b.medfee_sumamt - b.fund_pay_sumamt:
-        problems.append(f"psn_part {b.psn_part_amt} ≠ medfee − fund_pay_sumamt")
+        problems.append(f"psn_part_amt {b.psn_part_amt} 不等于 medfee_sumamt − fund_pay_sumamt")
     if b.psn_part_amt != b.acct_pay + b.psn_cash_pay:
-        problems.append(f"psn_part {b.psn_part_amt} ≠ acct_pay + psn_cash_pay")
+        problems.append(f"psn_part_amt {b.psn_part_amt} 不等于 acct_pay + psn_cash_pay")
     if sum((d.fund_payamt for d in b.details), ZERO) != b.fund_pay_sumamt:
-        problems.append("setldetail does not add up to fund_pay_sumamt")
+        problems.append("setldetail 各项之和不等于 fund_pay_sumamt")
     for d in b.details:
         if d.fund_payamt > d.crt_payb_lmt_amt:
-            problems.append(f"{d.fund_pay_type} paid {d.fund_payamt} over its limit")
+            problems.append(f"基金 {d.fund_pay_type} 支付 {d.fund_payamt} 超过其限额")
     amounts = {
         "act_pay_dedc": b.act_pay_dedc,
         "hifp_pay": b.hifp_pay,
@@ -375,10 +381,10 @@ def breakdown_violations(b: Breakdown) -> list[str]:
         "psn_cash_pay": b.psn_cash_pay,
         "balc": b.balc,
     }
-    problems += [f"{k} is negative ({v})" for k, v in amounts.items() if v < 0]
+    problems += [f"{k} 为负数（{v}）" for k, v in amounts.items() if v < 0]
     if b.fund_pay_sumamt > b.inscp_scp_amt:
-        problems.append("funds paid more than the in-scope amount")
+        problems.append("基金支付超过政策范围内金额 inscp_scp_amt")
     cents = [v for v in (*amounts.values(), b.fund_pay_sumamt, b.psn_part_amt) if v != to_cents(v)]
     if cents:
-        problems.append(f"amounts not in whole cents: {cents}")
+        problems.append(f"金额未精确到分：{cents}")
     return problems

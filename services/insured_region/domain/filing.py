@@ -14,6 +14,7 @@ from datetime import date
 
 from services.insured_region.domain.person import Filing
 from services.insured_region.domain.policy import (
+    EMERGENCY_CATEGORY,
     EMERGENCY_MED_TYPES,
     FILING_CATEGORIES,
     LONG_TERM_CATEGORIES,
@@ -24,7 +25,6 @@ from services.insured_region.domain.policy import (
 from shared.errors import E2001, E2002, E2003, E2004, E2005, E2006, E2007, RelayError
 from shared.regions import REGIONS, covers, province_of
 
-EMERGENCY_CATEGORY = "22"
 ACTIVE = "active"
 CANCELLED = "cancelled"
 REVERSED = "reversed"
@@ -50,32 +50,28 @@ def add_months(day: date, months: int) -> date:
 def _check_shape(rules: FilingRules, insured_admdvs: str, req: FilingRequest) -> date | None:
     """The end date the filing gets, or an E2002/E2003 naming what is wrong."""
     if req.category not in FILING_CATEGORIES:
-        raise RelayError(E2002, detail=f"category {req.category} is not one of 11–13, 21–23")
+        raise RelayError(E2002, detail=f"备案类别 {req.category} 不在 11–13、21–23 之内")
     if req.dest_admdvs not in REGIONS:
-        raise RelayError(E2002, detail=f"destination {req.dest_admdvs} is not a known region")
+        raise RelayError(E2002, detail=f"备案就医地 {req.dest_admdvs} 不是已知的医保区划")
     if covers(req.dest_admdvs, insured_admdvs) or covers(insured_admdvs, req.dest_admdvs):
-        raise RelayError(E2002, detail="the destination is the insured region itself")
+        raise RelayError(E2002, detail="备案就医地不能是参保地本身")
     if req.enddate is not None and req.enddate < req.begndate:
-        raise RelayError(E2002, detail="enddate is before begndate")
+        raise RelayError(E2002, detail="结束日期 enddate 早于开始日期 begndate")
     if req.category in LONG_TERM_CATEGORIES:
         if req.enddate is not None and req.enddate < add_months(
             req.begndate, rules.long_term_min_months
         ):
             raise RelayError(
                 E2003,
-                detail=f"a long-term filing lasts at least {rules.long_term_min_months} months",
+                detail=f"长期备案有效期至少 {rules.long_term_min_months} 个月",
             )
         return req.enddate  # open-ended unless set: 一次备案、长期有效
     if req.enddate is None:
         return add_months(req.begndate, rules.temporary_default_months)
     if req.enddate < add_months(req.begndate, rules.temporary_min_months):
-        raise RelayError(
-            E2003, detail=f"a temporary filing lasts at least {rules.temporary_min_months} months"
-        )
+        raise RelayError(E2003, detail=f"临时备案有效期至少 {rules.temporary_min_months} 个月")
     if req.enddate > add_months(req.begndate, rules.temporary_max_months):
-        raise RelayError(
-            E2003, detail=f"a temporary filing lasts at most {rules.temporary_max_months} months"
-        )
+        raise RelayError(E2003, detail=f"临时备案有效期最长 {rules.temporary_max_months} 个月")
     return req.enddate
 
 
@@ -99,7 +95,7 @@ def new_filing(
         if not _overlaps(f, req.begndate, enddate):
             continue  # 内蒙古细则 第十二条: 再次备案不设时间间隔
         if _kind(req.category) == "long_term" or f.dest_admdvs == req.dest_admdvs:
-            raise RelayError(E2004, detail=f"filing {f.filing_id}")
+            raise RelayError(E2004, detail=f"原备案 {f.filing_id}")
     return Filing(
         filing_id=filing_id,
         category=req.category,
@@ -131,7 +127,7 @@ def _check_unlocked(
         return
     unlocks_on = add_months(filing.begndate, rules.long_term_lock_months)
     if today < unlocks_on:
-        raise RelayError(E2005, detail=f"until {unlocks_on.isoformat()}")
+        raise RelayError(E2005, detail=f"{unlocks_on.isoformat()} 起可办理")
 
 
 def change_filing(
@@ -139,7 +135,7 @@ def change_filing(
 ) -> Filing:
     _check_unlocked(rules, filing, today, bringing_materials=req.materials_complete)
     if _kind(req.category) != _kind(filing.category):
-        raise RelayError(E2002, detail="a change keeps the filing long-term or temporary")
+        raise RelayError(E2002, detail="变更不能在长期备案和临时备案之间转换")
     enddate = _check_shape(rules, insured_admdvs, req)
     return replace(
         filing,
@@ -158,14 +154,16 @@ def cancel_filing(rules: FilingRules, filing: Filing, today: date) -> Filing:
 
 @dataclass(frozen=True, slots=True)
 class Care:
-    """What the treating region tells about the care to be settled."""
+    """What the treating region tells about the care, with its dates as the hospital states them."""
 
     insured_admdvs: str
     treating_admdvs: str
     med_type: str
     admitted_on: date
     """Inpatient: the admission date; outpatient: the visit date."""
-    settled_on: date
+    settled_on: date | None = None
+    """The discharge (outpatient: visit) date the settlement states; None at admission (2401/2201),
+    when the stay is still open and its end unknown."""
     emergency: bool = False
     trauma: bool = False
     third_party: bool = False
@@ -179,28 +177,69 @@ class Coverage:
     reason: str
 
 
-def coverage(rules: FilingRules, filings: tuple[Filing, ...], care: Care) -> Coverage:
-    """Which filing (or exemption) lets this care settle directly; E2001 when none does."""
-    if care.trauma and care.third_party:
-        raise RelayError(E2007)
-    for f in sorted(filings, key=lambda f: (f.category not in LONG_TERM_CATEGORIES, f.begndate)):
-        if f.status != ACTIVE or not covers(f.dest_admdvs, care.treating_admdvs):
-            continue
-        # 补办: a filing made before the settlement counts even if the stay began earlier;
-        # admitted inside the validity and discharged after it still settles
-        if f.begndate <= care.settled_on and (f.enddate is None or care.admitted_on <= f.enddate):
-            return Coverage(f.category, f.filing_id, f"filing {f.filing_id}")
+ORDINARY_FORM = {"13": "11", "24": "21"}
+"""The non-emergency form of an emergency med_type (13 急诊 → 11 普通门诊, 24 急诊转住院 → 21)."""
+
+
+def covers_stay(
+    f: Filing, treating_admdvs: str, admitted_on: date, settled_on: date | None
+) -> bool:
+    """The one rule admission and settlement share: the filing's place and validity meet the stay.
+
+    Admitted inside the validity and discharged after it still settles (内蒙古细则 第十四条;
+    seed 000 一(三)2); a filing begun before the discharge settlement counts (补办: seed 002;
+    内蒙古细则 第十五条; seed 000 一(四)). At admission (``settled_on`` None) the stay is open,
+    so only a validity that ended before the admission rules a filing out.
+    """
+    return (
+        f.status == ACTIVE
+        and covers(f.dest_admdvs, treating_admdvs)
+        and (f.enddate is None or admitted_on <= f.enddate)
+        and (settled_on is None or f.begndate <= settled_on)
+    )
+
+
+def no_filing_needed(rules: FilingRules, care: Care) -> str | None:
+    """Why this care needs no filing at all, or None where it needs one.
+
+    Judged on the care, not on the emergency label: an emergency is the same care, so it is
+    exempt exactly when the care would be (内蒙古细则 第十条; 天津 京津冀 outpatient pilot).
+    """
+    med_type = ORDINARY_FORM.get(care.med_type, care.med_type)
     same_province = province_of(care.treating_admdvs) == province_of(care.insured_admdvs)
-    outpatient = pool_of(care.med_type) is not Pool.INPATIENT
     if rules.no_filing_intra_province and same_province:
-        return Coverage(None, None, "no filing needed inside the province (内蒙古细则 第十条)")
+        return "no filing needed inside the province (内蒙古细则 第十条)"
+    outpatient = pool_of(med_type) is not Pool.INPATIENT
     if rules.no_filing_cross_outpatient and outpatient and not same_province:
-        return Coverage(None, None, "no filing needed for outpatient care (内蒙古细则 第十条)")
+        return "no filing needed for outpatient care (内蒙古细则 第十条)"
     if (
-        care.med_type == "11"
+        med_type == "11"
         and province_of(care.treating_admdvs)[:2] in rules.no_filing_outpatient_provinces
     ):
-        return Coverage(None, None, "no filing needed: 京津冀 outpatient pilot (天津)")
+        return "no filing needed: 京津冀 outpatient pilot (天津)"
+    return None
+
+
+def coverage(rules: FilingRules, filings: tuple[Filing, ...], care: Care) -> Coverage:
+    """Which filing (or exemption) lets this care settle directly; E2001 when none does.
+
+    The same function answers at admission and at settlement, on the hospital's dates
+    (``covers_stay``). Care that needs no filing gets the no-filing treatment, emergency or not,
+    and whatever filing is held: no cut, which no filing can better (22号文 cuts are ≥ 0). Where a
+    filing is needed, a held one applies; an emergency without one counts as filed, category 22
+    (视同已备案: seed 002; 内蒙古细则 第三十四条). An emergency holding a filing that is cut more
+    than category 22 is paid as an emergency: the breakdown takes the smaller cut (seed 000 一(六)).
+    """
+    if care.trauma and care.third_party:
+        raise RelayError(E2007)
+    exempt = no_filing_needed(rules, care)
+    if exempt is not None:
+        return Coverage(None, None, exempt)
+    for f in sorted(filings, key=lambda f: (f.category not in LONG_TERM_CATEGORIES, f.begndate)):
+        if covers_stay(f, care.treating_admdvs, care.admitted_on, care.settled_on):
+            return Coverage(f.category, f.filing_id, f"filing {f.filing_id}")
     if care.emergency or care.med_type in EMERGENCY_MED_TYPES:
         return Coverage(EMERGENCY_CATEGORY, None, "emergency counts as filed (视同已备案)")
-    raise RelayError(E2001, detail=f"{care.treating_admdvs} on {care.admitted_on.isoformat()}")
+    raise RelayError(
+        E2001, detail=f"就医地 {care.treating_admdvs}，就诊日期 {care.admitted_on.isoformat()}"
+    )

@@ -15,7 +15,7 @@ class Insurance:
     psn_type: str
     """11 在职 · 12 退休 · 14/15/16 居民."""
     psn_insu_stas: str
-    """1 正常 · 2 暂停 · 3 无效 · 4 终止 (codes.md)."""
+    """1 正常 · 2 暂停 · 3 无效 · 4 终止 (docs/codes.md)."""
     psn_insu_date: date
     cvlserv_flag: bool
     balc: str

@@ -49,11 +49,13 @@ def pool_of(med_type: str) -> Pool:
         return Pool.CHRONIC
     if med_type in OUTPATIENT_MED_TYPES:
         return Pool.OUTPATIENT
-    raise ValueError(f"med_type {med_type} is not settled across regions")
+    raise ValueError(f"医疗类别 med_type {med_type} 不在异地直接结算范围内")
 
 
 LONG_TERM_CATEGORIES = frozenset({"11", "12", "13"})
-REFERRAL_OR_EMERGENCY = frozenset({"21", "22"})
+EMERGENCY_CATEGORY = "22"
+"""异地急诊抢救: the category an emergency without a filing counts as (视同已备案, design §6)."""
+REFERRAL_OR_EMERGENCY = frozenset({"21", EMERGENCY_CATEGORY})
 OTHER_TEMPORARY = frozenset({"23"})
 FILING_CATEGORIES = LONG_TERM_CATEGORIES | REFERRAL_OR_EMERGENCY | OTHER_TEMPORARY
 
@@ -161,7 +163,7 @@ def policy_for(policies: Mapping[str, RegionPolicy], admdvs: str) -> RegionPolic
     """The policy in force for an insured region; E4005 where the region has none here."""
     policy = policies.get(admdvs)
     if policy is None:
-        raise RelayError(E4005, detail=f"no policy for {admdvs}")
+        raise RelayError(E4005, detail=f"本平台未配置参保地 {admdvs} 的医保政策")
     return policy
 
 

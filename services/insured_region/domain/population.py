@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from services.insured_region.domain.person import Filing, Identity, Insurance, Person
+from shared.certificates import id_check_char
 
 # area codes used as the first six digits of invented id numbers, one district per pool
 AREA_CODE = {
@@ -44,14 +45,6 @@ EMPLOYERS = (
     "市第三中学",
     "电网供电公司",
 )
-
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # GB 11643, 2^(17-i) mod 11
-_CHECK = "10X98765432"
-
-
-def id_check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK[total % 11]
 
 
 def make_id_no(area: str, brdy: date, seq: int, gend: str) -> str:

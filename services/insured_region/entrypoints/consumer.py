@@ -20,7 +20,7 @@ from services.insured_region.domain.policy import RegionPolicy
 from services.insured_region.entrypoints.schemas import person_info_output
 from services.insured_region.service_layer import filings, handlers, reversal, settlement
 from shared.db import CONNECTION_ERRORS
-from shared.envelope import MessageKind, RelayEnvelope, china_today
+from shared.envelope import OPAQUE_KEY, MessageKind, RelayEnvelope, china_today
 from shared.errors import E5005, E5999, E9002, E9003, RelayError
 from shared.messaging import TransientError, topology
 from shared.runtime import Runtime
@@ -44,8 +44,8 @@ def _parse(model: type[M], value: Any, where: str) -> M:
     try:
         return model.model_validate(value if isinstance(value, dict) else {})
     except ValidationError as exc:
-        detail = describe_validation_error(list(exc.errors()))
-        raise RelayError(E9002, detail=f"{where}.{detail}") from exc
+        detail = describe_validation_error(list(exc.errors()), prefix=where)
+        raise RelayError(E9002, detail=detail) from exc
 
 
 def _data(envelope: RelayEnvelope, key: str = "data") -> Any:
@@ -159,7 +159,7 @@ class ReversalIn(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     psn_no: str = Field(min_length=1, max_length=30)
-    omsgid: str = Field(min_length=30, max_length=30)
+    omsgid: str = Field(pattern=OPAQUE_KEY)
     oinfno: str = Field(pattern=r"^(2304|2207|2305|2208|2401|2201|2501|2503)$")
 
 
@@ -356,7 +356,7 @@ class InsuredConsumer:
                 if envelope.infno in STORED_BY_MSGID:
                     stored = await reversal.stored_answer(self._runtime.sessions, envelope.msgid)
                 if stored is None:
-                    raise RelayError(E5005, detail="expired before the insured region saw it")
+                    raise RelayError(E5005, detail="参保地收到时已超过应答时限")
                 await self._reply(envelope, envelope.reply(envelope.insuplc_admdvs, payload=stored))
                 return
             handler = HANDLERS.get(envelope.infno)

@@ -27,7 +27,7 @@ async def _person(session: AsyncSession, psn_no: str, admdvs: str | None) -> Per
     person = await persons.by_psn_no(session, psn_no)
     assert person is not None
     if admdvs is not None and person.insuplc_admdvs != admdvs:
-        raise RelayError(E1001, detail=f"psn_no {psn_no} is not insured in {admdvs}")
+        raise RelayError(E1001, detail=f"psn_no {psn_no} 不是参保地 {admdvs} 的参保人员")
     return person
 
 
@@ -141,9 +141,9 @@ async def create_chronic(
             return next(c for c in person.chronic_filings if c.filing_id == made.filing_id)
         policy = policy_for(policies, person.insuplc_admdvs)
         if code not in policy.chronic:
-            raise RelayError(E2002, detail=f"{code} is not on {policy.name}'s chronic list")
+            raise RelayError(E2002, detail=f"病种 {code} 不在{policy.name}门诊慢特病病种范围内")
         if enddate is not None and enddate < begndate:
-            raise RelayError(E2002, detail="enddate is before begndate")
+            raise RelayError(E2002, detail="结束日期 enddate 早于开始日期 begndate")
         if any(c.covers(code, begndate) for c in person.chronic_filings):
             raise RelayError(E2004, detail=code)
         filing_id = await repo.next_filing_id(

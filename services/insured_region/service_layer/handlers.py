@@ -19,12 +19,9 @@ async def person_info(
 ) -> Person:
     """1101: who is this, how are they insured, which filings do they hold."""
     if not certno:
-        raise RelayError(E9002, detail="input.data.certno is required")
+        raise RelayError(
+            E9002, detail="字段 input.data.certno：必填，未填写（或填写 mdtrt_cert_no）"
+        )
     async with sessions() as session:
         found = await persons.by_certno(session, admdvs, psn_cert_type, certno)
     return check_identity(found, certno=certno, psn_name=psn_name)
-
-
-async def create_person(sessions: async_sessionmaker[AsyncSession], person: Person) -> bool:
-    async with sessions() as session, session.begin():
-        return await persons.add(session, person)

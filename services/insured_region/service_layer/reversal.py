@@ -37,7 +37,7 @@ async def reverse(
     if cmd.oinfno in SETTLEMENTS:
         return await settlement.reverse(sessions, cmd, debt)
     if cmd.oinfno not in REVERSIBLE:
-        raise RelayError(E9002, detail=f"oinfno {cmd.oinfno} cannot be reversed")
+        raise RelayError(E9002, detail=f"字段 oinfno：{cmd.oinfno} 交易不能冲正")
     async with sessions() as session, session.begin():
         done = await store.reversal(session, cmd.msgid)
         if done is not None:
@@ -80,18 +80,22 @@ async def _reverse_cancel(
         await _tombstone(session, cmd)
         return _result(cmd, "tombstone")
     if mirror.refd_setl_flag != "1" or mirror.infno not in CANCELS:
-        raise RelayError(E9002, detail=f"{cmd.omsgid} is not a cancel ({mirror.infno})")
+        raise RelayError(
+            E9002, detail=f"字段 oinfno：原报文 {cmd.omsgid} 是 {mirror.infno} 交易，不是撤销结算"
+        )
     if mirror.psn_no != cmd.psn_no:
-        raise RelayError(E4003, detail=f"{cmd.omsgid} is not {cmd.psn_no}'s")
+        raise RelayError(E4003, detail=f"原报文 {cmd.omsgid} 不属于人员 {cmd.psn_no}")
     original = await store.by_setl_id(session, mirror.init_setl_id or "")
     assert original is not None  # a mirror always points at a stored original
     year = await store.lock_year(session, person.psn_no, original.year)
     if await store.later_than(session, person.psn_no, original.year, mirror.setl_time):
         # the caps and deductible used since then assumed the cancel: reinstating would break them
-        raise RelayError(E4008, detail=f"{person.psn_no} has settled since {cmd.omsgid}")
+        raise RelayError(
+            E4008, detail=f"人员 {person.psn_no} 在原报文 {cmd.omsgid} 之后已有新的结算"
+        )
     balance = await store.lock_account(session, person.psn_no, original.insutype)
     if balance < original.acct_pay:
-        raise RelayError(E4008, detail="the personal account no longer holds what was refunded")
+        raise RelayError(E4008, detail="个人账户余额已不足以扣回撤销时退回的金额")
     await store.save_year(session, person.psn_no, year.plus(store.acc_from_json(original.delta)))
     if original.acct_pay:
         await store.set_account(
@@ -114,11 +118,14 @@ async def _reverse_filing(session: AsyncSession, cmd: settlement.ReverseCommand)
         await _tombstone(session, cmd)
         return _result(cmd, "tombstone")
     if made.psn_no != cmd.psn_no or made.chronic != (cmd.oinfno == "2503"):
-        raise RelayError(E9002, detail=f"{cmd.omsgid} is not {cmd.psn_no}'s {cmd.oinfno}")
+        raise RelayError(
+            E9002,
+            detail=f"字段 omsgid：原报文 {cmd.omsgid} 不是人员 {cmd.psn_no} 的 {cmd.oinfno} 交易",
+        )
     status = made.status  # one already cancelled (2502/2504) has nothing left to undo
     if status == ACTIVE:
         if await store.standing_since(session, cmd.psn_no, made.created_at):
-            raise RelayError(E4008, detail=f"a settlement since {made.filing_id} still stands")
+            raise RelayError(E4008, detail=f"备案 {made.filing_id} 之后已有未撤销的结算")
         await filing_store.set_status(session, made, REVERSED)
         status = REVERSED
     return _result(cmd, "filing", trt_dcla_detl_sn=made.filing_id, status=status)

@@ -23,6 +23,7 @@ from services.insured_region.adapters import settlements as store
 from services.insured_region.adapters.orm import SettlementRow
 from services.insured_region.adapters.outbox import Debt
 from services.insured_region.domain.breakdown import (
+    FOUR_PARTS,
     Accumulators,
     Breakdown,
     FeeTotals,
@@ -34,7 +35,6 @@ from services.insured_region.domain.breakdown import (
 from services.insured_region.domain.filing import Care, coverage
 from services.insured_region.domain.person import Person
 from services.insured_region.domain.policy import RegionPolicy, policy_for, pool_of
-from shared.envelope import china_today
 from shared.errors import (
     E1001,
     E2008,
@@ -72,7 +72,7 @@ def balance_violations(p: SettlementPayload) -> list[str]:
     problems = []
     parts = p.fulamt_ownpay_amt + p.overlmt_selfpay + p.preselfpay_amt + p.inscp_scp_amt
     if p.medfee_sumamt != parts:
-        problems.append(f"medfee_sumamt {p.medfee_sumamt} ≠ the four parts {parts}")
+        problems.append(f"medfee_sumamt {p.medfee_sumamt} 不等于{FOUR_PARTS} {parts}")
     amounts = (
         p.medfee_sumamt,
         p.fulamt_ownpay_amt,
@@ -81,10 +81,10 @@ def balance_violations(p: SettlementPayload) -> list[str]:
         p.inscp_scp_amt,
     )
     if any(a < 0 for a in amounts):
-        problems.append("a settlement's totals cannot be negative")
+        problems.append("结算金额不能为负数")
     if any(a != a.quantize(Decimal("0.01")) for a in amounts):
-        problems.append("amounts must be whole cents")
-    for name, rows in (("categories", p.categories), ("lines", p.lines)):
+        problems.append("金额须精确到分（最多两位小数）")
+    for label, rows in (("费用类别汇总", p.categories), ("费用明细", p.lines)):
         if not rows:
             continue
         for field, total in (
@@ -96,12 +96,13 @@ def balance_violations(p: SettlementPayload) -> list[str]:
         ):
             summed = sum((getattr(r, field) for r in rows), ZERO)
             if summed != total:
-                problems.append(f"{name}: Σ {field} {summed} ≠ {total}")
+                problems.append(f"{label}的 {field} 合计 {summed} 不等于 {total}")
         for r in rows:
             four = r.fulamt_ownpay_amt + r.overlmt_amt + r.preselfpay_amt + r.inscp_scp_amt
             if four != r.det_item_fee_sumamt:
                 problems.append(
-                    f"{name} {r.med_chrgitm_type}: parts {four} ≠ {r.det_item_fee_sumamt}"
+                    f"{label} {r.med_chrgitm_type}：四项之和 {four} 不等于 "
+                    f"det_item_fee_sumamt {r.det_item_fee_sumamt}"
                 )
     return problems
 
@@ -110,9 +111,9 @@ def _insurance(person: Person, insutype: str) -> tuple[str, bool]:
     for insurance in person.insurances:
         if insurance.insutype == insutype:
             if insurance.psn_insu_stas != "1":
-                raise RelayError(E4006, detail=f"psn_insu_stas {insurance.psn_insu_stas}")
+                raise RelayError(E4006, detail=f"参保状态 psn_insu_stas {insurance.psn_insu_stas}")
             return insurance.psn_type, insurance.cvlserv_flag
-    raise RelayError(E4006, detail=f"not insured under {insutype}")
+    raise RelayError(E4006, detail=f"未参加险种 insutype {insutype}")
 
 
 def _assistance(person: Person, on: Any) -> str | None:
@@ -148,7 +149,7 @@ def _inputs(
     if p.med_type == "14":
         code = p.opsp_dise_code or ""
         if not any(c.covers(code, p.endtime) for c in person.chronic_filings):
-            raise RelayError(E2008, detail=code or "opsp_dise_code missing")
+            raise RelayError(E2008, detail=code or "字段 opsp_dise_code：未填写门诊慢特病病种")
     return SettlementInputs(
         totals=FeeTotals(p.fulamt_ownpay_amt, p.overlmt_selfpay, p.preselfpay_amt, p.inscp_scp_amt),
         med_type=p.med_type,
@@ -173,7 +174,7 @@ def _compute(inputs: SettlementInputs, policy: RegionPolicy, year: Accumulators)
         raise RelayError(E4005, detail=str(exc)) from exc
     problems = breakdown_violations(breakdown)
     if problems:  # never persist a breakdown that does not balance (style §4)
-        raise RelayError(E4001, detail="; ".join(problems))
+        raise RelayError(E4001, detail="；".join(problems))
     return breakdown
 
 
@@ -195,7 +196,7 @@ async def _person(session: AsyncSession, cmd: SettleCommand) -> Person:
 def _check_balance(payload: SettlementPayload) -> None:
     problems = balance_violations(payload)
     if problems:
-        raise RelayError(E4001, detail="; ".join(problems)[:400])
+        raise RelayError(E4001, detail="；".join(problems)[:400])
 
 
 async def pre_settle(
@@ -262,7 +263,7 @@ async def settle(
     async with sessions() as session:  # a repeat: the stored answer, if the body is the same
         existing = await store.by_msgid(session, cmd.msgid)
         if existing is None:
-            raise RelayError(E4004, detail=f"{cmd.msgid} settled and then gone")
+            raise RelayError(E4004, detail=f"报文 {cmd.msgid} 已结算，但结算记录已不存在")
         return _replay(existing, digest, await _person(session, cmd))
 
 
@@ -312,8 +313,9 @@ async def register(
 ) -> dict[str, Any]:
     """2401/2201: may this person be treated here on direct settlement? Mints the mdtrt_id.
 
-    The filing is checked as of the admission (design §6); a stay that could not be registered
-    may still be registered after a filing made before discharge (补办).
+    The filing is checked by the rule the settlement uses, on the admission date the hospital
+    states (design §6); a stay that could not be registered may still be registered after a
+    filing made before discharge (补办).
     """
     policy = policy_for(policies, cmd.insured_admdvs)
     async with sessions() as session, session.begin():
@@ -334,8 +336,7 @@ async def register(
                 treating_admdvs=cmd.treating_admdvs,
                 med_type=cmd.med_type,
                 admitted_on=cmd.begntime,
-                # a filing that exists now covers a stay begun before it (补办)
-                settled_on=max(cmd.begntime, china_today()),
+                settled_on=None,  # the stay is open: the settlement's rule, on the same dates
                 emergency=cmd.emergency,
                 trauma=cmd.trauma,
                 third_party=cmd.third_party,
@@ -549,7 +550,7 @@ async def reverse(
             return {"result": {"omsgid": cmd.omsgid, "oinfno": cmd.oinfno, "reversed": "tombstone"}}
         original = late  # the original won the race by a hair: cancel it instead
     if original.psn_no != cmd.psn_no:
-        raise RelayError(E4003, detail=f"{cmd.omsgid} is not {cmd.psn_no}'s")
+        raise RelayError(E4003, detail=f"原报文 {cmd.omsgid} 不属于人员 {cmd.psn_no}")
     async with sessions() as session:
         cancelled = await store.cancellation_of(session, original.setl_id)
         person = await person_or_error(session, cmd.psn_no, cmd.insured_admdvs)

@@ -1,4 +1,5 @@
-"""The hub's tables: the transaction log of every message and hop (design §8)."""
+"""The hub's tables: the transaction log of every message and hop (design §8), and the
+national person index (design §4)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,18 @@ class RelayLog(Base):
     certno_masked: Mapped[str | None] = mapped_column(String(30))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PersonIndex(Base):
+    """The national person index (design §4): certificate → insured region, for 1101 without it.
+
+    The certificate is kept only as a keyed hash (``shared.messaging.person_index``); no names.
+    ``updated_at`` is the enrolment time the insured region stated: the later enrolment wins.
+    """
+
+    __tablename__ = "person_index"
+
+    certno_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    psn_cert_type: Mapped[str] = mapped_column(String(2), primary_key=True)
+    insuplc_admdvs: Mapped[str] = mapped_column(String(6))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

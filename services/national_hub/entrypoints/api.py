@@ -1,4 +1,5 @@
-"""The hub's HTTP side: health and the transaction log (the relay itself runs on RabbitMQ)."""
+"""The hub's HTTP side: health, the transaction log and the person index's size (the relay
+itself runs on RabbitMQ)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 
 from services.national_hub import bootstrap
-from services.national_hub.adapters import relay_log
+from services.national_hub.adapters import person_index, relay_log
 from services.national_hub.settings import Settings
+from shared.operator_access import (
+    OPERATOR_RESPONSES,
+    OperatorDep,
+    install_operator_access,
+    operator_access,
+)
 from shared.runtime import Runtime, close_runtime
 from shared.web import ERROR_RESPONSES, add_health_route, install_error_handlers
 
@@ -31,15 +38,19 @@ def create_app(settings: Settings) -> FastAPI:
         responses=ERROR_RESPONSES,
     )
     install_error_handlers(app)
+    install_operator_access(app, settings)
     add_health_route(app)
 
     @app.get(
         "/relay-log",
         tags=["transaction log"],
-        summary="Messages and hops the hub handled, by msgid, person or region",
+        summary="Operators: messages and hops the hub handled, by msgid, person or region "
+        "(personal data masked)",
+        responses=OPERATOR_RESPONSES,
     )
     async def read_relay_log(
         request: Request,
+        operator: OperatorDep,
         msgid: Annotated[str | None, Query(max_length=40)] = None,
         psn_no: Annotated[str | None, Query(max_length=30)] = None,
         admdvs: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
@@ -49,9 +60,23 @@ def create_app(settings: Settings) -> FastAPI:
         rows = await relay_log.find(
             runtime.engine, msgid=msgid, psn_no=psn_no, admdvs=admdvs, limit=limit
         )
-        return [
-            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
-            for row in rows
-        ]
+        return operator.view(
+            [
+                {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+                for row in rows
+            ]
+        )
+
+    @app.get(
+        "/person-index",
+        tags=["person index"],
+        summary="Operators: persons per insured region in the national person index (no "
+        "personal data)",
+        responses=OPERATOR_RESPONSES,
+        dependencies=[Depends(operator_access)],
+    )
+    async def read_person_index(request: Request) -> dict[str, int]:
+        runtime: Runtime = request.app.state.runtime
+        return await person_index.summary(runtime.pool)
 
     return app

@@ -17,6 +17,8 @@ import orjson
 class StoredMessage:
     msgid: str
     infno: str
+    fixmedins_code: str
+    insuplc_admdvs: str
     body_hash: str
     relay_id: str | None
     inf_refmsgid: str
@@ -36,14 +38,14 @@ class StoredMessage:
 _COLUMNS = ", ".join(StoredMessage.__slots__)
 _CLAIM = """
     WITH n AS (
-        INSERT INTO request_nonce (paasid, nonce, seen_at)
-        SELECT $10::text, $11::text, $9 WHERE $10::text IS NOT NULL
-        ON CONFLICT (paasid, nonce) DO NOTHING
+        INSERT INTO request_nonce (paasid, stamp, nonce, seen_at)
+        SELECT $10::text, $12::text, $11::text, $9 WHERE $10::text IS NOT NULL
+        ON CONFLICT (paasid, stamp, nonce) DO NOTHING
         RETURNING 1
     ), m AS (
         INSERT INTO hospital_message (msgid, infno, fixmedins_code, mdtrtarea_admvs,
-            insuplc_admdvs, body_hash, relay_id, inf_refmsgid, status, received_at)
-        SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9
+            insuplc_admdvs, body_hash, relay_id, inf_refmsgid, status, received_at, sign_no)
+        SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $13
          WHERE $10::text IS NULL OR EXISTS (SELECT 1 FROM n)
         ON CONFLICT (msgid) DO NOTHING
         RETURNING msgid
@@ -56,10 +58,14 @@ _FORGET_NONCES = "DELETE FROM request_nonce WHERE seen_at < $1"
 
 @dataclass(frozen=True, slots=True)
 class Nonce:
-    """Who signed a request and with which nonce: accepted once (design §3)."""
+    """Who signed a request, with which nonce and timestamp: accepted once (design §3).
+
+    Remembered with its timestamp, so that clients sending short random nonces (1–10 digits)
+    do not collide into false replays across timestamps."""
 
     paasid: str
     nonce: str
+    stamp: str
 
 
 class NonceReused(Exception):
@@ -93,6 +99,7 @@ async def claim(
     relay_id: str | None,
     inf_refmsgid: str,
     nonce: Nonce | None = None,
+    sign_no: str | None = None,
 ) -> StoredMessage | None:
     """Record the nonce and insert the pending row, in one statement; on a msgid already seen,
     return what is stored instead. A nonce seen before raises ``NonceReused``."""
@@ -109,6 +116,8 @@ async def claim(
         datetime.now(UTC),
         nonce.paasid if nonce else None,
         nonce.nonce if nonce else None,
+        nonce.stamp if nonce else None,
+        sign_no,
     )
     if not row["fresh"]:
         raise NonceReused(nonce.nonce if nonce else "")

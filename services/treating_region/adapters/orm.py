@@ -32,14 +32,14 @@ class HospitalMessage(Base):
     __tablename__ = "hospital_message"
     __table_args__ = (Index("ix_hospital_message_relay_id", "relay_id"),)
 
-    msgid: Mapped[str] = mapped_column(String(30), primary_key=True)
+    msgid: Mapped[str] = mapped_column(String(40), primary_key=True)
     infno: Mapped[str] = mapped_column(String(4))
     fixmedins_code: Mapped[str] = mapped_column(String(12))
     mdtrtarea_admvs: Mapped[str] = mapped_column(String(6))
     insuplc_admdvs: Mapped[str] = mapped_column(String(6))
     body_hash: Mapped[str] = mapped_column(String(64))
     relay_id: Mapped[str | None] = mapped_column(String(36))
-    inf_refmsgid: Mapped[str] = mapped_column(String(32))
+    inf_refmsgid: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(12))
     """pending → ok | error | unknown; unknown → late_ok | late_error when a late reply lands."""
     err_code: Mapped[str | None] = mapped_column(String(5))
@@ -47,6 +47,8 @@ class HospitalMessage(Base):
     output: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sign_no: Mapped[str | None] = mapped_column(String(64))
+    """The 9001 sign-in the call was made under, as the hospital sent it."""
 
 
 MONEY = Numeric(14, 2)
@@ -111,7 +113,7 @@ class FeeLine(Base):
     status: Mapped[str] = mapped_column(String(10))
     """active · cancelled (2302/2205)."""
     setl_id: Mapped[str | None] = mapped_column(String(30))
-    msgid: Mapped[str | None] = mapped_column(String(30))
+    msgid: Mapped[str | None] = mapped_column(String(40))
     """The 2301/2204 that uploaded it: what a 2601 of that upload takes back."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -127,7 +129,7 @@ class Settlement(Base):
 
     setl_id: Mapped[str] = mapped_column(String(30), primary_key=True)
     mdtrt_id: Mapped[str] = mapped_column(ForeignKey("visit.mdtrt_id"))
-    msgid: Mapped[str] = mapped_column(String(30))
+    msgid: Mapped[str] = mapped_column(String(40))
     infno: Mapped[str] = mapped_column(String(4))
     psn_no: Mapped[str] = mapped_column(String(30))
     fixmedins_code: Mapped[str] = mapped_column(String(12))
@@ -152,5 +154,21 @@ class RequestNonce(Base):
     __table_args__ = (Index("ix_request_nonce_seen_at", "seen_at"),)
 
     paasid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    stamp: Mapped[str] = mapped_column(String(20), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(128), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SignIn(Base):
+    """A 9001 sign-in (签到): the ``sign_no`` an institution's operator sends on later calls."""
+
+    __tablename__ = "sign_in"
+    __table_args__ = (Index("ix_sign_in_fixmedins_code", "fixmedins_code"),)
+
+    sign_no: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fixmedins_code: Mapped[str] = mapped_column(String(12))
+    opter_no: Mapped[str | None] = mapped_column(String(50))
+    mac: Mapped[str | None] = mapped_column(String(50))
+    ip: Mapped[str | None] = mapped_column(String(50))
+    signed_in_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    signed_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -54,7 +54,7 @@ def split_line(line: FeeLine, entry: CatalogueEntry | None) -> LineSplit:
     amount = line.det_item_fee_sumamt
     if to_cents(line.pric * line.cnt) != amount:
         raise LineRefused(
-            f"feedetl_sn {line.feedetl_sn}: det_item_fee_sumamt {amount} ≠ pric × cnt "
+            f"feedetl_sn {line.feedetl_sn}：det_item_fee_sumamt {amount} 不等于 pric × cnt "
             f"{to_cents(line.pric * line.cnt)}"
         )
     if entry is None or entry.chrgitm_lv == CLASS_C:

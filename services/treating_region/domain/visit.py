@@ -40,6 +40,37 @@ class Action(StrEnum):
     REVERSE_CANCEL = "reverse (2601) the cancel of the settlement"
 
 
+STATE_ZH: dict[VisitState, str] = {
+    VisitState.ADMITTED: "在院",
+    VisitState.DISCHARGED: "已出院",
+    VisitState.REGISTERED: "已挂号",
+    VisitState.SETTLING: "结算中",
+    VisitState.SETTLED: "已结算",
+    VisitState.CANCELLING: "撤销结算中",
+    VisitState.CANCELLED: "已取消",
+}
+"""A visit's state as the clerk reads it in an E3002 detail (天津 §七(二))."""
+
+ACTION_ZH: dict[Action, str] = {
+    Action.UPLOAD_LINES: "上传费用明细",
+    Action.CANCEL_LINES: "撤销费用明细",
+    Action.CHANGE: "修改就诊信息",
+    Action.DISCHARGE: "办理出院",
+    Action.CANCEL_ADMISSION: "取消入院",
+    Action.CANCEL_DISCHARGE: "取消出院",
+    Action.PRE_SETTLE: "预结算",
+    Action.SETTLE: "结算",
+    Action.SETTLE_DONE: "登记结算结果",
+    Action.SETTLE_REFUSED: "登记结算失败",
+    Action.CANCEL_SETTLEMENT: "撤销结算",
+    Action.CANCEL_DONE: "登记撤销结果",
+    Action.CANCEL_REFUSED: "登记撤销失败",
+    Action.REVERSE_REGISTRATION: "冲正（2601）入院登记或挂号",
+    Action.REVERSE_CANCEL: "冲正（2601）撤销结算",
+}
+"""What the clerk asked for, in the words of an E3002 detail."""
+
+
 S = VisitState
 ALLOWED: dict[Action, dict[VisitState, VisitState]] = {
     Action.UPLOAD_LINES: {S.ADMITTED: S.ADMITTED, S.DISCHARGED: S.DISCHARGED,
@@ -70,7 +101,7 @@ def transition(state: VisitState, action: Action, *, inpatient: bool) -> VisitSt
     """The state after ``action``, or E3002 naming what is not allowed and why."""
     target = ALLOWED[action].get(state)
     if target is None:
-        raise RelayError(E3002, detail=f"cannot {action.value} when the visit is {state.value}")
+        raise RelayError(E3002, detail=f"就诊状态为“{STATE_ZH[state]}”，不能{ACTION_ZH[action]}")
     if action in BACK_TO_OPEN and not inpatient:
         return VisitState.REGISTERED
     return target

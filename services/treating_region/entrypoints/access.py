@@ -13,6 +13,19 @@ from shared.errors import E9007, E9008, E9009, RelayError
 WINDOW_S = 300.0
 """How far a timestamp may be from now; nonces are remembered at least this long."""
 
+NONCE_MAX_LENGTH = 128
+"""A nonce is kept whole (never truncated): a longer one is refused, not shortened."""
+
+MILLISECONDS_FROM = 10**11
+"""Unix seconds have 10 digits until the year 5138; milliseconds have 13 today."""
+
+
+def sent_at(stamp: str) -> float:
+    """``x-tif-timestamp`` as Unix seconds: real clients send seconds (10 digits), some send
+    milliseconds (13); the magnitude tells them apart."""
+    value = int(stamp.strip())
+    return value / 1000 if value >= MILLISECONDS_FROM else float(value)
+
 
 class SignatureCheck:
     """Verifies ``x-tif-*`` headers and returns the nonce, which the gateway accepts once
@@ -29,19 +42,29 @@ class SignatureCheck:
         nonce = headers.get("x-tif-nonce", "")
         signed = headers.get("x-tif-signature", "")
         if not (paasid and stamp and nonce and signed):
-            raise RelayError(E9007, detail="x-tif-paasid, -timestamp, -nonce, -signature needed")
+            raise RelayError(
+                E9007,
+                detail="请求头 x-tif-paasid、x-tif-timestamp、x-tif-nonce、x-tif-signature "
+                "均须填写",
+            )
         token = self._tokens.get(paasid)
         if token is None:
             token = self._tokens[paasid] = institution_token(self._secret, paasid)
         if not hmac.compare_digest(signature(stamp, token, nonce), signed.lower()):
-            raise RelayError(E9007, detail="x-tif-signature")
+            raise RelayError(E9007, detail="请求头 x-tif-signature 校验不通过")
         if paasid != fixmedins_code:
-            raise RelayError(E9009, detail=f"{paasid} ≠ {fixmedins_code}")
+            raise RelayError(
+                E9009, detail=f"x-tif-paasid {paasid} 与 fixmedins_code {fixmedins_code} 不一致"
+            )
+        if len(nonce) > NONCE_MAX_LENGTH:
+            raise RelayError(E9008, detail=f"x-tif-nonce 长度超过 {NONCE_MAX_LENGTH} 个字符")
         now = time.time()
         try:
-            sent = int(stamp) / 1000
+            sent = sent_at(stamp)
         except ValueError as exc:
-            raise RelayError(E9008, detail="x-tif-timestamp is not milliseconds") from exc
+            raise RelayError(E9008, detail="x-tif-timestamp 应为 Unix 时间戳（秒或毫秒）") from exc
         if abs(now - sent) > self._window_s:
-            raise RelayError(E9008, detail=f"x-tif-timestamp {abs(now - sent):.0f} s off")
-        return Nonce(paasid, nonce[:64])
+            raise RelayError(
+                E9008, detail=f"x-tif-timestamp 与平台时间相差 {abs(now - sent):.0f} 秒"
+            )
+        return Nonce(paasid, nonce, stamp.strip())

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from services.treating_region import bootstrap
 from services.treating_region.adapters import messages
 from services.treating_region.adapters.catalogue_loader import load_catalogues, load_institutions
+from services.treating_region.adapters.messages import StoredMessage
 from services.treating_region.domain.catalogue import CatalogueEntry
 from services.treating_region.entrypoints.access import SignatureCheck
 from services.treating_region.entrypoints.schemas import (
@@ -29,12 +30,15 @@ from services.treating_region.entrypoints.schemas import (
 from services.treating_region.service_layer.gateway import Answer
 from services.treating_region.settings import Settings
 from shared.envelope import NationalRequest, national_time
-from shared.errors import E3006, E5999, E9001, E9002, E9003, E9005, RelayError
+from shared.errors import E3006, E5999, E9001, E9002, E9003, E9005, E9012, RelayError
 from shared.logging import msgid_var
+from shared.operator_access import OPERATOR_RESPONSES, OperatorDep, install_operator_access
 from shared.regions import parse_region_list
 from shared.runtime import close_runtime
 from shared.web import (
     ERROR_RESPONSES,
+    ErrorEnvelope,
+    StatusError,
     add_health_route,
     describe_validation_error,
     error_body,
@@ -63,33 +67,93 @@ def _envelope(answer: Answer) -> dict[str, Any]:
     }
 
 
+MAX_NESTING = 32
+"""The national envelope nests four levels deep; far deeper is no hospital message."""
+
+
+def _unstorable(value: Any, path: str, depth: int = 0) -> str | None:
+    """Where the body holds what no database column can store: a NUL character (PostgreSQL
+    refuses it in text), or nesting far deeper than any national message."""
+    if depth > MAX_NESTING:
+        raise RelayError(E9001, detail=f"嵌套超过 {MAX_NESTING} 层")
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _unstorable(item, f"{path}.{key}" if path else str(key), depth + 1)
+            if found or "\x00" in key:
+                return found or path
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _unstorable(item, f"{path}[{i}]", depth + 1)
+            if found:
+                return found
+    return None
+
+
 def _parse(body: bytes, max_bytes: int) -> tuple[NationalRequest, BaseModel]:
     """Strict about meaning, tolerant about form: any content type, UTF-8 JSON object.
 
     JSON numbers are read as Decimal, so an amount sent as a number never becomes a float.
+    Everything a column could not take is refused here, naming the field, before anything is
+    written (never "outcome unknown" for input the gateway could have refused).
     """
     if len(body) > max_bytes:
-        raise RelayError(E9005, detail=f"{len(body)} bytes > {max_bytes}")
+        raise RelayError(E9005, detail=f"{len(body)} 字节，上限 {max_bytes}")
     try:
         raw = json.loads(body.decode("utf-8"), parse_float=Decimal)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RelayError(E9001, detail=type(exc).__name__) from exc
+        raise RelayError(E9001, detail=f"不是 UTF-8 JSON（{type(exc).__name__}）") from exc
+    except RecursionError as exc:
+        raise RelayError(E9001, detail=f"嵌套超过 {MAX_NESTING} 层") from exc
     if not isinstance(raw, dict):
-        raise RelayError(E9001, detail="the body must be a JSON object")
+        raise RelayError(E9001, detail="报文应为 JSON 对象")
+    nul = _unstorable(raw, "")
+    if nul is not None:
+        raise RelayError(E9002, detail=f"字段 {nul}：含有空字符（\\u0000）")
     try:
         request = NationalRequest.model_validate(raw)
     except ValidationError as exc:
         raise RelayError(E9002, detail=describe_validation_error(list(exc.errors()))) from exc
     model = INPUT_MODELS.get(request.infno)
     if model is None:
-        raise RelayError(E9003, detail=request.infno)
+        raise RelayError(E9003, detail=f"infno {request.infno}")
     try:
         typed = model.model_validate(request.input)
     except ValidationError as exc:
-        detail = describe_validation_error(list(exc.errors()))
-        raise RelayError(E9002, detail=f"input.{detail}") from exc
+        detail = describe_validation_error(list(exc.errors()), prefix="input")
+        raise RelayError(E9002, detail=detail) from exc
     clean = typed.model_dump(mode="json", exclude_none=True)
     return request.model_copy(update={"input": clean}), typed
+
+
+def _message_out(stored: StoredMessage) -> dict[str, Any]:
+    return {
+        "msgid": stored.msgid,
+        "infno": stored.infno,
+        "status": stored.status,
+        "err_code": stored.err_code,
+        "err_detail": stored.err_detail,
+        "output": stored.output,
+        "received_at": stored.received_at.isoformat(),
+        "answered_at": stored.answered_at.isoformat() if stored.answered_at else None,
+    }
+
+
+def _no_message(msgid: str) -> StatusError:
+    """One answer for a msgid never received and for another institution's: a hospital does not
+    learn which msgids exist (they are guessable: institution code, time, sequence)."""
+    return StatusError(E9012, status_code=404, detail=f"msgid {msgid}")
+
+
+MsgidPath = Annotated[str, Path(max_length=40)]
+
+HOSPITAL_READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {
+        "model": ErrorEnvelope,
+        "description": "x-tif headers missing, not verifying or stale (E9007, E9008)",
+    },
+}
 
 
 def _entry_out(entry: CatalogueEntry) -> dict[str, Any]:
@@ -109,6 +173,9 @@ def create_app(settings: Settings) -> FastAPI:
     # bad catalogue or institution data stops start-up here
     catalogues = load_catalogues(parse_region_list(settings.regions))
     signatures = SignatureCheck(settings.hospital_secret) if settings.require_signature else None
+    # reads are always signed, whatever require_signature says: the signature is how the relay
+    # knows whose messages the caller may read
+    read_signatures = SignatureCheck(settings.hospital_secret)
     institutions = load_institutions()
 
     @asynccontextmanager
@@ -128,6 +195,7 @@ def create_app(settings: Settings) -> FastAPI:
         responses=ERROR_RESPONSES,
     )
     install_error_handlers(app)
+    install_operator_access(app, settings)
     add_health_route(app)
 
     @app.post(
@@ -171,24 +239,40 @@ def create_app(settings: Settings) -> FastAPI:
         return json_response(_envelope(answer))
 
     @app.get(
-        "/admin/messages/{msgid}",
+        "/fsi/messages/{msgid}",
         tags=["gateway"],
-        summary="What became of a hospital message (ok, error, unknown, late reply)",
+        summary="A hospital reads what became of its own message (signed with the x-tif "
+        "headers, as on the gateway; another institution's msgid is not found)",
+        responses=HOSPITAL_READ_RESPONSES,
     )
-    async def message_status(request: Request, msgid: str) -> dict[str, Any]:
+    async def own_message(request: Request, msgid: MsgidPath) -> dict[str, Any]:
+        """The hospital's way to learn an outcome after E5002 (design §3: a hospital reads only
+        its own messages). The signature and its timestamp are checked; the nonce is not
+        recorded, as a read changes nothing."""
+        paasid = request.headers.get("x-tif-paasid", "")
+        try:
+            read_signatures.verify(request.headers, paasid)
+        except RelayError as exc:
+            raise StatusError(exc.spec, status_code=401, detail=exc.detail) from exc
+        stored = await messages.find(request.app.state.runtime.pool, msgid)
+        if stored is None or stored.fixmedins_code != paasid:
+            raise _no_message(msgid)
+        return _message_out(stored)
+
+    @app.get(
+        "/admin/messages/{msgid}",
+        tags=["operator"],
+        summary="Operators: what became of any hospital message (ok, error, unknown, late "
+        "reply); personal data masked unless unmasked=true with the PII token",
+        responses=OPERATOR_RESPONSES,
+    )
+    async def message_status(
+        request: Request, operator: OperatorDep, msgid: MsgidPath
+    ) -> dict[str, Any]:
         stored = await messages.find(request.app.state.runtime.pool, msgid)
         if stored is None:
-            raise RelayError(E9002, detail=f"no message {msgid}")
-        return {
-            "msgid": stored.msgid,
-            "infno": stored.infno,
-            "status": stored.status,
-            "err_code": stored.err_code,
-            "err_detail": stored.err_detail,
-            "output": stored.output,
-            "received_at": stored.received_at.isoformat(),
-            "answered_at": stored.answered_at.isoformat() if stored.answered_at else None,
-        }
+            raise _no_message(msgid)
+        return operator.view(_message_out(stored))
 
     @app.get(
         "/catalogue/{admdvs}/items/{med_list_codg}",
@@ -198,7 +282,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def catalogue_item(admdvs: str, med_list_codg: str) -> dict[str, Any]:
         entry = catalogues.get(admdvs, {}).get(med_list_codg)
         if entry is None:
-            raise RelayError(E9002, detail=f"{med_list_codg} is not in {admdvs}'s catalogue")
+            raise RelayError(E9002, detail=f"{admdvs} 的就医地目录中没有 {med_list_codg}")
         return _entry_out(entry)
 
     @app.get(
@@ -214,7 +298,7 @@ def create_app(settings: Settings) -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> list[dict[str, Any]]:
         if admdvs not in catalogues:
-            raise RelayError(E9002, detail=f"no catalogue for {admdvs}")
+            raise RelayError(E9002, detail=f"没有 {admdvs} 的就医地目录")
         found = []
         for entry in catalogues[admdvs].values():
             if q and q not in entry.name and not entry.med_list_codg.startswith(q):

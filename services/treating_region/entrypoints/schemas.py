@@ -11,9 +11,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, create_model, field_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationInfo,
+    create_model,
+    field_validator,
+)
 
-from shared.envelope import CHINA_TZ, NationalRequest, NationalResponse, WireModel
+from shared.certificates import cert_no_problem, two_digit_code
+from shared.envelope import OPAQUE_KEY, NationalRequest, NationalResponse, WireModel, china_time
 from shared.money import parse_amount
 
 
@@ -27,30 +36,54 @@ def _flag(value: Any) -> bool:
     return str(value).strip().lower() in ("1", "true", "y")
 
 
-def _time(value: Any) -> Any:
-    """``yyyy-MM-dd HH:mm:ss`` (China time) or ``yyyy-MM-dd``, as HIS clients write them."""
-    if isinstance(value, str):
-        text = value.strip()
-        if len(text) == 10:
-            text += " 00:00:00"
-        try:
-            return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA_TZ)
-        except ValueError:
-            return value
-    return value
+def _fits(integer_digits: int, places: int, what: str) -> Any:
+    """A number its column can hold exactly: refused here, naming the field, not by the
+    database after the message was claimed."""
+    limit = Decimal(10) ** integer_digits
+    step = Decimal(1).scaleb(-places)
+
+    def parse(value: Any) -> Decimal:
+        number = parse_amount(value)
+        if abs(number) >= limit:
+            raise ValueError(f"{what}超出范围，绝对值应小于 {limit:,.0f}")
+        if number != number.quantize(step):
+            raise ValueError(f"{what}最多 {places} 位小数")
+        return number
+
+    return parse
 
 
 Amount = Annotated[Decimal, BeforeValidator(_amount)]
-Quantity = Annotated[Decimal, BeforeValidator(_amount), Field(allow_inf_nan=False)]
+Price = Annotated[Decimal, BeforeValidator(_fits(10, 6, "单价"))]
+"""Numeric(16, 6) in the fee-line table."""
+Quantity = Annotated[Decimal, BeforeValidator(_fits(12, 4, "数量")), Field(allow_inf_nan=False)]
+"""Numeric(16, 4) in the fee-line table."""
 Flag = Annotated[bool, BeforeValidator(_flag)]
-Time = Annotated[datetime, BeforeValidator(_time)]
+Time = Annotated[datetime, BeforeValidator(china_time)]
 Code = Annotated[str, Field(min_length=1, max_length=50)]
 PsnNo = Annotated[str, Field(min_length=1, max_length=30)]
 MdtrtId = Annotated[str, Field(min_length=1, max_length=30)]
+CertType = Annotated[
+    str,
+    BeforeValidator(two_digit_code),
+    Field(
+        pattern=r"^0[1-3]$", description='就诊凭证类型 01 电子凭证 02 身份证 03 社保卡 ("2" = "02")'
+    ),
+]
+TwoDigitCode = Annotated[str, BeforeValidator(two_digit_code), Field(pattern=r"^\d{2}$")]
+ChargeCategory = Annotated[
+    str, BeforeValidator(two_digit_code), Field(pattern=r"^(0[1-9]|1[0-4])$")
+]
+OpaqueKey = Annotated[str, Field(pattern=OPAQUE_KEY)]
+
+STRING_MAX_LENGTH = 500
+"""No field is unbounded: every string a hospital sends may end up stored."""
 
 
 class HospitalInput(WireModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(
+        extra="ignore", str_strip_whitespace=True, frozen=True, str_max_length=STRING_MAX_LENGTH
+    )
 
     @field_validator("*", mode="before")
     @classmethod
@@ -59,12 +92,29 @@ class HospitalInput(WireModel):
 
 
 # ---- 1101 人员信息获取
-class PersonQuery(HospitalInput):
-    mdtrt_cert_type: str = Field(pattern=r"^0[1-3]$", description="01 电子凭证 02 身份证 03 社保卡")
-    mdtrt_cert_no: str = Field(min_length=1, max_length=50, description="就诊凭证编号")
+class CertifiedInput(HospitalInput):
+    """A request naming a certificate: the number must be able to be one of its type
+    (``mdtrt_cert_type`` is declared first, so it is read by the time the number is)."""
+
+    @field_validator("mdtrt_cert_no", check_fields=False)
+    @classmethod
+    def _cert_no_fits_its_type(cls, value: Any, info: ValidationInfo) -> Any:
+        cert_type = info.data.get("mdtrt_cert_type")
+        if cert_type and value:
+            problem = cert_no_problem(cert_type, value)
+            if problem:
+                raise ValueError(problem)
+        return value
+
+
+class PersonQuery(CertifiedInput):
+    mdtrt_cert_type: CertType
+    mdtrt_cert_no: str = Field(min_length=1, max_length=128, description="就诊凭证编号")
     card_sn: str | None = Field(default=None, max_length=50)
-    begntime: str | None = None
-    psn_cert_type: str | None = Field(default=None, pattern=r"^\d{2}$")
+    begntime: str | None = Field(default=None, max_length=30)
+    psn_cert_type: TwoDigitCode | None = Field(
+        default=None, description='人员证件类型 ("1" = "01")'
+    )
     certno: str | None = Field(default=None, max_length=30)
     psn_name: str | None = Field(default=None, max_length=50)
 
@@ -88,12 +138,12 @@ class CareFlags(HospitalInput):
     rel_ttp_flag: Flag = Field(default=False, description="涉及第三方标志")
 
 
-class Admission(CareFlags):
+class Admission(CareFlags, CertifiedInput):
     psn_no: PsnNo
     insutype: str = Field(pattern=r"^(310|390)$")
     begntime: Time
-    mdtrt_cert_type: str = Field(pattern=r"^0[1-3]$")
-    mdtrt_cert_no: Code
+    mdtrt_cert_type: CertType
+    mdtrt_cert_no: str = Field(min_length=1, max_length=128)
     med_type: str = Field(pattern=r"^(21|22|23|24|25|26|28|52)$", description="住院类 医疗类别")
     ipt_no: str = Field(min_length=1, max_length=30, description="住院号")
     atddr_no: str | None = None
@@ -157,12 +207,12 @@ class Input2405(HospitalInput):
     data: VisitRef
 
 
-class Registration(CareFlags):
+class Registration(CareFlags, CertifiedInput):
     psn_no: PsnNo
     insutype: str = Field(pattern=r"^(310|390)$")
     begntime: Time
-    mdtrt_cert_type: str = Field(pattern=r"^0[1-3]$")
-    mdtrt_cert_no: Code
+    mdtrt_cert_type: CertType
+    mdtrt_cert_no: str = Field(min_length=1, max_length=128)
     ipt_otp_no: str = Field(min_length=1, max_length=30, description="门诊号")
     med_type: str = Field(default="11", pattern=r"^(11|12|13|14|15|16|41|51)$")
     atddr_no: str | None = None
@@ -208,8 +258,8 @@ class FeeDetail(HospitalInput):
     medins_list_codg: str | None = Field(default=None, max_length=50)
     det_item_fee_sumamt: Amount
     cnt: Quantity = Field(description="negative for a refund (with init_feedetl_sn)")
-    pric: Amount
-    med_chrgitm_type: str | None = Field(default=None, pattern=r"^(0[1-9]|1[0-4])$")
+    pric: Price
+    med_chrgitm_type: ChargeCategory | None = None
     bilg_dept_codg: str | None = None
     bilg_dept_name: str | None = None
     bilg_dr_codg: str | None = None
@@ -247,14 +297,14 @@ class Input2205(Input2302):
 
 
 # ---- settlement
-class SettleRequest(HospitalInput):
+class SettleRequest(CertifiedInput):
     psn_no: PsnNo
     mdtrt_id: MdtrtId
-    mdtrt_cert_type: str | None = None
-    mdtrt_cert_no: str | None = None
+    mdtrt_cert_type: CertType | None = None
+    mdtrt_cert_no: str | None = Field(default=None, max_length=128)
     insutype: str | None = Field(default=None, pattern=r"^(310|390)$")
     medfee_sumamt: Amount
-    psn_setlway: str | None = Field(default="01", description="01 按项目 02 按定额")
+    psn_setlway: TwoDigitCode | None = Field(default="01", description="01 按项目 02 按定额")
     acct_used_flag: Flag = False
     mid_setl_flag: Flag = False
     invono: str | None = None
@@ -342,7 +392,7 @@ class Input2504(HospitalInput):
 
 class ReversalRequest(HospitalInput):
     psn_no: PsnNo
-    omsgid: str = Field(min_length=30, max_length=30, description="原发送方报文ID")
+    omsgid: OpaqueKey = Field(description="原发送方报文ID (1–40 printable ASCII characters)")
     oinfno: str = Field(
         pattern=r"^(2304|2207|2305|2208|2401|2201|2301|2204|2501|2503)$",
         description="原交易编号: settle, cancel, admission/registration, fee upload or filing",
@@ -363,6 +413,26 @@ class Input5206(HospitalInput):
     data: CumulativeQuery
 
 
+# ---- 9001 签到 / 9002 签退
+class SignInData(HospitalInput):
+    opter_no: str = Field(min_length=1, max_length=50, description="操作员编号")
+    mac: str | None = Field(default=None, max_length=50, description="签到MAC地址")
+    ip: str | None = Field(default=None, max_length=50, description="签到IP地址")
+
+
+class Input9001(HospitalInput):
+    signIn: SignInData  # the national spelling
+
+
+class SignOutData(HospitalInput):
+    sign_no: str = Field(min_length=1, max_length=64, description="签到编号")
+    opter_no: str = Field(min_length=1, max_length=50, description="操作员编号")
+
+
+class Input9002(HospitalInput):
+    signOut: SignOutData  # the national spelling
+
+
 INPUT_MODELS: dict[str, type[HospitalInput]] = {
     "1101": Input1101, "2401": Input2401, "2402": Input2402, "2403": Input2403,
     "2404": Input2404, "2405": Input2405, "2201": Input2201, "2203": Input2203,
@@ -370,6 +440,7 @@ INPUT_MODELS: dict[str, type[HospitalInput]] = {
     "2303": Input2303, "2304": Input2304, "2305": Input2305, "2206": Input2206,
     "2207": Input2207, "2208": Input2208, "2501": Input2501, "2502": Input2502,
     "2503": Input2503, "2504": Input2504, "5206": Input5206, "2601": Input2601,
+    "9001": Input9001, "9002": Input9002,
 }  # fmt: skip
 
 

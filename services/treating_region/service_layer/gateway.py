@@ -15,7 +15,7 @@ import orjson
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
 
-from services.treating_region.adapters import messages
+from services.treating_region.adapters import messages, sign_ins
 from services.treating_region.service_layer.transactions import (
     HANDLERS,
     STORING_SETTLE,
@@ -26,6 +26,7 @@ from services.treating_region.service_layer.transactions import (
 )
 from shared.envelope import NationalRequest, RelayEnvelope
 from shared.errors import (
+    E3006,
     E4007,
     E5002,
     E5003,
@@ -35,6 +36,7 @@ from shared.errors import (
     E9004,
     E9006,
     E9008,
+    E9010,
     RelayError,
     lookup,
 )
@@ -79,12 +81,22 @@ def _stored_answer(stored: messages.StoredMessage, digest: str, deadline_s: floa
     return Answer(stored.inf_refmsgid, stored.output, None)
 
 
+SIGN_IN_FREE = frozenset({"9001"})
+"""What an institution may call without a sign-in, where sign-in is required."""
+
+
 class Gateway:
     def __init__(
-        self, ctx: TreatingContext, served: tuple[str, ...], nonce_window_s: float = 300.0
+        self,
+        ctx: TreatingContext,
+        served: tuple[str, ...],
+        nonce_window_s: float = 300.0,
+        *,
+        require_sign_in: bool = False,
     ) -> None:
         self._ctx = ctx
         self._served = frozenset(served)
+        self._require_sign_in = require_sign_in
         self._keep_nonces = timedelta(seconds=2 * nonce_window_s)
         self._next_prune = datetime.min.replace(tzinfo=UTC)
 
@@ -94,27 +106,45 @@ class Gateway:
         if request.mdtrtarea_admvs not in self._served:
             raise RelayError(
                 E9002,
-                detail=f"mdtrtarea_admvs {request.mdtrtarea_admvs} is not served here",
+                detail=f"字段 mdtrtarea_admvs：本平台不受理就医地 {request.mdtrtarea_admvs} 的交易",
             )
-        if not request.msgid.startswith(request.fixmedins_code):
-            raise RelayError(E9002, detail="msgid must start with fixmedins_code")
+        institution = self._ctx.institutions.get(request.fixmedins_code)
+        if institution is None or institution.admdvs != request.mdtrtarea_admvs:
+            # every transaction, pass-through ones too: only a designated institution of the
+            # region it says it is in may call (design §3)
+            raise RelayError(
+                E3006,
+                detail=f"{request.fixmedins_code} 不是就医地 {request.mdtrtarea_admvs} "
+                "的定点医药机构",
+            )
         handler = HANDLERS.get(request.infno)
         if handler is None:
-            raise RelayError(E9003, detail=request.infno)
+            raise RelayError(E9003, detail=f"infno {request.infno}")
+        if self._require_sign_in and request.infno not in SIGN_IN_FREE:
+            await self._check_sign_in(request)
         digest = body_hash(request.model_dump(mode="json", exclude_none=True))
         refmsgid = uuid.uuid4().hex
         try:
             await self._forget_old_nonces()
             stored = await self._claim(request, digest, refmsgid, nonce)
         except messages.NonceReused as exc:
-            raise RelayError(E9008, detail="x-tif-nonce already used") from exc
+            raise RelayError(E9008, detail="x-tif-nonce 已在同一时间戳下使用过") from exc
         except DB_ERRORS as exc:
             # nothing was recorded, so nothing was sent: safe to say so and to retry
             log.warning("claim of %s failed: %s: %s", request.msgid, type(exc).__name__, exc)
-            raise RelayError(E5003, detail="the treating region's database is unavailable") from exc
+            raise RelayError(
+                E5003, detail="就医地平台数据库暂不可用，本笔交易未受理，可重试"
+            ) from exc
         if stored is not None:
             return _stored_answer(stored, digest, self._ctx.deadline_s)
         return await self._run(handler, request, typed, refmsgid)
+
+    async def _check_sign_in(self, request: NationalRequest) -> None:
+        sign_no = request.sign_no
+        if not sign_no or not await sign_ins.is_open(
+            self._ctx.pool, sign_no=sign_no, fixmedins_code=request.fixmedins_code
+        ):
+            raise RelayError(E9010, detail=f"sign_no {sign_no or '未填写'}")
 
     async def _forget_old_nonces(self) -> None:
         now = datetime.now(UTC)
@@ -135,11 +165,12 @@ class Gateway:
             infno=request.infno,
             fixmedins_code=request.fixmedins_code,
             mdtrtarea_admvs=request.mdtrtarea_admvs,
-            insuplc_admdvs=request.insuplc_admdvs,
+            insuplc_admdvs=request.insuplc_admdvs or "",
             body_hash=digest,
             relay_id=None,
             inf_refmsgid=refmsgid,
             nonce=nonce,
+            sign_no=request.sign_no,
         )
 
     async def _run(
@@ -164,7 +195,9 @@ class Gateway:
             log.warning("database lost during %s: %s", request.infno, exc)
             with contextlib.suppress(*DB_ERRORS):
                 await messages.answer(pool, request.msgid, status="unknown", err_code=E5002.code)
-            return Answer(refmsgid, None, RelayError(E5002, detail="database connection lost"))
+            return Answer(
+                refmsgid, None, RelayError(E5002, detail="就医地平台数据库连接中断，交易结果未知")
+            )
         except BaseException:
             with contextlib.suppress(*DB_ERRORS):
                 await messages.answer(pool, request.msgid, status="unknown", err_code=E5999.code)

@@ -8,6 +8,7 @@ cannot start while the first is on its way; the answer moves it on.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,14 +22,20 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.treating_region.adapters import messages
+from services.treating_region.adapters import messages, sign_ins
 from services.treating_region.adapters import visits as repo
 from services.treating_region.domain.catalogue import CatalogueEntry, Institution
 from services.treating_region.domain.categories import Totals, by_category, totals_of
 from services.treating_region.domain.split import FeeLine, LineRefused, LineSplit, split_line
 from services.treating_region.domain.visit import Action, VisitState, transition
 from services.treating_region.entrypoints import schemas as s
-from shared.envelope import CHINA_TZ, NationalRequest, RelayEnvelope
+from shared.envelope import (
+    CHINA_TZ,
+    NationalRequest,
+    RelayEnvelope,
+    national_time,
+    spec_form_owner,
+)
 from shared.errors import (
     E3001,
     E3002,
@@ -45,11 +52,12 @@ from shared.errors import (
     E9002,
     E9006,
     E9009,
+    E9010,
     RelayError,
     lookup,
 )
 from shared.messaging import RelayClient, ReplyTimeout
-from shared.money import format_amount
+from shared.money import MAX_AMOUNT, format_amount
 
 INPATIENT_SETTLE = frozenset({"2303", "2304"})
 BROKER_ERRORS = (AMQPException, AMQPError, ChannelInvalidStateError, ConnectionError, TimeoutError)
@@ -78,19 +86,33 @@ Handler = Callable[
 ]
 
 
+def insured_region(request: NationalRequest) -> str:
+    """The insured region the hospital named; required wherever nothing else can tell it."""
+    if request.insuplc_admdvs is None:
+        raise RelayError(
+            E9002, detail="字段 insuplc_admdvs：必填，未填写（参保地医保区划，可先用 1101 查询）"
+        )
+    return request.insuplc_admdvs
+
+
 async def relay(
     ctx: TreatingContext,
     request: NationalRequest,
     payload: dict[str, Any],
-    infno: str | None = None,
+    *,
+    insured: str | None = None,
 ) -> dict[str, Any]:
-    """Send through the hub and wait; an error reply is raised as its catalogue error."""
+    """Send through the hub and wait; an error reply is raised as its catalogue error.
+
+    ``insured`` is the region the message goes to when something better than the hospital's
+    ``insuplc_admdvs`` knows it (the visit, the original message); ``""`` lets the hub find it.
+    """
     envelope = ctx.relay.new_request(
         msgid=request.msgid,
-        infno=infno or request.infno,
+        infno=request.infno,
         sender_admdvs=request.mdtrtarea_admvs,
         mdtrtarea_admvs=request.mdtrtarea_admvs,
-        insuplc_admdvs=request.insuplc_admdvs,
+        insuplc_admdvs=insured_region(request) if insured is None else insured,
         fixmedins_code=request.fixmedins_code,
         payload=payload,
         deadline_s=ctx.deadline_s,
@@ -101,7 +123,7 @@ async def relay(
         raise RelayError(E5002, detail=request.msgid) from exc
     except BROKER_ERRORS as exc:
         # the publish may or may not have reached the broker: the outcome is unknown, not failed
-        raise RelayError(E5002, detail=f"{request.msgid}: relay connection lost") from exc
+        raise RelayError(E5002, detail=f"报文 {request.msgid}：与国家平台的连接中断") from exc
     if reply.err_code:
         raise RelayError(lookup(reply.err_code), detail=reply.err_detail or "")
     return reply.payload
@@ -110,16 +132,67 @@ async def relay(
 async def passthrough(
     ctx: TreatingContext, request: NationalRequest, typed: BaseModel
 ) -> dict[str, Any]:
-    """1101, 2501–2504, 5206: the insured region answers; nothing is kept here."""
+    """2501–2504, 5206: the insured region answers; nothing is kept here."""
     return await relay(ctx, request, typed.model_dump(mode="json", exclude_none=True))
+
+
+async def on_1101(ctx: TreatingContext, request: NationalRequest, typed: s.Input1101) -> Any:
+    """1101 is how a hospital learns the insured region: real clients send ``insuplc_admdvs``
+    absent, blank or as the treating area. Then the hub finds the region in the national
+    person index (design §4)."""
+    named = request.insuplc_admdvs
+    insured = "" if named in (None, request.mdtrtarea_admvs) else named
+    payload = typed.model_dump(mode="json", exclude_none=True)
+    return await relay(ctx, request, payload, insured=insured)
+
+
+async def on_9001(ctx: TreatingContext, request: NationalRequest, typed: s.Input9001) -> Any:
+    """签到: the ``sign_no`` the institution's operator sends on every later call."""
+    now = datetime.now(CHINA_TZ)
+    sign_no = uuid.uuid4().hex
+    await sign_ins.sign_in(
+        ctx.pool,
+        sign_no=sign_no,
+        fixmedins_code=request.fixmedins_code,
+        opter_no=typed.signIn.opter_no,
+        mac=typed.signIn.mac,
+        ip=typed.signIn.ip,
+        at=now,
+    )
+    return {"signinoutb": {"sign_time": national_time(now), "sign_no": sign_no}}
+
+
+async def on_9002(ctx: TreatingContext, request: NationalRequest, typed: s.Input9002) -> Any:
+    """签退: the sign-in is closed; a later call under it is refused where sign-in is required."""
+    now = datetime.now(CHINA_TZ)
+    closed = await sign_ins.sign_out(
+        ctx.pool, sign_no=typed.signOut.sign_no, fixmedins_code=request.fixmedins_code, at=now
+    )
+    if not closed:
+        raise RelayError(E9010, detail=f"sign_no {typed.signOut.sign_no[:64]}")
+    return {"signoutoutb": {"sign_time": national_time(now)}}
+
+
+NETWORKED_FOR = {
+    "inpatient": "住院",
+    "outpatient": "门诊",
+    "pharmacy": "药店购药",
+    "chronic": "门诊慢特病",
+}
+"""The Institution flag a transaction needs, as the clerk calls that kind of care."""
 
 
 def _institution(ctx: TreatingContext, request: NationalRequest, *, need: str) -> Institution:
     inst = ctx.institutions.get(request.fixmedins_code)
     if inst is None or inst.admdvs != request.mdtrtarea_admvs:
-        raise RelayError(E3006, detail=f"{request.fixmedins_code} is not designated here")
+        raise RelayError(
+            E3006,
+            detail=f"{request.fixmedins_code} 不是就医地 {request.mdtrtarea_admvs} 的定点医药机构",
+        )
     if not getattr(inst, need):
-        raise RelayError(E3006, detail=f"{inst.fixmedins_name} is not networked for {need}")
+        raise RelayError(
+            E3006, detail=f"{inst.fixmedins_name} 未开通{NETWORKED_FOR[need]}异地联网结算"
+        )
     return inst
 
 
@@ -175,7 +248,7 @@ async def _register(
     result = answer.get("result") or {}
     mdtrt_id = str(result.get("mdtrt_id") or "")
     if not mdtrt_id:
-        raise RelayError(E9002, detail="the insured region answered without mdtrt_id")
+        raise RelayError(E9002, detail="参保地应答中缺少 mdtrt_id")
     async with ctx.engine.begin() as conn:
         await repo.add_visit(
             conn,
@@ -183,7 +256,7 @@ async def _register(
             fixmedins_code=request.fixmedins_code,
             psn_no=data.psn_no,
             insutype=data.insutype,
-            insuplc_admdvs=request.insuplc_admdvs,
+            insuplc_admdvs=insured_region(request),
             mdtrtarea_admvs=request.mdtrtarea_admvs,
             inpatient=inpatient,
             med_type=data.med_type,
@@ -226,7 +299,7 @@ async def on_2402(ctx: TreatingContext, request: NationalRequest, typed: s.Input
         visit = await _visit(conn, request, d.mdtrt_id, d.psn_no)
         state = _check(visit, Action.DISCHARGE)
         if d.endtime < visit.begntime:
-            raise RelayError(E9002, detail="dscginfo.endtime is before the admission")
+            raise RelayError(E9002, detail="字段 dscginfo.endtime：出院时间早于入院时间")
         await repo.set_visit(conn, d.mdtrt_id, state=state.value, endtime=d.endtime)
     return {"result": {"mdtrt_id": d.mdtrt_id, "state": state.value}}
 
@@ -262,7 +335,7 @@ async def _undo(
         if action is Action.CANCEL_ADMISSION and any(
             line.status == "active" for line in await repo.lines_of(conn, ref.mdtrt_id)
         ):
-            raise RelayError(E3002, detail="cancel the fee lines (2302) before the admission")
+            raise RelayError(E3002, detail="请先撤销费用明细（2302），再取消入院")
         extra = {"endtime": None} if action is Action.CANCEL_DISCHARGE else {}
         await repo.set_visit(conn, ref.mdtrt_id, state=state.value, **extra)
     return {"result": {"mdtrt_id": ref.mdtrt_id, "state": state.value}}
@@ -282,7 +355,7 @@ async def on_2203(ctx: TreatingContext, request: NationalRequest, typed: s.Input
         visit = await _visit(conn, request, d.mdtrt_id, d.psn_no)
         _check(visit, Action.CHANGE)
         if visit.inpatient:
-            raise RelayError(E3002, detail="2203 is for outpatient visits; use 2403")
+            raise RelayError(E3002, detail="2203 只用于门诊就诊，住院请用 2403")
         if d.med_type == "14":
             _institution(ctx, request, need="chronic")
         changes: dict[str, Any] = {"med_type": d.med_type}
@@ -331,13 +404,16 @@ async def _upload(
     mdtrt_ids = {line.mdtrt_id for line in lines}
     psn_nos = {line.psn_no for line in lines}
     if len(mdtrt_ids) != 1 or len(psn_nos) != 1:
-        raise RelayError(E9002, detail="feedetail: one upload carries the lines of one visit")
+        raise RelayError(
+            E9002,
+            detail="字段 feedetail：一次上传只能包含同一次就诊（同一 mdtrt_id、psn_no）的明细",
+        )
     mdtrt_id, psn_no = mdtrt_ids.pop(), psn_nos.pop()
     catalogue = ctx.catalogues.get(request.mdtrtarea_admvs, {})
     async with ctx.engine.begin() as conn:
         visit = await _visit(conn, request, mdtrt_id, psn_no)
         if visit.inpatient != inpatient:
-            raise RelayError(E3002, detail="use 2301 for inpatient and 2204 for outpatient lines")
+            raise RelayError(E3002, detail="住院明细请用 2301 上传，门诊明细请用 2204")
         _check(visit, Action.UPLOAD_LINES)
         existing = {line.feedetl_sn: line for line in await repo.lines_of(conn, mdtrt_id)}
         seen: set[str] = set()
@@ -350,7 +426,11 @@ async def _upload(
             if line.cnt < 0 or line.init_feedetl_sn:
                 await _check_refund(conn, mdtrt_id, line, existing)
             elif line.det_item_fee_sumamt < 0 or line.pric < 0:
-                raise RelayError(E9002, detail=f"{line.feedetl_sn}: negative amount without refund")
+                raise RelayError(
+                    E9002,
+                    detail=f"字段 det_item_fee_sumamt：明细 {line.feedetl_sn} 金额或单价为负，"
+                    "但不是退费（退费须数量 cnt 为负并填写 init_feedetl_sn）",
+                )
             entry = catalogue.get(line.med_list_codg)
             try:
                 split = split_line(
@@ -371,7 +451,7 @@ async def _upload(
         try:
             await repo.add_lines(conn, mdtrt_id, accepted, request.msgid)
         except IntegrityError as exc:  # a concurrent upload took a feedetl_sn first
-            raise RelayError(E3003, detail="feedetl_sn already used") from exc
+            raise RelayError(E3003, detail="feedetl_sn 已被同时上传的明细使用") from exc
     return {"result": results}
 
 
@@ -389,7 +469,7 @@ async def _check_refund(
         raise RelayError(E3004, detail=f"{line.feedetl_sn} → {line.init_feedetl_sn}")
     refunded = await repo.refunded_cnt(conn, mdtrt_id, original.feedetl_sn)
     if original.cnt + refunded + line.cnt < 0:
-        raise RelayError(E3004, detail=f"{line.feedetl_sn} refunds more than was given")
+        raise RelayError(E3004, detail=f"退费明细 {line.feedetl_sn} 的退费数量超过原明细数量")
 
 
 async def on_2301(ctx: TreatingContext, request: NationalRequest, typed: s.Input2301) -> Any:
@@ -405,7 +485,9 @@ async def on_line_cancel(ctx: TreatingContext, request: NationalRequest, typed: 
     mdtrt_ids = {c.mdtrt_id for c in typed.data}
     psn_nos = {c.psn_no for c in typed.data}
     if len(mdtrt_ids) != 1 or len(psn_nos) != 1:
-        raise RelayError(E9002, detail="data: one cancel names the lines of one visit")
+        raise RelayError(
+            E9002, detail="字段 data：一次撤销只能包含同一次就诊（同一 mdtrt_id、psn_no）的明细"
+        )
     mdtrt_id, psn_no = mdtrt_ids.pop(), psn_nos.pop()
     wanted = [c.feedetl_sn for c in typed.data]
     async with ctx.engine.begin() as conn:
@@ -436,7 +518,7 @@ def _amounts_match(d: s.SettleRequest, totals: Any) -> list[str]:
         ("inscp_scp_amt", d.inscp_scp_amt, totals.inscp_scp_amt),
     ]
     return [
-        f"{name} {sent} ≠ lines {ours}"
+        f"{name} {sent} 与费用明细合计 {ours} 不一致"
         for name, sent, ours in pairs
         if sent is not None and sent != ours
     ]
@@ -466,7 +548,7 @@ async def _settleable(
         )
         if visit is None:
             await _diagnose(ctx, request, d, inpatient=inpatient, action=Action.SETTLE)
-            raise RelayError(E3002, detail=f"{d.mdtrt_id} changed meanwhile; try again")
+            raise RelayError(E3002, detail=f"就诊 {d.mdtrt_id} 状态刚刚变化，请重试")
     else:
         visit = await _diagnose(ctx, request, d, inpatient=inpatient, action=Action.PRE_SETTLE)
     try:
@@ -474,9 +556,13 @@ async def _settleable(
         if not lines:
             raise RelayError(E3008, detail=d.mdtrt_id)
         totals = totals_of(lines)
+        if abs(totals.medfee_sumamt) >= MAX_AMOUNT:  # no settlement column could hold it
+            raise RelayError(
+                E9002, detail=f"字段 medfee_sumamt：费用合计 {totals.medfee_sumamt} 超出上限"
+            )
         problems = _amounts_match(d, totals)
         if problems:
-            raise RelayError(E3007, detail="; ".join(problems))
+            raise RelayError(E3007, detail="；".join(problems))
     except Exception:
         if store:
             await _reopen(ctx, d.mdtrt_id, inpatient=inpatient)
@@ -502,7 +588,7 @@ async def _diagnose(
     """The visit, or the error that says why it cannot be (pre-)settled."""
     visit = _own(await repo.get_visit_on(ctx.pool, d.mdtrt_id), request, d.mdtrt_id, d.psn_no)
     if visit.inpatient != inpatient:
-        raise RelayError(E3002, detail="use 2303/2304 for inpatient and 2206/2207 outpatient")
+        raise RelayError(E3002, detail="住院请用 2303/2304，门诊请用 2206/2207")
     _check(visit, action)
     return visit
 
@@ -536,7 +622,7 @@ async def on_settle(ctx: TreatingContext, request: NationalRequest, typed: s.Inp
         "lines": [] if inpatient else [_line_json(x) for x in lines],
     }
     try:
-        answer = await relay(ctx, request, payload)
+        answer = await relay(ctx, request, payload, insured=visit.insuplc_admdvs)
     except RelayError as exc:
         if store and exc.code != E5002.code:  # refused: the visit opens again
             await _reopen(ctx, d.mdtrt_id, inpatient=inpatient)
@@ -627,14 +713,16 @@ async def on_cancel(ctx: TreatingContext, request: NationalRequest, typed: s.Inp
     async with ctx.engine.begin() as conn:
         visit = await _visit(conn, request, d.mdtrt_id, d.psn_no)
         if visit.inpatient != inpatient:
-            raise RelayError(E3002, detail="use 2305 for inpatient and 2208 for outpatient")
+            raise RelayError(E3002, detail="住院撤销结算请用 2305，门诊请用 2208")
         _check(visit, Action.CANCEL_SETTLEMENT)
         original = await repo.settlement(conn, d.setl_id)
         if original is None or original["mdtrt_id"] != d.mdtrt_id:
             raise RelayError(E3001, detail=f"setl_id {d.setl_id}")
         await repo.move_visit(conn, d.mdtrt_id, visit.state, VisitState.CANCELLING.value)
     try:
-        answer = await relay(ctx, request, {"data": d.model_dump(mode="json")})
+        answer = await relay(
+            ctx, request, {"data": d.model_dump(mode="json")}, insured=visit.insuplc_admdvs
+        )
     except RelayError as exc:
         if exc.code != E5002.code:
             async with ctx.engine.begin() as conn:
@@ -661,9 +749,10 @@ async def on_2601(ctx: TreatingContext, request: NationalRequest, typed: s.Input
     of an uploaded line, a settlement after a cancel) the reversal is refused with E4008.
     """
     d = typed.data
-    if not d.omsgid.startswith(request.fixmedins_code):
-        raise RelayError(E9009, detail="an institution reverses only its own messages")
     stored = await messages.find(ctx.pool, d.omsgid)
+    owner = stored.fixmedins_code if stored is not None else spec_form_owner(d.omsgid)
+    if owner is not None and owner != request.fixmedins_code:
+        raise RelayError(E9009, detail="一家机构只能冲正本机构的报文")
     if stored is None:
         await messages.tombstone(
             ctx.pool,
@@ -671,33 +760,38 @@ async def on_2601(ctx: TreatingContext, request: NationalRequest, typed: s.Input
             infno=d.oinfno,
             fixmedins_code=request.fixmedins_code,
             mdtrtarea_admvs=request.mdtrtarea_admvs,
-            insuplc_admdvs=request.insuplc_admdvs,
+            insuplc_admdvs=insured_region(request),
             inf_refmsgid=request.msgid,
         )
     else:
         if stored.infno != d.oinfno:
-            raise RelayError(E9002, detail=f"{d.omsgid} was a {stored.infno}, not {d.oinfno}")
+            raise RelayError(
+                E9002,
+                detail=f"字段 oinfno：原报文 {d.omsgid} 是 {stored.infno} 交易，不是 {d.oinfno}",
+            )
         if stored.status == "pending" and not stored.stuck(ctx.deadline_s):
             raise RelayError(E9006, detail=d.omsgid)
         if stored.status == "reversed" and d.oinfno not in SETTLEMENTS:
             return _reversed(d, "already reversed")
+    # the reversal goes where the original went, whatever this request names
+    insured = stored.insuplc_admdvs if stored is not None else insured_region(request)
     if d.oinfno in UPLOADS:
         answer = await _reverse_upload(ctx, request, d, stored)
         await _spend(ctx, d.omsgid, request.msgid)
         return answer
     if d.oinfno in CANCELS:
-        answer, mdtrt_id = await _reverse_cancel(ctx, request, d)
+        answer, mdtrt_id = await _reverse_cancel(ctx, request, d, insured)
         return await apply_reversal(ctx, request, answer, mdtrt_hint=d.mdtrt_id or mdtrt_id)
     if d.oinfno in REGISTRATIONS:
         await _check_registration_reversible(ctx, request, d, stored)
-    answer = await _relay_reversal(ctx, request, d)
+    answer = await _relay_reversal(ctx, request, d, insured)
     return await apply_reversal(ctx, request, answer, mdtrt_hint=d.mdtrt_id)
 
 
 async def _spend(ctx: TreatingContext, omsgid: str, by: str) -> None:
     """The original's msgid is spent: a repeat of it is refused (E4007)."""
     await messages.answer(
-        ctx.pool, omsgid, status="reversed", err_code=E4007.code, err_detail=f"reversed by {by}"
+        ctx.pool, omsgid, status="reversed", err_code=E4007.code, err_detail=f"已被报文 {by} 冲正"
     )
 
 
@@ -747,10 +841,13 @@ def _reversed(d: s.ReversalRequest, what: str, **more: Any) -> dict[str, Any]:
 
 
 async def _relay_reversal(
-    ctx: TreatingContext, request: NationalRequest, d: s.ReversalRequest
+    ctx: TreatingContext, request: NationalRequest, d: s.ReversalRequest, insured: str
 ) -> dict[str, Any]:
     return await relay(
-        ctx, request, {"data": {"psn_no": d.psn_no, "omsgid": d.omsgid, "oinfno": d.oinfno}}
+        ctx,
+        request,
+        {"data": {"psn_no": d.psn_no, "omsgid": d.omsgid, "oinfno": d.oinfno}},
+        insured=insured,
     )
 
 
@@ -771,10 +868,10 @@ async def _reverse_upload(
         visit = await _visit(conn, request, mdtrt_id, d.psn_no)
         _check(visit, Action.CANCEL_LINES)
         if any(line.setl_id is not None for line in lines):
-            raise RelayError(E4008, detail=f"lines of {d.omsgid} are settled")
+            raise RelayError(E4008, detail=f"报文 {d.omsgid} 上传的明细已结算")
         sns = [line.feedetl_sn for line in lines]
         if await repo.refunds_of(conn, mdtrt_id, sns, other_than=d.omsgid):
-            raise RelayError(E4008, detail=f"lines of {d.omsgid} were refunded since")
+            raise RelayError(E4008, detail=f"报文 {d.omsgid} 上传的明细之后已有退费")
         count = await repo.cancel_upload(conn, d.omsgid)
     return _reversed(d, "fee lines", mdtrt_id=mdtrt_id, cancelled=count)
 
@@ -800,7 +897,9 @@ async def _check_registration_reversible(
         visit = await _visit(conn, request, mdtrt_id, d.psn_no, lock=False)
         _check(visit, Action.REVERSE_REGISTRATION)
         if any(line.status == "active" for line in await repo.lines_of(conn, mdtrt_id)):
-            raise RelayError(E4008, detail=f"{mdtrt_id} has fee lines: cancel them first")
+            raise RelayError(
+                E4008, detail=f"就诊 {mdtrt_id} 已有费用明细，请先撤销明细（2302/2205）"
+            )
 
 
 async def _cancel_registered_visit(ctx: TreatingContext, mdtrt_id: str) -> None:
@@ -811,13 +910,13 @@ async def _cancel_registered_visit(ctx: TreatingContext, mdtrt_id: str) -> None:
         if visit is None:
             return
         if any(line.status == "active" for line in await repo.lines_of(conn, mdtrt_id)):
-            raise RelayError(E4008, detail=f"{mdtrt_id} got fee lines meanwhile")
+            raise RelayError(E4008, detail=f"就诊 {mdtrt_id} 在冲正期间上传了费用明细")
         state = transition(VisitState(visit.state), Action.REVERSE_REGISTRATION, inpatient=True)
         await repo.move_visit(conn, mdtrt_id, visit.state, state.value)
 
 
 async def _reverse_cancel(
-    ctx: TreatingContext, request: NationalRequest, d: s.ReversalRequest
+    ctx: TreatingContext, request: NationalRequest, d: s.ReversalRequest, insured: str
 ) -> tuple[dict[str, Any], str | None]:
     """The cancelled settlement stands again on both sides, its lines settled by it again.
 
@@ -831,14 +930,16 @@ async def _reverse_cancel(
             visit = await _visit(conn, request, mirror["mdtrt_id"], d.psn_no)
             _check(visit, Action.REVERSE_CANCEL)
             if await repo.unsettled_total(conn, visit.mdtrt_id) != -mirror["medfee_sumamt"]:
-                raise RelayError(E4008, detail=f"the fee lines of {visit.mdtrt_id} changed since")
+                raise RelayError(
+                    E4008, detail=f"就诊 {visit.mdtrt_id} 的费用明细在撤销结算后已有变化"
+                )
             if visit.state != VisitState.CANCELLING.value:
                 await repo.move_visit(
                     conn, visit.mdtrt_id, visit.state, VisitState.CANCELLING.value
                 )
                 moved = (visit.mdtrt_id, visit.state)
     try:
-        answer = await _relay_reversal(ctx, request, d)
+        answer = await _relay_reversal(ctx, request, d, insured)
     except RelayError as exc:
         if moved is not None and exc.code != E5002.code:  # refused: as it was
             async with ctx.engine.begin() as conn:
@@ -868,8 +969,9 @@ async def _apply_cancel_reversal(
 
 
 HANDLERS: dict[str, Handler] = {
-    "1101": passthrough, "2501": passthrough, "2502": passthrough, "2503": passthrough,
-    "2504": passthrough, "5206": passthrough,
+    "1101": on_1101, "9001": on_9001, "9002": on_9002,
+    "2501": passthrough, "2502": passthrough, "2503": passthrough, "2504": passthrough,
+    "5206": passthrough,
     "2401": on_2401, "2402": on_2402, "2403": on_2403, "2404": on_2404, "2405": on_2405,
     "2201": on_2201, "2203": on_2203,
     "2301": on_2301, "2302": on_line_cancel, "2204": on_2204, "2205": on_line_cancel,

@@ -42,7 +42,7 @@ ZERO = Decimal("0.00")
 # design §6/§7 (22号文): the most a filing category may cut from the ratio, in percentage points
 BOUND_PP = {"11": 0, "12": 0, "13": 0, "21": 10, "22": 10, "23": 20}
 FILING_CATEGORIES: list[str | None] = [None, *sorted(BOUND_PP)]
-EMERGENCY_MED_TYPES = ("13", "24")  # design §6: counts as filed, as an emergency (22)
+EMERGENCY_MED_TYPES = ("13", "24")  # design §6: an emergency (22 where a filing is needed)
 ASSISTANCE_IDENTITIES: list[str | None] = [None, "2301", "2302"]
 
 # (insutype, psn_type) → class, as design §7 names them: 310 employees 11 在职 / 12 退休 / 13 离休,
@@ -393,12 +393,13 @@ def base_ratio(policy: RegionPolicy, inputs: SettlementInputs) -> Decimal:
 
 
 def bound_pp(inputs: SettlementInputs) -> int:
-    """The largest cut 22号文 allows: by filing category; none without a filing. An emergency
-    counts as filed as an emergency (design §6) and is never cut more than one (seed 000 §(六))."""
+    """The largest cut 22号文 allows: by filing category; none where no filing is needed (None),
+    emergency or not (design §7 step 2). An emergency under a filing is never cut more than an
+    emergency (seed 000 §(六))."""
     category = inputs.filing_category
     bound = BOUND_PP[category] if category else 0
     if inputs.emergency or inputs.med_type in EMERGENCY_MED_TYPES:
-        return BOUND_PP["22"] if category is None else min(bound, BOUND_PP["22"])
+        return min(bound, BOUND_PP["22"])
     return bound
 
 

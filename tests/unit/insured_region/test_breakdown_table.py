@@ -678,12 +678,14 @@ CASES: list[Any] = [
         ),
         policy=CUTS,
     ),
-    # ── emergency without a filing counts as 22 (design §6 视同已备案) ─────────────────────
-    # med_type 24, no filing → 22: 0.85 − 0.10 = 0.75; 9100 × 0.75 = 6825.00; psn 3175.00
+    # ── an emergency without a filing, where one is needed, counts as 22 (视同已备案) ──────
+    # Coverage supplies the 22 (test_filing); the breakdown cuts it. filing None means the care
+    # needs no filing, and then an emergency is not cut (the cases after these three).
+    # med_type 24, counted as 22: 0.85 − 0.10 = 0.75; 9100 × 0.75 = 6825.00; psn 3175.00
     Case(
-        "emergency_med_type_24_without_filing_counts_as_22",
-        "design §6: emergency (med_type 24) counts as filed, category 22",
-        inputs("10000.00", med_type="24"),
+        "emergency_med_type_24_counted_as_22_is_cut_as_22",
+        "design §6: an unfiled emergency (med_type 24) counts as filed, category 22",
+        inputs("10000.00", med_type="24", filing="22"),
         FRESH,
         Expect(
             act_pay_dedc=Decimal("900.00"),
@@ -699,9 +701,9 @@ CASES: list[Any] = [
     ),
     # med_type 13 (outpatient pool), deductible used up: 0.70 − 0.10 = 0.60; 500 × 0.60 = 300.00
     Case(
-        "emergency_med_type_13_outpatient_counts_as_22",
-        "design §6: emergency (med_type 13) counts as filed, category 22; outpatient pool",
-        inputs("500.00", med_type="13", level=1),
+        "emergency_med_type_13_outpatient_counted_as_22_is_cut_as_22",
+        "design §6: an unfiled emergency (med_type 13) counts as filed, 22; outpatient pool",
+        inputs("500.00", med_type="13", level=1, filing="22"),
         Accumulators(year=YEAR, outpatient_deductible=Decimal("1000.00")),
         Expect(
             act_pay_dedc=Decimal("0.00"),
@@ -721,9 +723,9 @@ CASES: list[Any] = [
     ),
     # emergency flag, med_type 21, level 2: 0.90 − 0.10 = 0.80; (10000 − 600) × 0.80 = 7520.00
     Case(
-        "emergency_flag_without_filing_counts_as_22",
-        "design §6: the emergency flag counts as filed, category 22",
-        inputs("10000.00", level=2, emergency=True),
+        "emergency_flag_counted_as_22_is_cut_as_22",
+        "design §6: an unfiled emergency (flag) counts as filed, category 22",
+        inputs("10000.00", level=2, emergency=True, filing="22"),
         FRESH,
         Expect(
             act_pay_dedc=Decimal("600.00"),
@@ -736,11 +738,81 @@ CASES: list[Any] = [
         ),
         policy=CUTS,
     ),
+    # care that needs no filing (filing None) is not cut, emergency or not, even where 22 is:
+    # 0.85 × 9100 = 7735.00 (not 0.75 × 9100 = 6825.00)
+    Case(
+        "emergency_med_type_24_needing_no_filing_is_not_cut",
+        "seed 003 第十条 before 第三十四条: 视同已备案 supplies a filing only where one is needed",
+        inputs("10000.00", med_type="24"),
+        FRESH,
+        Expect(
+            act_pay_dedc=Decimal("900.00"),
+            hifp_pay=Decimal("7735.00"),
+            pool_prop_selfpay=Decimal("0.85"),
+            fund_pay_sumamt=Decimal("7735.00"),
+            psn_part_amt=Decimal("2265.00"),
+            psn_cash_pay=Decimal("2265.00"),
+            funds=funds(BASIC_EMPLOYEE),
+        ),
+        policy=CUTS,
+    ),
+    # the same with the flag, level 2: (10000 − 600) × 0.90 = 8460.00 (not × 0.80 = 7520.00)
+    Case(
+        "emergency_flag_needing_no_filing_is_not_cut",
+        "seed 003 第十条 before 第三十四条: 视同已备案 supplies a filing only where one is needed",
+        inputs("10000.00", level=2, emergency=True),
+        FRESH,
+        Expect(
+            act_pay_dedc=Decimal("600.00"),
+            hifp_pay=Decimal("8460.00"),
+            pool_prop_selfpay=Decimal("0.90"),
+            fund_pay_sumamt=Decimal("8460.00"),
+            psn_part_amt=Decimal("1540.00"),
+            psn_cash_pay=Decimal("1540.00"),
+            funds=funds(BASIC_EMPLOYEE),
+        ),
+        policy=CUTS,
+    ),
+    # an emergency holding filing 23 (−20 pp here) is paid as an emergency (−10 pp), the smaller
+    # cut: 0.85 − 0.10 = 0.75; 9100 × 0.75 = 6825.00 (not × 0.65 = 5915.00)
+    Case(
+        "max_cuts_emergency_with_filing_23_cut_as_22",
+        "seed 000 一(六): only 非急诊 other travellers take the larger cut",
+        inputs("10000.00", filing="23", emergency=True),
+        FRESH,
+        Expect(
+            act_pay_dedc=Decimal("900.00"),
+            hifp_pay=Decimal("6825.00"),
+            pool_prop_selfpay=Decimal("0.75"),
+            fund_pay_sumamt=Decimal("6825.00"),
+            psn_part_amt=Decimal("3175.00"),
+            psn_cash_pay=Decimal("3175.00"),
+            funds=funds(BASIC_EMPLOYEE),
+        ),
+        policy=CUTS,
+    ),
+    # an emergency holding a long-term filing keeps it: never cut (22号文), better than 22's −10
+    Case(
+        "max_cuts_emergency_with_long_term_filing_keeps_it",
+        "design §7 step 2: a held filing with a smaller cut than 22 still applies",
+        inputs("10000.00", med_type="24", filing="12"),
+        FRESH,
+        Expect(
+            act_pay_dedc=Decimal("900.00"),
+            hifp_pay=Decimal("7735.00"),
+            pool_prop_selfpay=Decimal("0.85"),
+            fund_pay_sumamt=Decimal("7735.00"),
+            psn_part_amt=Decimal("2265.00"),
+            psn_cash_pay=Decimal("2265.00"),
+            funds=funds(BASIC_EMPLOYEE),
+        ),
+        policy=CUTS,
+    ),
     # seed: emergency 0 pp → 9100 × 0.85 = 7735.00
     Case(
         "emergency_med_type_24_seed_home_level",
         "seed 000 §(六): emergency paid at the home level; design §6 counts it as filed",
-        inputs("10000.00", med_type="24"),
+        inputs("10000.00", med_type="24", filing="22"),
         FRESH,
         Expect(
             act_pay_dedc=Decimal("900.00"),

@@ -238,7 +238,7 @@ NEW_CASES = [
         "120000",
         request("14", "110000", MAR_1, date(2025, 9, 1)),
         E2002,
-        detail="category 14",
+        detail="备案类别 14",
     ),
     NewCase(
         "unknown_destination_is_e2002",
@@ -330,7 +330,7 @@ NEW_CASES = [
         "159900",
         request("13", "220100", MAR_1, date(2025, 5, 31)),
         E2003,
-        detail="3 months",
+        detail="至少 3 个月",
     ),
     NewCase(
         "inner_mongolia_long_term_2_months_is_e2003",
@@ -363,7 +363,7 @@ NEW_CASES = [
         "650100",
         request("23", "110000", MAR_1, date(2025, 10, 1)),
         E2003,
-        detail="at most 6 months",
+        detail="最长 6 个月",
     ),
     NewCase(
         "tianjin_temporary_13_months_is_e2003",
@@ -372,7 +372,7 @@ NEW_CASES = [
         "120000",
         request("23", "650100", MAR_1, date(2026, 4, 1)),
         E2003,
-        detail="at most 12 months",
+        detail="最长 12 个月",
     ),
     NewCase(
         "tianjin_temporary_12_months_accepted",
@@ -397,7 +397,7 @@ NEW_CASES = [
         "159900",
         request("23", "110000", MAR_1, date(2025, 8, 1)),
         E2003,
-        detail="at least 6 months",
+        detail="至少 6 个月",
     ),
     NewCase(
         "inner_mongolia_temporary_6_months_accepted",
@@ -551,7 +551,7 @@ LOCK_CASES = [
         date(2025, 8, 31),
         E2005,
         req=_TO_HEBEI,
-        detail="until 2025-09-01",
+        detail="2025-09-01 起",
     ),
     LockCase(
         "urumqi_cancel_long_term_within_6_months_is_e2005",
@@ -562,7 +562,7 @@ LOCK_CASES = [
         "cancel",
         date(2025, 3, 2),
         E2005,
-        detail="until 2025-09-01",
+        detail="2025-09-01 起",
     ),
     LockCase(
         "urumqi_materials_do_not_lift_the_6_month_lock",
@@ -573,7 +573,7 @@ LOCK_CASES = [
         "cancel",
         date(2025, 5, 1),
         E2005,
-        detail="until 2025-09-01",
+        detail="2025-09-01 起",
     ),
     LockCase(
         "urumqi_change_long_term_on_the_unlock_date_ok",
@@ -616,7 +616,7 @@ LOCK_CASES = [
         date(2025, 5, 31),
         E2005,
         req=_IM_TO_HEBEI,
-        detail="until 2025-06-01",
+        detail="2025-06-01 起",
     ),
     LockCase(
         "inner_mongolia_change_within_3_months_with_materials_complete_ok",
@@ -975,6 +975,47 @@ COVER_CASES = [
         Covered(None, None),
     ),
     CoverCase(
+        "inner_mongolia_intra_region_emergency_flag_needs_no_filing",
+        "seed 003 第十条 before 第三十四条: 视同已备案 supplies a filing only where one is needed",
+        INNER_MONGOLIA,
+        (),
+        care("150200", "159900", emergency=True),
+        Covered(None, None),
+    ),
+    CoverCase(
+        "inner_mongolia_cross_province_emergency_outpatient_needs_no_filing",
+        "seed 003 第十条 (跨省门诊就医) before 第三十四条",
+        INNER_MONGOLIA,
+        (),
+        care("150200", "110000", "13", ADMIT, ADMIT, emergency=True),
+        Covered(None, None),
+    ),
+    CoverCase(
+        "inner_mongolia_intra_region_with_a_temporary_filing_still_needs_none",
+        "seed 003 第十条: no filing inside the region, so a held one sets no cut (第十七条 cuts "
+        "跨省 travellers only)",
+        INNER_MONGOLIA,
+        (filing("M2", "23", "150781", MAR_1, date(2025, 9, 1)),),
+        care("150200", "150781"),
+        Covered(None, None),
+    ),
+    CoverCase(
+        "inner_mongolia_intra_region_emergency_with_a_temporary_filing_needs_none",
+        "seed 003 第十条; an emergency is the same care",
+        INNER_MONGOLIA,
+        (filing("M2", "23", "150781", MAR_1, date(2025, 9, 1)),),
+        care("150200", "150781", "24", emergency=True),
+        Covered(None, None),
+    ),
+    CoverCase(
+        "inner_mongolia_cross_province_emergency_with_a_filing_uses_the_filing",
+        "seed 003 第十一条: a filing is needed and held; the breakdown pays it as an emergency",
+        INNER_MONGOLIA,
+        (filing("M1", "23", "110000", MAR_1, date(2025, 9, 1)),),
+        care("150200", "110000", "24"),
+        Covered("23", "M1"),
+    ),
+    CoverCase(
         "inner_mongolia_cross_province_outpatient_needs_no_filing",
         "seed 003 第十条: 跨省门诊就医 … 无需办理异地就医备案",
         INNER_MONGOLIA,
@@ -1020,6 +1061,14 @@ COVER_CASES = [
         TIANJIN,
         (),
         care("120000", "130100", "11", ADMIT, ADMIT),
+        Covered(None, None),
+    ),
+    CoverCase(
+        "tianjin_emergency_outpatient_in_beijing_needs_no_filing",
+        "seed 001 四(四) pilot (普通门诊), judged on the care: 13 急诊 is the emergency form of 11",
+        TIANJIN,
+        (),
+        care("120000", "110000", "13", ADMIT, ADMIT),
         Covered(None, None),
     ),
     CoverCase(

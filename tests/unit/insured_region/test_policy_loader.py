@@ -25,8 +25,9 @@ URUMQI = POLICY_DIR / "650100_urumqi.toml"
 URUMQI_TEXT = URUMQI.read_text(encoding="utf-8")
 ORIGIN = URUMQI.name
 
-# "seed NNN" names a file of ../shared/seeds/ (000–004, see its README); "lead B / B−/C / C" names a
-# row of ../shared/policy-leads.md; "illustrative" says that no document gives the number.
+# "seed NNN" names a policy document (000–004, defined in docs/policy-sources.md); "lead B / B−/C /
+# C" names a row of the team's policy-leads.md table (plausible, not official; see the same file);
+# "illustrative" says that no document gives the number.
 SOURCE_FORM = re.compile(r"illustrative\b.*|seed 00[0-4] .+|lead (B|B−/C|C)\b.*policy-leads\.md .+")
 NATIONAL_CHRONIC_CODES = {"M03900", "M01600", "M00500", "M07800", "M08300"}
 ASSISTANCE_IDENTITIES = {"2301": "特困人员", "2302": "低保对象"}

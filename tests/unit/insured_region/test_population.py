@@ -14,10 +14,10 @@ from services.insured_region.domain.population import (
     FILING_CATEGORIES,
     KINDS,
     generate,
-    id_check_char,
     is_valid_id_no,
     make_id_no,
 )
+from shared.certificates import id_check_char
 from shared.regions import POOLS
 
 TODAY = date(2026, 11, 23)
@@ -227,3 +227,17 @@ def test_only_employees_have_an_account_balance(people: list[Person]) -> None:
         assert len(insurance.balc.split(".")[1]) == 2
         if insurance.insutype == "390":
             assert insurance.balc == "0.00"
+
+
+@pytest.mark.parametrize("admdvs", POOLS)
+def test_a_small_population_holds_assistance_identities_in_every_region(admdvs: str) -> None:
+    """40 per region (the ``make seed`` default): a few per cent 特困 / 低保, valid today, so the
+    assistance fund (610100) has someone to pay for wherever they are treated."""
+    people = population(admdvs, count=40)
+    aided = [p for p in people if p.identities]
+    assert 0.02 <= len(aided) / len(people) <= 0.15
+    for person in aided:
+        for identity in person.identities:
+            assert identity.psn_idet_type in ASSISTANCE_IDENTITIES
+            assert identity.begntime <= TODAY
+            assert identity.endtime is None or identity.endtime >= TODAY

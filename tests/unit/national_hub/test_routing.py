@@ -8,14 +8,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.national_hub.domain.routing import (
+    ENROLMENT_EVENT,
+    NOT_IN_INDEX,
+    Certificate,
     Decision,
     Forward,
     Incoming,
+    Index,
     Refuse,
+    certificate_of,
     decide,
     expected_sender,
+    needs_index,
 )
-from shared.errors import E5001, E5004, E5005, ErrorSpec
+from shared.errors import E1001, E5001, E5004, E5005, ErrorSpec
+from shared.messaging.person_index import ENROLMENT_INFNO
 from shared.regions import Route
 
 NOW = datetime(2026, 11, 23, 2, 15, tzinfo=UTC)
@@ -32,6 +39,20 @@ REQUEST = Incoming(
     deadline=NOW + timedelta(seconds=30),
 )
 REPLY = replace(REQUEST, kind="reply", sender_admdvs="650100", claimed_sender="650100")
+PERSON_INFO = replace(REQUEST, infno="1101")
+UNPLACED = replace(PERSON_INFO, insuplc_admdvs="")
+"""A 1101 whose insured region the hospital did not know (design §4)."""
+ENROLMENT = Incoming(
+    kind="event",
+    sender_admdvs="650100",
+    claimed_sender="650100",
+    signature_ok=True,
+    mdtrtarea_admvs="650100",
+    insuplc_admdvs="650100",
+    reply_to=None,
+    deadline=NOW + timedelta(days=7),
+    infno="enrolled",
+)
 
 
 def sent_by(msg: Incoming, admdvs: str) -> Incoming:
@@ -43,7 +64,7 @@ def sent_by(msg: Incoming, admdvs: str) -> Incoming:
 class Case:
     name: str
     msg: Incoming
-    expect: Forward | ErrorSpec
+    expect: Forward | Index | ErrorSpec
     route: Route | None
 
 
@@ -170,13 +191,117 @@ CASES = [
         E5005,
         Route.INTRA,
     ),
+    # ---- 1101 without its insured region: the national person index supplies it (design §4)
+    Case(
+        "person_info_without_insured_region_goes_where_the_index_says",
+        replace(UNPLACED, indexed_admdvs="650100"),
+        Forward("650100", None, Route.CROSS),
+        Route.CROSS,
+    ),
+    Case(
+        "person_info_resolved_in_the_same_province_is_intra",
+        sent_by(replace(UNPLACED, mdtrtarea_admvs="150200", indexed_admdvs="159900"), "150200"),
+        Forward("159900", None, Route.INTRA),
+        Route.INTRA,
+    ),
+    Case(
+        "person_info_resolved_to_the_treating_pool_itself_is_intra",
+        replace(UNPLACED, indexed_admdvs="110000"),
+        Forward("110000", None, Route.INTRA),
+        Route.INTRA,
+    ),
+    Case(
+        "person_info_for_a_certificate_not_in_the_index_is_e1001",
+        UNPLACED,
+        E1001,
+        None,
+    ),
+    Case(
+        "person_info_with_its_insured_region_ignores_the_index",
+        replace(PERSON_INFO, indexed_admdvs="120000"),
+        Forward("650100", None, Route.CROSS),
+        Route.CROSS,
+    ),
+    Case(
+        "other_request_without_insured_region_is_e5001_index_or_not",
+        replace(REQUEST, infno="2401", insuplc_admdvs="", indexed_admdvs="650100"),
+        E5001,
+        None,
+    ),
+    Case(
+        "request_without_infno_or_insured_region_is_e5001",
+        replace(REQUEST, insuplc_admdvs=""),
+        E5001,
+        None,
+    ),
+    Case(
+        "person_info_without_insured_region_and_bad_signature_is_e5004",
+        replace(UNPLACED, signature_ok=False, indexed_admdvs="650100"),
+        E5004,
+        Route.CROSS,
+    ),
+    Case(
+        "person_info_not_in_the_index_from_an_unknown_treating_region_is_e5001",
+        sent_by(replace(UNPLACED, mdtrtarea_admvs="990100"), "990100"),
+        E5001,
+        None,
+    ),
+    Case(
+        "person_info_resolved_but_expired_is_e5005",
+        replace(UNPLACED, indexed_admdvs="650100", deadline=NOW - timedelta(seconds=1)),
+        E5005,
+        Route.CROSS,
+    ),
+    Case(
+        "reply_to_a_resolved_person_info_comes_from_the_resolved_region",
+        replace(REPLY, infno="1101"),
+        Forward(None, REPLY_QUEUE, Route.CROSS),
+        Route.CROSS,
+    ),
+    # ---- enrolment events keep the index current; the hub forwards nothing
+    Case(
+        "enrolment_event_from_its_own_region_is_indexed",
+        ENROLMENT,
+        Index("650100"),
+        None,
+    ),
+    Case(
+        "enrolment_event_past_its_deadline_is_still_indexed",
+        replace(ENROLMENT, deadline=NOW - timedelta(days=1)),
+        Index("650100"),
+        None,
+    ),
+    Case(
+        "enrolment_event_about_another_regions_persons_is_e5004",
+        replace(ENROLMENT, insuplc_admdvs="110000"),
+        E5004,
+        None,
+    ),
+    Case(
+        "enrolment_event_claiming_another_sender_is_e5004",
+        replace(ENROLMENT, claimed_sender="110000"),
+        E5004,
+        Route.INTRA,
+    ),
+    Case(
+        "enrolment_event_with_bad_signature_is_e5004",
+        replace(ENROLMENT, signature_ok=False),
+        E5004,
+        Route.INTRA,
+    ),
+    Case(
+        "enrolment_event_of_a_province_code_is_e5001",
+        sent_by(replace(ENROLMENT, mdtrtarea_admvs="150000", insuplc_admdvs="150000"), "150000"),
+        E5001,
+        None,
+    ),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_decide(case: Case) -> None:
     decision: Decision = decide(case.msg, NOW)
-    if isinstance(case.expect, Forward):
+    if isinstance(case.expect, Forward | Index):
         assert decision == case.expect
     else:
         assert isinstance(decision, Refuse)
@@ -208,3 +333,61 @@ def test_refusal_detail_names_the_expected_sender() -> None:
     assert isinstance(decision, Refuse)
     assert "650100" in decision.detail
     assert "110000" in decision.detail
+
+
+def test_not_in_index_detail_says_so_in_chinese() -> None:
+    decision = decide(UNPLACED, NOW)
+    assert isinstance(decision, Refuse)
+    assert decision.detail == NOT_IN_INDEX
+    assert "全国人员参保索引" in decision.detail
+    assert "insuplc_admdvs" in decision.detail
+
+
+def test_the_enrolment_event_code_is_the_one_regions_send() -> None:
+    assert ENROLMENT_EVENT == ENROLMENT_INFNO
+
+
+@pytest.mark.parametrize(
+    ("kind", "infno", "insuplc_admdvs", "expected"),
+    [
+        ("request", "1101", "", True),
+        ("request", "1101", "650100", False),
+        ("request", "2401", "", False),
+        ("reply", "1101", "", False),
+        ("event", "1101", "", False),
+    ],
+)
+def test_needs_index(kind: str, infno: str, insuplc_admdvs: str, expected: bool) -> None:
+    assert needs_index(kind, infno, insuplc_admdvs) is expected
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        pytest.param(
+            {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": "A", "certno": "B"}},
+            Certificate(None, "B"),
+            id="certno_before_the_visit_certificate",
+        ),
+        pytest.param(
+            {"data": {"mdtrt_cert_type": "03", "mdtrt_cert_no": " A "}},
+            Certificate(None, "A"),
+            id="visit_certificate_when_no_certno",
+        ),
+        pytest.param(
+            {"data": {"mdtrt_cert_no": "A", "certno": "", "psn_cert_type": "01"}},
+            Certificate("01", "A"),
+            id="blank_certno_is_absent",
+        ),
+        pytest.param(
+            {"data": {"certno": "B", "psn_cert_type": " "}},
+            Certificate(None, "B"),
+            id="blank_cert_type_is_absent",
+        ),
+        pytest.param({"data": {"mdtrt_cert_type": "02"}}, None, id="no_certificate"),
+        pytest.param({"data": "B"}, None, id="data_not_an_object"),
+        pytest.param({}, None, id="no_data"),
+    ],
+)
+def test_certificate_of(payload: dict[str, object], expected: Certificate | None) -> None:
+    assert certificate_of(payload) == expected

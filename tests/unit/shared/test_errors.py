@@ -48,7 +48,7 @@ def test_every_module_level_spec_is_in_the_catalogue() -> None:
 
 def test_registering_a_duplicate_code_is_refused() -> None:
     with pytest.raises(ValueError, match="duplicate"):
-        errors._spec("E1001", "identity", "重复", "Duplicate.", "None.")
+        errors._spec("E1001", "identity", "重复", "Duplicate.", "None.", "无。")
     assert CATALOGUE["E1001"] is E1001
 
 
@@ -69,11 +69,27 @@ def test_every_spec_explains_itself(spec: ErrorSpec) -> None:
     assert spec.message_zh.strip()
     assert spec.message_en.strip()
     assert spec.action.strip()
+    assert spec.action_en.strip()
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.code)
 def test_chinese_message_is_chinese(spec: ErrorSpec) -> None:
     assert re.search(r"[\u4e00-\u9fff]", spec.message_zh)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.code)
+def test_what_to_do_is_said_in_chinese(spec: ErrorSpec) -> None:
+    """A clerk acts on the message (天津 §七(二)): the action is Chinese; field names and
+    transaction numbers may appear in it, English sentences may not."""
+    assert re.search(r"[\u4e00-\u9fff]", spec.action)
+    assert not re.search(r"\b(the|and|or|with|please|check|send)\b", spec.action, re.IGNORECASE)
+
+
+def test_english_message_follows_for_developers() -> None:
+    english = RelayError(E5001, detail="insuplc_admdvs 990000").english_message()
+    assert E5001.message_en in english
+    assert "insuplc_admdvs 990000" in english
+    assert E5001.action_en in english
 
 
 def test_relay_error_carries_its_spec_and_detail() -> None:

@@ -165,3 +165,41 @@ def test_formatter_sees_the_correlation_ids(correlation: tuple[str, str]) -> Non
     ContextFilter().filter(record)
     line = logging.Formatter("[%(msgid)s %(relay_id)s] %(message)s").format(record)
     assert line == f"[{msgid} {relay_id}] certno 110105********0021"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("first-generation 110105491231002 here", "first-generation 110105*****1002 here"),
+        ("both 110105194912310021 and 110105491231002", "both 110105********0021 and "
+         "110105*****1002"),
+        ('{"psn_name": "张三", "x": 1}', '{"psn_name": "张*", "x": 1}'),
+        ("psn_name=欧阳娜娜 refused", "psn_name=欧*** refused"),
+        ("姓名：王伟", "姓名：王*"),
+    ],
+)  # fmt: skip
+def test_mask_text_masks_15_digit_ids_and_names_by_their_key(text: str, expected: str) -> None:
+    assert mask_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [MSGID, "H11000000001" + "20261202153000" + "AB12", "amount 1000000000000 refused"],
+)
+def test_mask_text_leaves_msgids_and_long_numbers_alone(text: str) -> None:
+    assert mask_text(text) == text
+
+
+def test_a_traceback_is_masked_too() -> None:
+    from shared.logging import MaskingFormatter
+
+    try:
+        raise ValueError(f'duplicate key (certno)=({ID_NO}) psn_name="李四"')
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord("t", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
+    line = MaskingFormatter("%(message)s").format(record)
+    assert ID_NO not in line
+    assert "李四" not in line
+    assert "110105********0021" in line

@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+from services.insured_region.domain.population import ASSISTANCE_IDENTITIES
 from shared.regions import POOLS
 from sim.plan import CASES, KIND_WEIGHTS, plan_cares
 
@@ -81,3 +82,19 @@ def test_every_care_happens_where_the_institution_offers_it() -> None:
         assert inst["admdvs"] == plan.treating
         need = {"inpatient": "inpatient", "pharmacy": "pharmacy", "chronic": "chronic"}
         assert inst[need.get(plan.kind, "outpatient")]
+
+
+def test_a_few_per_cent_of_patients_hold_an_assistance_identity() -> None:
+    """特困 / 低保 residents, so that the assistance fund (610100, maf_pay) pays in a demo run;
+    the identity travels with the person's enrolment and is valid over the care."""
+    plans = plan_cares(5, 2000, today=TODAY, institutions=institutions(), tag="T6")
+    aided = [p for p in plans if p.assistance]
+    assert 0.02 <= len(aided) / len(plans) <= 0.08
+    assert {p.assistance for p in aided} == set(ASSISTANCE_IDENTITIES)
+    assert {p.insured for p in aided} == set(POOLS)
+    for plan in aided:
+        assert plan.insutype == "390"
+        (identity,) = plan.person_body()["identities"]
+        assert identity["psn_idet_type"] == plan.assistance
+        assert date.fromisoformat(identity["begntime"]) <= plan.admitted.date()
+    assert all(p.person_body()["identities"] == [] for p in plans if not p.assistance)

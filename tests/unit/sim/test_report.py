@@ -371,3 +371,14 @@ def test_json_keeps_non_ascii_readable(tmp_path: Path) -> None:
     text = json_path.read_text(encoding="utf-8")
     assert "≠ Σ funds" in text
     assert json.loads(text) == summary
+
+
+def test_medical_assistance_is_reported_as_a_fund() -> None:
+    """maf_pay (610100) is summed and printed like every other fund (issue 12, item 17)."""
+    aided = care(
+        setlinfo=setl("1000.00", "600.00", "100.00", maf_pay="300.00", fund_pay_sumamt="900.00")
+    )
+    summary = summarize([aided, care()], RUN)
+    assert summary["money_by_fund"]["maf"] == "300.00"
+    assert re.search(r"maf\s+300\.00", render_text(summary))
+    assert "医疗救助" in render_html(summary)

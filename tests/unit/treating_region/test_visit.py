@@ -16,7 +16,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from services.treating_region.domain.visit import Action, VisitState, transition
+from services.treating_region.domain.visit import (
+    ACTION_ZH,
+    STATE_ZH,
+    Action,
+    VisitState,
+    transition,
+)
 from shared.errors import RelayError
 
 S = VisitState
@@ -190,8 +196,8 @@ def test_transition(
     with pytest.raises(RelayError) as caught:
         transition(state, action, inpatient=inpatient)
     assert caught.value.code == "E3002"
-    assert action.value in caught.value.detail
-    assert state.value in caught.value.detail
+    assert ACTION_ZH[action] in caught.value.detail
+    assert STATE_ZH[state] in caught.value.detail
 
 
 def _walk(start: VisitState, actions: list[Action], *, inpatient: bool) -> list[VisitState]:
@@ -253,3 +259,9 @@ def test_an_outpatient_visit_reopens_as_registered() -> None:
         S.CANCELLING,
         S.REGISTERED,
     ]
+
+
+def test_every_state_and_action_has_chinese_words() -> None:
+    """An E3002 detail names the state and the action in Chinese (天津 §七(二))."""
+    assert set(STATE_ZH) == set(VisitState)
+    assert set(ACTION_ZH) == set(Action)

@@ -1,0 +1,120 @@
+"""The transactional outbox for messages a service must send after a write (design §4, style 14).
+
+A service that uses it has a table ``outbox`` (its own migration)::
+
+    relay_id     varchar(36) primary key   the envelope's relay id
+    exchange     varchar(40)               where to publish (``hub.ingress``)
+    routing_key  varchar(100)
+    envelope     jsonb                     the RelayEnvelope, published as it is
+    created_at   timestamptz
+    due_at       timestamptz, indexed      when the relay may take it (a lease once taken)
+
+The row is written in the same transaction as the effect. Whoever committed may publish the
+envelope at once and then ``forget`` the row; rows nobody published (the process died, the broker
+was away) are taken by ``publish_due``, which leases them with ``FOR UPDATE SKIP LOCKED`` in a
+statement of its own, so no transaction is open while the broker is asked, and several processes
+share the work. Delivery is at least once: consumers of these messages are idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+from pydantic import ValidationError
+
+from shared.envelope import RelayEnvelope
+from shared.messaging import topology
+from shared.messaging.broker import Broker
+
+log = logging.getLogger(__name__)
+
+LEASE_S = 10.0
+"""A taken row comes back after this long if its publish never got confirmed."""
+BATCH = 100
+
+_TAKE = """
+    UPDATE outbox SET due_at = $3
+     WHERE relay_id IN (SELECT relay_id FROM outbox WHERE due_at <= $2
+                         ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+    RETURNING relay_id, exchange, routing_key, envelope::text AS envelope, created_at
+"""
+
+
+def to_hub(envelope: RelayEnvelope) -> tuple[str, str]:
+    """Exchange and routing key of a message a region sends to the hub."""
+    return topology.HUB_INGRESS, topology.ingress_routing_key(envelope.kind, envelope.sender_admdvs)
+
+
+async def publish_now(pool: asyncpg.Pool, broker: Broker, envelopes: list[RelayEnvelope]) -> bool:
+    """Right after the commit that owed them: publish to the hub, then forget the rows.
+
+    False if one could not be published; its row stays for the relay, so this never fails the
+    write that owed it.
+    """
+    sent: list[str] = []
+    try:
+        for envelope in envelopes:
+            await broker.publish(*to_hub(envelope), envelope)
+            sent.append(envelope.relay_id)
+    except Exception as exc:
+        log.warning("outbox: publish after commit failed, the relay will retry: %s", exc)
+    try:
+        await forget(pool, sent)
+    except Exception as exc:  # sent twice later: the receiver is idempotent
+        log.warning("outbox: could not forget %d sent rows: %s", len(sent), exc)
+    return len(sent) == len(envelopes)
+
+
+async def forget(pool: asyncpg.Pool, relay_ids: list[str]) -> None:
+    """The broker confirmed these: nothing is owed any more."""
+    if relay_ids:
+        await pool.execute("DELETE FROM outbox WHERE relay_id = ANY($1::text[])", relay_ids)
+
+
+async def publish_due(pool: asyncpg.Pool, broker: Broker, *, limit: int = BATCH) -> int:
+    """Publish up to ``limit`` due rows, oldest first; the number confirmed.
+
+    Stops at the first publish that fails (the broker is away: the rest would fail too); the
+    rows it took come back when their lease ends. A row that is no envelope (a bug) is skipped
+    and comes back too, so it stays visible in the log without holding the others up.
+    """
+    now = datetime.now(UTC)
+    rows = await pool.fetch(_TAKE, limit, now, now + timedelta(seconds=LEASE_S))
+    sent: list[str] = []
+    try:
+        for row in sorted(rows, key=lambda r: r["created_at"]):
+            try:
+                envelope = RelayEnvelope.model_validate_json(row["envelope"])
+            except ValidationError:
+                log.error("outbox: row %s is not an envelope, skipped", row["relay_id"])
+                continue
+            await broker.publish(row["exchange"], row["routing_key"], envelope)
+            sent.append(row["relay_id"])
+    except Exception as exc:
+        log.warning("outbox: %d of %d sent, the rest wait: %s", len(sent), len(rows), exc)
+    finally:
+        await forget(pool, sent)
+    return len(sent)
+
+
+async def drain(pool: asyncpg.Pool, broker: Broker) -> int:
+    """Publish every due row (at start, before the service says it is healthy)."""
+    total = 0
+    while True:
+        sent = await publish_due(pool, broker)
+        total += sent
+        if sent < BATCH:
+            return total
+
+
+async def relay_forever(pool: asyncpg.Pool, broker: Broker, every_s: float) -> None:
+    """The outbox relay loop of one process; the database or broker being away costs a round."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            await drain(pool, broker)
+        except Exception as exc:
+            log.warning("outbox relay round failed: %s", exc)
