@@ -47,6 +47,14 @@ def is_resident_id(number: str) -> bool:
     return False
 
 
+def canonical_certno(number: str) -> str:
+    """An id number's check character is ``X`` however it was typed; other numbers as they are.
+
+    Enrolment, the gateway and the hub's person index all read a certificate this way."""
+    text = number.strip()
+    return text.upper() if is_resident_id(text) else text
+
+
 def cert_no_problem(cert_type: str, cert_no: str) -> str | None:
     """Why ``cert_no`` cannot be a certificate of ``cert_type`` (in Chinese), or None.
 
@@ -69,7 +77,7 @@ def cert_no_problem(cert_type: str, cert_no: str) -> str | None:
             return f"“{cert_no[:4]}…”不是有效的{name}号码（社会保障号码或 6–30 位卡号）"
         return None
     if not _TOKEN.match(cert_no):
-        return f"不是有效的{name}令牌（6–128 位字母、数字或 :_-.）"
+        return f"“{cert_no[:4]}…”不是有效的{name}令牌（6–128 位字母、数字或 :_-.）"
     return None
 
 

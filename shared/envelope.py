@@ -20,7 +20,8 @@ MSGID_LENGTH = 30
 MSGID_MAX_LENGTH = 40
 """What the gateway accepts: real clients send 28–30 characters, some with letters in the
 sequence, so a msgid is an opaque key of 1–40 printable ASCII characters (design §3)."""
-OPAQUE_KEY = r"^[\x21-\x7e]{1,40}$"
+OPAQUE_KEY = rf"^[\x21-\x2e\x30-\x7e]{{1,{MSGID_MAX_LENGTH}}}$"
+"""Printable ASCII but ``/``, which no URL path could carry back (``GET /fsi/messages/{msgid}``)."""
 
 _SPEC_FORM = re.compile(r"^([HP]\d{11})\d{14}[0-9A-Za-z]{2,4}$")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from contextvars import ContextVar
+from typing import Any
 
 relay_id_var: ContextVar[str] = ContextVar("relay_id", default="-")
 msgid_var: ContextVar[str] = ContextVar("msgid", default="-")
@@ -46,11 +47,15 @@ def mask_text(text: str) -> str:
 
 
 class MaskingFormatter(logging.Formatter):
-    """Masks the whole formatted line, tracebacks and exception messages included: a database
-    error may quote the row it refused."""
+    """Masks tracebacks and exception messages too: a database error may quote the row it
+    refused. (The message itself is masked by ``ContextFilter``; the ``[msgid relay_id]``
+    prefix stays as it is, so a log is searchable by msgid whatever its form.)"""
 
-    def format(self, record: logging.LogRecord) -> str:
-        return mask_text(super().format(record))
+    def formatException(self, ei: Any) -> str:  # logging's own name
+        return mask_text(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:  # logging's own name
+        return mask_text(super().formatStack(stack_info))
 
 
 class ContextFilter(logging.Filter):

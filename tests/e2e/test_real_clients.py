@@ -481,3 +481,75 @@ async def test_a_total_beyond_the_settlement_columns_is_e9002_and_the_visit_stay
         "2205", INSURED, {"data": {"feedetl_sn": "0000", "mdtrt_id": mdtrt_id,
                                    "psn_no": person["psn_no"]}}
     )  # fmt: skip
+
+
+async def test_a_visits_transactions_go_to_the_visits_insured_region(
+    ahttp: httpx.AsyncClient, stack: Stack
+) -> None:
+    """Sent without ``insuplc_admdvs`` or with the treating area, a visit's settle goes to the
+    visit's region, is recorded so, and its 2601 finds it there; another region is refused."""
+    person, mdtrt_id = await _registered_visit(ahttp, stack)
+    clinic = Hospital(ahttp, stack, HOSPITAL, TREATING)
+    lines = await clinic.lines(mdtrt_id, person["psn_no"], per_category=1, categories=("09",))
+    upload = envelope("2204", {"feedetail": lines})
+    del upload["insuplc_admdvs"]
+    assert (await post(ahttp, stack, upload))["infcode"] == 0
+    total = sum((D(x["det_item_fee_sumamt"]) for x in lines), D(0))
+    settle = {
+        "data": {
+            "psn_no": person["psn_no"],
+            "mdtrt_id": mdtrt_id,
+            "medfee_sumamt": str(total),
+            "insutype": "310",
+        }
+    }
+    elsewhere = envelope("2207", settle, insuplc_admdvs="120000")
+    refused(await post(ahttp, stack, elsewhere), "E9002", "insuplc_admdvs")
+    settled = await post(ahttp, stack, envelope("2207", settle, insuplc_admdvs=TREATING))
+    assert settled["infcode"] == 0, settled
+    assert settled["output"]["setlinfo"]["medins_setl_id"]
+    undo = envelope(
+        "2601",
+        {
+            "data": {
+                "psn_no": person["psn_no"],
+                "omsgid": settled["output"]["setlinfo"]["medins_setl_id"],
+                "oinfno": "2207",
+            }
+        },
+    )
+    del undo["insuplc_admdvs"]
+    reversed_ = await post(ahttp, stack, undo)
+    assert reversed_["infcode"] == 0, reversed_
+    assert reversed_["output"]["setlinfo"]["refd_setl_flag"] == "1"
+
+
+async def test_a_registration_without_its_insured_region_is_refused_before_it_is_recorded(
+    ahttp: httpx.AsyncClient, stack: Stack
+) -> None:
+    person = await enrol(ahttp, stack, INSURED)
+    body = {
+        "data": {
+            "psn_no": person["psn_no"],
+            "insutype": "310",
+            "begntime": f"{datetime.now():%Y-%m-%d %H:%M:%S}",
+            "mdtrt_cert_type": "02",
+            "mdtrt_cert_no": person["certno"],
+            "ipt_otp_no": "MZ0004",
+        }
+    }
+    registration = envelope("2201", body)
+    del registration["insuplc_admdvs"]
+    refused(await post(ahttp, stack, registration), "E9002", "insuplc_admdvs", "1101")
+    assert (await stored_message(registration["msgid"])) is None
+    # the same msgid, now complete, is a new request: nothing was kept of the refused one
+    fixed = {**registration, "insuplc_admdvs": INSURED}
+    await file(
+        ahttp,
+        stack,
+        person["psn_no"],
+        category="12",
+        dest_admdvs=TREATING,
+        begndate=str(china_today() - timedelta(days=40)),
+    )
+    assert (await post(ahttp, stack, fixed))["infcode"] == 0

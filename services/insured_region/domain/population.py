@@ -70,12 +70,6 @@ def birth_date_for_age(age: int, today: date, fraction: float) -> date:
     return earliest + timedelta(days=int((latest - earliest).days * fraction))
 
 
-def is_valid_id_no(id_no: str) -> bool:
-    return (
-        len(id_no) == 18 and id_no[:17].isdigit() and id_check_char(id_no[:17]) == id_no[17].upper()
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class PersonKind:
     insutype: str

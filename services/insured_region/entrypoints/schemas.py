@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.insured_region.domain.filing import FilingRequest
 from services.insured_region.domain.person import (
@@ -18,6 +18,7 @@ from services.insured_region.domain.person import (
     age_on,
 )
 from services.insured_region.domain.policy import PoolPolicy, PsnClass, RegionPolicy
+from shared.certificates import canonical_certno
 from shared.money import format_amount
 from shared.regions import POOLS
 
@@ -94,7 +95,7 @@ class PersonIn(BaseModel):
     )
     insuplc_admdvs: str = Field(pattern=r"^\d{6}$")
     psn_cert_type: str = Field(default="01", pattern=r"^\d{2}$")
-    certno: str = Field(min_length=6, max_length=30)
+    certno: Annotated[str, AfterValidator(canonical_certno)] = Field(min_length=6, max_length=30)
     psn_name: str = Field(min_length=1, max_length=50)
     gend: str = Field(pattern=r"^[129]$")
     naty: str = Field(default="01", pattern=r"^\d{2}$")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import time
 from collections.abc import Mapping
 
@@ -16,6 +17,7 @@ WINDOW_S = 300.0
 NONCE_MAX_LENGTH = 128
 """A nonce is kept whole (never truncated): a longer one is refused, not shortened."""
 
+_STAMP = re.compile(r"^(\d{10}|\d{13})$")
 MILLISECONDS_FROM = 10**11
 """Unix seconds have 10 digits until the year 5138; milliseconds have 13 today."""
 
@@ -23,7 +25,10 @@ MILLISECONDS_FROM = 10**11
 def sent_at(stamp: str) -> float:
     """``x-tif-timestamp`` as Unix seconds: real clients send seconds (10 digits), some send
     milliseconds (13); the magnitude tells them apart."""
-    value = int(stamp.strip())
+    text = stamp.strip()
+    if not _STAMP.match(text):
+        raise ValueError(f"不是 10 位（秒）或 13 位（毫秒）的时间戳：{text!r}")
+    value = int(text)
     return value / 1000 if value >= MILLISECONDS_FROM else float(value)
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -21,7 +22,7 @@ from pydantic import (
     field_validator,
 )
 
-from shared.certificates import cert_no_problem, two_digit_code
+from shared.certificates import canonical_certno, cert_no_problem, two_digit_code
 from shared.envelope import OPAQUE_KEY, NationalRequest, NationalResponse, WireModel, china_time
 from shared.money import parse_amount
 
@@ -104,7 +105,7 @@ class CertifiedInput(HospitalInput):
             problem = cert_no_problem(cert_type, value)
             if problem:
                 raise ValueError(problem)
-        return value
+        return canonical_certno(value) if isinstance(value, str) else value
 
 
 class PersonQuery(CertifiedInput):
@@ -115,7 +116,9 @@ class PersonQuery(CertifiedInput):
     psn_cert_type: TwoDigitCode | None = Field(
         default=None, description='人员证件类型 ("1" = "01")'
     )
-    certno: str | None = Field(default=None, max_length=30)
+    certno: Annotated[str, AfterValidator(canonical_certno)] | None = Field(
+        default=None, max_length=30
+    )
     psn_name: str | None = Field(default=None, max_length=50)
 
 

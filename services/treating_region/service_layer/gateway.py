@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
 
 from services.treating_region.adapters import messages, sign_ins
+from services.treating_region.adapters import visits as repo
 from services.treating_region.service_layer.transactions import (
     HANDLERS,
     STORING_SETTLE,
@@ -84,6 +85,27 @@ def _stored_answer(stored: messages.StoredMessage, digest: str, deadline_s: floa
 SIGN_IN_FREE = frozenset({"9001"})
 """What an institution may call without a sign-in, where sign-in is required."""
 
+REGION_NAMED_BY_THE_HOSPITAL = frozenset({"2401", "2201", "2501", "2502", "2503", "2504", "5206"})
+"""Nothing but the hospital can tell these where the patient is insured (1101 can ask the hub)."""
+
+REGION_OF_THE_VISIT = frozenset(
+    {"2402", "2403", "2404", "2405", "2203", "2301", "2302", "2204", "2205"}
+    | {"2303", "2304", "2305", "2206", "2207", "2208"}
+)
+"""Transactions on a registered visit: the visit knows its insured region."""
+
+
+def named_visit(typed: BaseModel) -> str | None:
+    """The ``mdtrt_id`` a visit's transaction names (in its one part, or its first line)."""
+    for name in type(typed).model_fields:
+        part = getattr(typed, name)
+        if isinstance(part, list):
+            part = part[0] if part else None
+        mdtrt_id = getattr(part, "mdtrt_id", None)
+        if isinstance(mdtrt_id, str):
+            return mdtrt_id
+    return None
+
 
 class Gateway:
     def __init__(
@@ -120,11 +142,17 @@ class Gateway:
         handler = HANDLERS.get(request.infno)
         if handler is None:
             raise RelayError(E9003, detail=f"infno {request.infno}")
+        if request.infno in REGION_NAMED_BY_THE_HOSPITAL and request.insuplc_admdvs is None:
+            raise RelayError(
+                E9002,
+                detail="字段 insuplc_admdvs：必填，未填写（参保地医保区划，可先用 1101 查询）",
+            )
         if self._require_sign_in and request.infno not in SIGN_IN_FREE:
             await self._check_sign_in(request)
         digest = body_hash(request.model_dump(mode="json", exclude_none=True))
         refmsgid = uuid.uuid4().hex
         try:
+            request = await self._with_the_visits_region(request, typed)
             await self._forget_old_nonces()
             stored = await self._claim(request, digest, refmsgid, nonce)
         except messages.NonceReused as exc:
@@ -138,6 +166,24 @@ class Gateway:
         if stored is not None:
             return _stored_answer(stored, digest, self._ctx.deadline_s)
         return await self._run(handler, request, typed, refmsgid)
+
+    async def _with_the_visits_region(
+        self, request: NationalRequest, typed: BaseModel
+    ) -> NationalRequest:
+        """A visit's transaction sent without its insured region, or with the treating area as
+        real clients do, is the visit's: recorded so, a 2601 of it goes where it went. Only
+        such requests pay the visit lookup."""
+        named = request.insuplc_admdvs
+        if request.infno not in REGION_OF_THE_VISIT or named not in (
+            None,
+            request.mdtrtarea_admvs,
+        ):
+            return request
+        mdtrt_id = named_visit(typed)
+        visit = await repo.get_visit_on(self._ctx.pool, mdtrt_id) if mdtrt_id else None
+        if visit is None or visit.fixmedins_code != request.fixmedins_code:
+            return request  # the handler answers E3001
+        return request.model_copy(update={"insuplc_admdvs": visit.insuplc_admdvs})
 
     async def _check_sign_in(self, request: NationalRequest) -> None:
         sign_no = request.sign_no

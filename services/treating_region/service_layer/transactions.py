@@ -183,12 +183,7 @@ NETWORKED_FOR = {
 
 
 def _institution(ctx: TreatingContext, request: NationalRequest, *, need: str) -> Institution:
-    inst = ctx.institutions.get(request.fixmedins_code)
-    if inst is None or inst.admdvs != request.mdtrtarea_admvs:
-        raise RelayError(
-            E3006,
-            detail=f"{request.fixmedins_code} 不是就医地 {request.mdtrtarea_admvs} 的定点医药机构",
-        )
+    inst = ctx.institutions[request.fixmedins_code]  # designated here: the gateway checked
     if not getattr(inst, need):
         raise RelayError(
             E3006, detail=f"{inst.fixmedins_name} 未开通{NETWORKED_FOR[need]}异地联网结算"
@@ -214,6 +209,17 @@ def _own(
     if visit is None or visit.fixmedins_code != request.fixmedins_code or visit.psn_no != psn_no:
         raise RelayError(E3001, detail=mdtrt_id)
     return visit
+
+
+def _same_region(request: NationalRequest, visit: repo.VisitRecord) -> None:
+    """A settle or cancel goes to the visit's insured region; another one named is a mistake
+    (an absent one, or the treating area, the gateway has already taken from the visit)."""
+    if request.insuplc_admdvs not in (None, visit.insuplc_admdvs):
+        raise RelayError(
+            E9002,
+            detail=f"字段 insuplc_admdvs：{request.insuplc_admdvs} 与就诊登记的参保地 "
+            f"{visit.insuplc_admdvs} 不一致",
+        )
 
 
 def _check(visit: repo.VisitRecord, action: Action) -> VisitState:
@@ -552,6 +558,7 @@ async def _settleable(
     else:
         visit = await _diagnose(ctx, request, d, inpatient=inpatient, action=Action.PRE_SETTLE)
     try:
+        _same_region(request, visit)
         lines = await repo.active_splits_on(ctx.pool, d.mdtrt_id)
         if not lines:
             raise RelayError(E3008, detail=d.mdtrt_id)
@@ -715,6 +722,7 @@ async def on_cancel(ctx: TreatingContext, request: NationalRequest, typed: s.Inp
         if visit.inpatient != inpatient:
             raise RelayError(E3002, detail="住院撤销结算请用 2305，门诊请用 2208")
         _check(visit, Action.CANCEL_SETTLEMENT)
+        _same_region(request, visit)
         original = await repo.settlement(conn, d.setl_id)
         if original is None or original["mdtrt_id"] != d.mdtrt_id:
             raise RelayError(E3001, detail=f"setl_id {d.setl_id}")
@@ -774,7 +782,7 @@ async def on_2601(ctx: TreatingContext, request: NationalRequest, typed: s.Input
         if stored.status == "reversed" and d.oinfno not in SETTLEMENTS:
             return _reversed(d, "already reversed")
     # the reversal goes where the original went, whatever this request names
-    insured = stored.insuplc_admdvs if stored is not None else insured_region(request)
+    insured = stored.insuplc_admdvs if stored and stored.insuplc_admdvs else insured_region(request)
     if d.oinfno in UPLOADS:
         answer = await _reverse_upload(ctx, request, d, stored)
         await _spend(ctx, d.omsgid, request.msgid)

@@ -4,8 +4,11 @@ Both call ``coverage`` on the dates the hospital states: the admission date, and
 discharge date; at admission the stay is still open (``settled_on`` None). The rule (design §6):
 admitted inside the validity and discharged after it still settles (内蒙古细则 第十四条;
 seed 000 一(三)2); a filing begun before the discharge settlement counts (补办: seed 002;
-内蒙古细则 第十五条; seed 000 一(四)). With no change in filings, no stay passes one check and
-fails the other.
+内蒙古细则 第十五条; seed 000 一(四)). With no change in filings, admission never refuses a
+stay that settlement would settle, and on the grid below (discharge on or after the filing's
+start) the two agree exactly. The converse cannot hold for a filing dated to begin after the
+discharge: its end is unknown at admission, so admission lets it in and settlement refuses it
+(pinned by the last test).
 """
 
 from __future__ import annotations

@@ -133,8 +133,14 @@ def test_msgid_is_an_opaque_key_of_printable_ascii(msgid: str) -> None:
 
 @pytest.mark.parametrize(
     "msgid",
-    ["", "x" * (MSGID_MAX_LENGTH + 1), MSGID[:10] + " " + MSGID[11:], MSGID[:-1] + "号"],
-    ids=["empty", "41_chars", "inner_space", "non_ascii"],
+    [
+        "",
+        "x" * (MSGID_MAX_LENGTH + 1),
+        MSGID[:10] + " " + MSGID[11:],
+        MSGID[:-1] + "号",
+        MSGID[:-1] + "/",
+    ],
+    ids=["empty", "41_chars", "inner_space", "non_ascii", "slash"],
 )
 def test_msgid_empty_long_or_unprintable_fails_naming_it(msgid: str) -> None:
     with pytest.raises(ValidationError, match="msgid"):

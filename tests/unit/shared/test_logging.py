@@ -203,3 +203,17 @@ def test_a_traceback_is_masked_too() -> None:
     assert ID_NO not in line
     assert "李四" not in line
     assert "110105********0021" in line
+
+
+def test_the_msgid_prefix_is_never_masked() -> None:
+    """An opaque msgid of 18 digits looks like an id number: the prefix keeps it searchable."""
+    from shared.logging import MaskingFormatter
+
+    token = msgid_var.set("110105194912310021")
+    try:
+        record = make_record("settled")
+        ContextFilter().filter(record)
+        line = MaskingFormatter("[%(msgid)s] %(message)s").format(record)
+    finally:
+        msgid_var.reset(token)
+    assert line == "[110105194912310021] settled"
