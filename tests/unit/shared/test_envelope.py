@@ -16,6 +16,7 @@ from shared.envelope import (
     MessageKind,
     NationalRequest,
     RelayEnvelope,
+    china_time,
     national_time,
 )
 
@@ -364,3 +365,40 @@ def test_relay_envelope_rejects_an_unknown_kind() -> None:
     body["kind"] = "broadcast"
     with pytest.raises(ValidationError, match="kind"):
         RelayEnvelope.model_validate(body)
+
+
+# --- times as HIS clients write them ----------------------------------------------------------
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "2026-11-29 20:30:00",
+        "2026-11-29T20:30:00",
+        "2026-11-29T20:30:00.000",
+        "2026/11/29 20:30:00",
+        "20261129203000",
+        "2026-11-29T20:30:00+08:00",
+        "2026-11-29T12:30:00Z",
+        "2026-11-29T07:30:00-05:00",
+    ],
+)
+def test_every_form_of_the_same_moment_is_that_china_time(sent: str) -> None:
+    """A naive time is China time, never UTC: 20:30 stays on the 29th."""
+    moment = china_time(sent)
+    assert moment == datetime(2026, 11, 29, 20, 30, tzinfo=CHINA_TZ)
+    assert moment.date().day == 29
+
+
+def test_a_date_alone_is_that_days_midnight_in_china() -> None:
+    assert china_time("2026-11-29") == datetime(2026, 11, 29, tzinfo=CHINA_TZ)
+    assert china_time("20261129") == datetime(2026, 11, 29, tzinfo=CHINA_TZ)
+
+
+@pytest.mark.parametrize("sent", ["1899-12-31 23:59:59", "3000-01-01 00:00:00"])
+def test_a_year_outside_any_care_is_refused(sent: str) -> None:
+    with pytest.raises(ValueError, match="年份"):
+        china_time(sent)
+
+
+def test_what_is_no_time_is_left_for_the_model_to_refuse() -> None:
+    assert china_time("10000-01-01 00:00:00") == "10000-01-01 00:00:00"
+    assert china_time("yesterday") == "yesterday"
