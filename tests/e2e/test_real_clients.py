@@ -569,3 +569,22 @@ async def test_a_registration_without_its_insured_region_is_refused_before_it_is
         begndate=str(china_today() - timedelta(days=40)),
     )
     assert (await post(ahttp, stack, fixed))["infcode"] == 0
+
+
+async def test_another_institutions_tombstone_is_a_reused_msgid_not_a_reversal(
+    ahttp: httpx.AsyncClient, stack: Stack
+) -> None:
+    """The msgid key is global (a known limitation, docs/design.md §3): a key another
+    institution has spent is refused as reused (E9004), never answered as that one's reversal."""
+    person = await enrol(ahttp, stack, INSURED)
+    key = f"HIS-{time.time_ns() % 10**12}"
+    other = "H11000000001"
+    undo = envelope(
+        "2601",
+        {"data": {"psn_no": person["psn_no"], "omsgid": key, "oinfno": "2207"}},
+        fixmedins_code=other,
+        msgid=new_msgid(other),
+    )
+    assert (await post(ahttp, stack, undo))["infcode"] == 0  # a tombstone, under H11000000001
+    mine = await post(ahttp, stack, envelope("1101", person_query(person["certno"]), msgid=key))
+    refused(mine, "E9004", key)

@@ -67,7 +67,12 @@ def body_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def _stored_answer(stored: messages.StoredMessage, digest: str, deadline_s: float) -> Answer:
+def _stored_answer(
+    stored: messages.StoredMessage, request: NationalRequest, digest: str, deadline_s: float
+) -> Answer:
+    if stored.fixmedins_code != request.fixmedins_code:
+        # another institution's: a reused msgid, whatever became of it there
+        raise RelayError(E9004, detail=f"msgid {request.msgid}")
     if stored.status == "reversed":  # 2601 came first, or undid it: the msgid is spent
         return Answer(stored.inf_refmsgid, None, RelayError(E4007, detail=stored.msgid))
     if stored.body_hash != digest:
@@ -164,7 +169,7 @@ class Gateway:
                 E5003, detail="就医地平台数据库暂不可用，本笔交易未受理，可重试"
             ) from exc
         if stored is not None:
-            return _stored_answer(stored, digest, self._ctx.deadline_s)
+            return _stored_answer(stored, request, digest, self._ctx.deadline_s)
         return await self._run(handler, request, typed, refmsgid)
 
     async def _with_the_visits_region(
