@@ -21,7 +21,15 @@ import pytest
 from bench.stack import database_url
 from shared.auth import institution_token, signature
 from shared.envelope import CHINA_TZ, china_today
-from tests.e2e.harness import E2E_SUFFIX, GATEWAY, LOG_DIR, Stack, enrol, file, new_msgid
+from tests.e2e.harness import (
+    E2E_SUFFIX,
+    GATEWAY,
+    LOG_DIR,
+    Stack,
+    enrol,
+    enrol_filed,
+    new_msgid,
+)
 from tests.e2e.hospital import Hospital
 
 pytestmark = pytest.mark.e2e
@@ -115,6 +123,21 @@ def refused(answer: dict[str, Any], code: str, *named: str) -> None:
     assert (answer["infcode"], answer["err_code"]) == (-1, code), answer
     for name in named:
         assert name in answer["err_msg"], answer["err_msg"]
+
+
+def registration_of(person: dict[str, Any], number: str, **data: Any) -> dict[str, Any]:
+    """A 2201 outpatient registration, now, in the strict form."""
+    return {
+        "data": {
+            "psn_no": person["psn_no"],
+            "insutype": "310",
+            "begntime": f"{datetime.now():%Y-%m-%d %H:%M:%S}",
+            "mdtrt_cert_type": "02",
+            "mdtrt_cert_no": person["certno"],
+            "ipt_otp_no": number,
+            **data,
+        }
+    }
 
 
 def person_query(certno: str, **data: Any) -> dict[str, Any]:
@@ -221,19 +244,7 @@ async def test_a_certificate_number_that_cannot_be_of_its_type_is_refused(
     refused(answer, "E9002", "mdtrt_cert_no", "居民身份证")
     person = await enrol(ahttp, stack, INSURED)
     wrong_check = person["certno"][:17] + ("0" if person["certno"][17] != "0" else "1")
-    registration = envelope(
-        "2201",
-        {
-            "data": {
-                "psn_no": person["psn_no"],
-                "insutype": "310",
-                "begntime": f"{datetime.now():%Y-%m-%d %H:%M:%S}",
-                "mdtrt_cert_type": "02",
-                "mdtrt_cert_no": wrong_check,
-                "ipt_otp_no": "MZ1",
-            }
-        },
-    )
+    registration = envelope("2201", registration_of(person, "MZ1", mdtrt_cert_no=wrong_check))
     refused(await post(ahttp, stack, registration), "E9002", "mdtrt_cert_no")
     assert (await stored_message(registration["msgid"])) is None  # nothing was written
 
@@ -340,16 +351,7 @@ async def _outpatient(
 async def test_a_real_client_settles_with_the_same_money_as_the_strict_form(
     ahttp: httpx.AsyncClient, stack: Stack
 ) -> None:
-    twins = [await enrol(ahttp, stack, INSURED, balc="300.00") for _ in range(2)]
-    for twin in twins:
-        await file(
-            ahttp,
-            stack,
-            twin["psn_no"],
-            category="12",
-            dest_admdvs=TREATING,
-            begndate=str(china_today() - timedelta(days=40)),
-        )
+    twins = [await enrol_filed(ahttp, stack, INSURED, TREATING, balc="300.00") for _ in "ab"]
     strict = await _outpatient(ahttp, stack, twins[0], lenient=False)
     lenient = await _outpatient(ahttp, stack, twins[1], lenient=True)
     money = {name: (strict["setlinfo"][name], lenient["setlinfo"][name]) for name in MONEY}
@@ -366,28 +368,10 @@ async def test_a_real_client_settles_with_the_same_money_as_the_strict_form(
 
 async def test_a_naive_evening_time_is_china_time(ahttp: httpx.AsyncClient, stack: Stack) -> None:
     """``T20:30`` is 20:30 in China, the same day — never read as UTC (the next morning)."""
-    person = await enrol(ahttp, stack, INSURED)
-    await file(
-        ahttp,
-        stack,
-        person["psn_no"],
-        category="12",
-        dest_admdvs=TREATING,
-        begndate=str(china_today() - timedelta(days=40)),
-    )
+    person = await enrol_filed(ahttp, stack, INSURED, TREATING)
     day = china_today() - timedelta(days=1)
     registration = envelope(
-        "2201",
-        {
-            "data": {
-                "psn_no": person["psn_no"],
-                "insutype": "310",
-                "begntime": f"{day:%Y-%m-%d}T20:30:00",
-                "mdtrt_cert_type": "02",
-                "mdtrt_cert_no": person["certno"],
-                "ipt_otp_no": "MZ0002",
-            }
-        },
+        "2201", registration_of(person, "MZ0002", begntime=f"{day:%Y-%m-%d}T20:30:00")
     )
     answer = await post(ahttp, stack, registration)
     assert answer["infcode"] == 0, answer
@@ -404,30 +388,9 @@ async def test_a_naive_evening_time_is_china_time(ahttp: httpx.AsyncClient, stac
 
 # ---- bad input: the answer names the problem, nothing is written ---------------------------
 async def _registered_visit(http: httpx.AsyncClient, stack: Stack) -> tuple[dict[str, Any], str]:
-    person = await enrol(http, stack, INSURED)
-    await file(
-        http,
-        stack,
-        person["psn_no"],
-        category="12",
-        dest_admdvs=TREATING,
-        begndate=str(china_today() - timedelta(days=40)),
-    )
+    person = await enrol_filed(http, stack, INSURED, TREATING)
     clinic = Hospital(http, stack, HOSPITAL, TREATING)
-    registered = await clinic.ok(
-        "2201",
-        INSURED,
-        {
-            "data": {
-                "psn_no": person["psn_no"],
-                "insutype": "310",
-                "begntime": f"{datetime.now():%Y-%m-%d %H:%M:%S}",
-                "mdtrt_cert_type": "02",
-                "mdtrt_cert_no": person["certno"],
-                "ipt_otp_no": "MZ0003",
-            }
-        },
-    )
+    registered = await clinic.ok("2201", INSURED, registration_of(person, "MZ0003"))
     return person, registered["data"]["mdtrt_id"]
 
 
@@ -543,31 +506,13 @@ async def test_a_visits_transactions_go_to_the_visits_insured_region(
 async def test_a_registration_without_its_insured_region_is_refused_before_it_is_recorded(
     ahttp: httpx.AsyncClient, stack: Stack
 ) -> None:
-    person = await enrol(ahttp, stack, INSURED)
-    body = {
-        "data": {
-            "psn_no": person["psn_no"],
-            "insutype": "310",
-            "begntime": f"{datetime.now():%Y-%m-%d %H:%M:%S}",
-            "mdtrt_cert_type": "02",
-            "mdtrt_cert_no": person["certno"],
-            "ipt_otp_no": "MZ0004",
-        }
-    }
-    registration = envelope("2201", body)
+    person = await enrol_filed(ahttp, stack, INSURED, TREATING)
+    registration = envelope("2201", registration_of(person, "MZ0004"))
     del registration["insuplc_admdvs"]
     refused(await post(ahttp, stack, registration), "E9002", "insuplc_admdvs", "1101")
     assert (await stored_message(registration["msgid"])) is None
     # the same msgid, now complete, is a new request: nothing was kept of the refused one
     fixed = {**registration, "insuplc_admdvs": INSURED}
-    await file(
-        ahttp,
-        stack,
-        person["psn_no"],
-        category="12",
-        dest_admdvs=TREATING,
-        begndate=str(china_today() - timedelta(days=40)),
-    )
     assert (await post(ahttp, stack, fixed))["infcode"] == 0
 
 
