@@ -18,36 +18,17 @@ from datetime import date, timedelta
 
 import pytest
 
+from services.insured_region.adapters.policy_loader import load_policies
 from services.insured_region.domain.filing import Care, Coverage, coverage
 from services.insured_region.domain.person import Filing
 from services.insured_region.domain.policy import FilingRules
 from shared.errors import RelayError
 
-# policies/650100_urumqi.toml [filing] and the 内蒙古 tables: both need a filing for
-# cross-province inpatient care (seed 000 一(二); 内蒙古细则 第十一条)
-URUMQI = FilingRules(
-    long_term_min_months=0,
-    long_term_lock_months=6,
-    lock_waived_with_materials=False,
-    temporary_min_months=6,
-    temporary_max_months=6,
-    temporary_default_months=6,
-    no_filing_intra_province=False,
-    no_filing_cross_outpatient=False,
-    no_filing_outpatient_provinces=(),
-)
-INNER_MONGOLIA = FilingRules(
-    long_term_min_months=3,
-    long_term_lock_months=3,
-    lock_waived_with_materials=True,
-    temporary_min_months=6,
-    temporary_max_months=12,
-    temporary_default_months=6,
-    no_filing_intra_province=True,
-    no_filing_cross_outpatient=True,
-    no_filing_outpatient_provinces=(),
-)
-RULES = {"650100": URUMQI, "150200": INNER_MONGOLIA}
+# the shipped policy files: both need a filing for cross-province inpatient care
+# (seed 000 一(二); 内蒙古细则 第十一条)
+POLICIES = load_policies()
+RULES = {admdvs: POLICIES[admdvs].filing for admdvs in ("650100", "150200")}
+URUMQI = RULES["650100"]
 TREATING = "110000"
 
 START = date(2025, 3, 1)
