@@ -4,29 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import asyncpg
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, text
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-
-CONNECTION_ERRORS = (
-    OperationalError,
-    InterfaceError,
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.AdminShutdownError,
-)
-"""The database or the network went away (not a statement it refused): worth trying again."""
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -19,9 +19,10 @@ from services.insured_region.domain.filing import FilingRequest
 from services.insured_region.domain.policy import RegionPolicy
 from services.insured_region.entrypoints.schemas import person_info_output
 from services.insured_region.service_layer import filings, handlers, reversal, settlement
-from shared.db import CONNECTION_ERRORS
+from shared import infno
 from shared.envelope import OPAQUE_KEY, MessageKind, RelayEnvelope, china_today
 from shared.errors import E5005, E5999, E9002, E9003, RelayError
+from shared.infra_errors import DATABASE_DOWN
 from shared.messaging import TransientError, topology
 from shared.runtime import Runtime
 from shared.settlement import CancelPayload, CumulativePayload, SettlementPayload
@@ -273,9 +274,6 @@ async def on_2504(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
     return {"result": {"trt_dcla_detl_sn": data.trt_dcla_detl_sn, "status": "cancelled"}}
 
 
-STORED_BY_MSGID = frozenset({"2304", "2207", "2305", "2208", "2601"})
-"""Transactions whose effect is stored under the hospital's msgid, with an owed-reply row."""
-
 OUTBOX_RELAY_EVERY_S = 2.0
 PAID_BATCH_EVERY_S = 0.1
 OUTBOX_GRACE_S = 5.0
@@ -353,7 +351,7 @@ class InsuredConsumer:
                 # a redelivery after a crash may find its settlement already made: answer with
                 # it, so that both sides end up agreeing (never "expired" for a done deed)
                 stored = None
-                if envelope.infno in STORED_BY_MSGID:
+                if envelope.infno in infno.STORED_BY_MSGID:
                     stored = await reversal.stored_answer(self._runtime.sessions, envelope.msgid)
                 if stored is None:
                     raise RelayError(E5005, detail="参保地收到时已超过应答时限")
@@ -369,7 +367,7 @@ class InsuredConsumer:
             answer = envelope.reply(
                 envelope.insuplc_admdvs, err_code=exc.code, err_detail=exc.detail
             )
-        except CONNECTION_ERRORS as exc:  # requeued: the next delivery will do it
+        except DATABASE_DOWN as exc:  # requeued: the next delivery will do it
             raise TransientError(str(exc)) from exc
         except Exception:
             # a bug: the transaction rolled back, so say so (E5999) rather than let the
@@ -387,7 +385,7 @@ class InsuredConsumer:
             topology.ingress_routing_key(MessageKind.REPLY, request.insuplc_admdvs),
             answer.with_hop("insured_region"),
         )
-        if request.infno in STORED_BY_MSGID:  # confirmed by the broker: the debt is paid
+        if request.infno in infno.STORED_BY_MSGID:  # confirmed by the broker: the debt is paid
             self._paid.append(request.relay_id)
 
     async def _relay_owed_replies(self) -> None:

@@ -20,13 +20,8 @@ from services.insured_region.adapters.outbox import Debt
 from services.insured_region.domain.filing import ACTIVE, REVERSED
 from services.insured_region.domain.person import Person
 from services.insured_region.service_layer import settlement
+from shared import infno
 from shared.errors import E1001, E4003, E4008, E9002, RelayError
-
-SETTLEMENTS = frozenset({"2304", "2207"})
-CANCELS = frozenset({"2305", "2208"})
-REGISTRATIONS = frozenset({"2401", "2201"})
-FILINGS = frozenset({"2501", "2503"})
-REVERSIBLE = SETTLEMENTS | CANCELS | REGISTRATIONS | FILINGS
 
 
 async def reverse(
@@ -34,9 +29,9 @@ async def reverse(
     cmd: settlement.ReverseCommand,
     debt: Debt | None = None,
 ) -> dict[str, Any]:
-    if cmd.oinfno in SETTLEMENTS:
+    if cmd.oinfno in infno.SETTLE:
         return await settlement.reverse(sessions, cmd, debt)
-    if cmd.oinfno not in REVERSIBLE:
+    if cmd.oinfno not in infno.REVERSIBLE - infno.UPLOAD:
         raise RelayError(E9002, detail=f"字段 oinfno：{cmd.oinfno} 交易不能冲正")
     async with sessions() as session, session.begin():
         done = await store.reversal(session, cmd.msgid)
@@ -49,9 +44,9 @@ async def reverse(
         if earlier is not None:
             return earlier
         person = await settlement.person_or_error(session, cmd.psn_no, cmd.insured_admdvs)
-        if cmd.oinfno in CANCELS:
+        if cmd.oinfno in infno.CANCEL:
             answer = await _reverse_cancel(session, cmd, person)
-        elif cmd.oinfno in FILINGS:
+        elif cmd.oinfno in infno.FILING:
             answer = await _reverse_filing(session, cmd)
         else:  # a registration keeps nothing here; the tombstone refuses it if it comes late
             await _tombstone(session, cmd)
@@ -79,7 +74,7 @@ async def _reverse_cancel(
     if mirror is None:
         await _tombstone(session, cmd)
         return _result(cmd, "tombstone")
-    if mirror.refd_setl_flag != "1" or mirror.infno not in CANCELS:
+    if mirror.refd_setl_flag != "1" or mirror.infno not in infno.CANCEL:
         raise RelayError(
             E9002, detail=f"字段 oinfno：原报文 {cmd.omsgid} 是 {mirror.infno} 交易，不是撤销结算"
         )

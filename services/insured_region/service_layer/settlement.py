@@ -6,7 +6,6 @@ under the person-year row lock; a redelivered or retried msgid gets the stored a
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -14,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-import orjson
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -35,6 +33,7 @@ from services.insured_region.domain.breakdown import (
 from services.insured_region.domain.filing import Care, coverage
 from services.insured_region.domain.person import Person
 from services.insured_region.domain.policy import RegionPolicy, policy_for, pool_of
+from shared.canonical import canonical_hash
 from shared.errors import (
     E1001,
     E2008,
@@ -61,10 +60,8 @@ class SettleCommand:
     payload: SettlementPayload
 
 
-def request_hash(payload: SettlementPayload) -> str:
-    return hashlib.sha256(
-        orjson.dumps(payload.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
-    ).hexdigest()
+def request_hash(payload: SettlementPayload | CancelPayload) -> str:
+    return canonical_hash(payload.model_dump(mode="json"))
 
 
 def balance_violations(p: SettlementPayload) -> list[str]:
@@ -368,9 +365,7 @@ async def cancel(
 ) -> dict[str, Any]:
     """2305/2208: a negative mirror; the year it came from gets its amounts back."""
     p = cmd.payload
-    digest = hashlib.sha256(
-        orjson.dumps(p.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
-    ).hexdigest()
+    digest = request_hash(p)
     try:
         async with sessions() as session, session.begin():
             person = await person_or_error(session, p.psn_no, cmd.insured_admdvs)

@@ -12,8 +12,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.national_hub.adapters.orm import RelayLog
-from shared.db import CONNECTION_ERRORS
 from shared.envelope import RelayEnvelope
+from shared.infra_errors import DATABASE_DOWN
 from shared.logging import mask_id_no
 
 _TABLE = cast(Table, RelayLog.__table__)
@@ -158,7 +158,7 @@ class LogWriter:
 
 def _transient(exc: asyncpg.PostgresError) -> bool:
     """A server going away or refusing connections, not a row it cannot take."""
-    return isinstance(exc, (*CONNECTION_ERRORS, asyncpg.QueryCanceledError))
+    return isinstance(exc, (*DATABASE_DOWN, asyncpg.QueryCanceledError))
 
 
 def _fail(batch: list[tuple[Row, asyncio.Future[bool]]], exc: BaseException) -> None:

@@ -21,9 +21,9 @@ from services.national_hub.domain.routing import (
     decide,
     needs_index,
 )
-from shared.db import CONNECTION_ERRORS
 from shared.envelope import MessageKind, RelayEnvelope
 from shared.errors import E9002
+from shared.infra_errors import DATABASE_DOWN
 from shared.messaging import Broker, TransientError, signature_of, topology
 from shared.messaging.person_index import EnrolmentPayload, cert_type, certno_hash, index_key
 from shared.messaging.signing import region_key, verify
@@ -127,7 +127,7 @@ class HubRelay:
                     NATIONAL_SENDER, err_code=decision.error.code, err_detail=decision.detail
                 )
                 await self._broker.publish(topology.HUB_EGRESS, envelope.reply_to, answer)
-        except CONNECTION_ERRORS as exc:
+        except DATABASE_DOWN as exc:
             raise TransientError(str(exc)) from exc
 
     async def _keep(self, envelope: RelayEnvelope, insured_admdvs: str) -> None:
@@ -166,6 +166,6 @@ class HubRelay:
             await self._log.record(
                 relay_log.log_row(envelope, stage="unrouted", outcome="late", route=envelope.route)
             )
-        except CONNECTION_ERRORS as exc:
+        except DATABASE_DOWN as exc:
             raise TransientError(str(exc)) from exc
         log.warning("unroutable %s %s recorded as late", envelope.kind, envelope.infno)

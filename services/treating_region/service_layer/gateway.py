@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
-import orjson
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError
 
 from services.treating_region.adapters import messages, sign_ins
 from services.treating_region.adapters import visits as repo
 from services.treating_region.service_layer.transactions import (
     HANDLERS,
-    STORING_SETTLE,
     Answered,
     TreatingContext,
     apply_reversal,
     record_settlement,
 )
+from shared import infno
+from shared.canonical import canonical_hash
 from shared.envelope import NationalRequest, RelayEnvelope
 from shared.errors import (
     E3006,
@@ -41,18 +38,9 @@ from shared.errors import (
     RelayError,
     lookup,
 )
+from shared.infra_errors import DATABASE_FAILED
 
 log = logging.getLogger(__name__)
-
-
-DB_ERRORS = (
-    OSError,
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-    asyncpg.exceptions.InternalClientError,
-    DBAPIError,
-)
-"""The database went away (restart, network): not a bug, an outcome to report honestly."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +48,6 @@ class Answer:
     inf_refmsgid: str
     output: dict[str, Any] | None
     error: RelayError | None
-
-
-def body_hash(body: dict[str, Any]) -> str:
-    """Hash of the meaning, not the bytes: key order, blanks, unknown keys are no new request."""
-    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def _stored_answer(
@@ -154,7 +137,8 @@ class Gateway:
             )
         if self._require_sign_in and request.infno not in SIGN_IN_FREE:
             await self._check_sign_in(request)
-        digest = body_hash(request.model_dump(mode="json", exclude_none=True))
+        # the meaning, not the bytes: key order, blanks, unknown keys are no new request
+        digest = canonical_hash(request.model_dump(mode="json", exclude_none=True))
         refmsgid = uuid.uuid4().hex
         try:
             request = await self._with_the_visits_region(request, typed)
@@ -162,7 +146,7 @@ class Gateway:
             stored = await self._claim(request, digest, refmsgid, nonce)
         except messages.NonceReused as exc:
             raise RelayError(E9008, detail="x-tif-nonce 已在同一时间戳下使用过") from exc
-        except DB_ERRORS as exc:
+        except DATABASE_FAILED as exc:
             # nothing was recorded, so nothing was sent: safe to say so and to retry
             log.warning("claim of %s failed: %s: %s", request.msgid, type(exc).__name__, exc)
             raise RelayError(
@@ -241,16 +225,16 @@ class Gateway:
                 err_detail=exc.detail[:500] or None,
             )
             return Answer(refmsgid, None, exc)
-        except DB_ERRORS as exc:
+        except DATABASE_FAILED as exc:
             # the database went away mid-transaction: what reached the insured region is unknown
             log.warning("database lost during %s: %s", request.infno, exc)
-            with contextlib.suppress(*DB_ERRORS):
+            with contextlib.suppress(*DATABASE_FAILED):
                 await messages.answer(pool, request.msgid, status="unknown", err_code=E5002.code)
             return Answer(
                 refmsgid, None, RelayError(E5002, detail="就医地平台数据库连接中断，交易结果未知")
             )
         except BaseException:
-            with contextlib.suppress(*DB_ERRORS):
+            with contextlib.suppress(*DATABASE_FAILED):
                 await messages.answer(pool, request.msgid, status="unknown", err_code=E5999.code)
             raise
         if isinstance(output, Answered):  # stored with the effect, in the same statement
@@ -270,7 +254,7 @@ class Gateway:
             err_detail=reply.err_detail,
             only_if="unknown",
         )
-        if updated and not reply.err_code and reply.infno in STORING_SETTLE | {"2305", "2208"}:
+        if updated and not reply.err_code and reply.infno in infno.SETTLE | infno.CANCEL:
             categories = reply.payload.get("categories") if reply.payload else None
             await record_settlement(self._ctx, reply, reply.payload, categories)
         elif updated and not reply.err_code and reply.infno == "2601":

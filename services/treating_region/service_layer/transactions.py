@@ -16,8 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-from aio_pika.exceptions import AMQPException
-from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -29,6 +27,7 @@ from services.treating_region.domain.categories import Totals, by_category, tota
 from services.treating_region.domain.split import FeeLine, LineRefused, LineSplit, split_line
 from services.treating_region.domain.visit import Action, VisitState, transition
 from services.treating_region.entrypoints import schemas as s
+from shared import infno
 from shared.envelope import (
     CHINA_TZ,
     NationalRequest,
@@ -56,12 +55,9 @@ from shared.errors import (
     RelayError,
     lookup,
 )
+from shared.infra_errors import BROKER_DOWN
 from shared.messaging import RelayClient, ReplyTimeout
 from shared.money import MAX_AMOUNT, format_amount
-
-INPATIENT_SETTLE = frozenset({"2303", "2304"})
-BROKER_ERRORS = (AMQPException, AMQPError, ChannelInvalidStateError, ConnectionError, TimeoutError)
-STORING_SETTLE = frozenset({"2304", "2207"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +117,7 @@ async def relay(
         reply = await ctx.relay.request(envelope)
     except ReplyTimeout as exc:
         raise RelayError(E5002, detail=request.msgid) from exc
-    except BROKER_ERRORS as exc:
+    except BROKER_DOWN as exc:
         # the publish may or may not have reached the broker: the outcome is unknown, not failed
         raise RelayError(E5002, detail=f"报文 {request.msgid}：与国家平台的连接中断") from exc
     if reply.err_code:
@@ -602,8 +598,8 @@ async def _diagnose(
 
 async def on_settle(ctx: TreatingContext, request: NationalRequest, typed: s.Input2303) -> Any:
     d = typed.data
-    inpatient = request.infno in INPATIENT_SETTLE
-    store = request.infno in STORING_SETTLE
+    inpatient = request.infno in infno.INPATIENT
+    store = request.infno in infno.SETTLE
     visit, lines, totals = await _settleable(ctx, request, d, inpatient=inpatient, store=store)
     inst = ctx.institutions[visit.fixmedins_code]
     categories = by_category(lines) if inpatient else ()
@@ -742,13 +738,6 @@ async def on_cancel(ctx: TreatingContext, request: NationalRequest, typed: s.Inp
     return answer
 
 
-SETTLEMENTS = frozenset({"2304", "2207"})
-CANCELS = frozenset({"2305", "2208"})
-REGISTRATIONS = frozenset({"2401", "2201"})
-UPLOADS = frozenset({"2301", "2204"})
-"""Fee uploads stay at the treating region: their reversal goes no further."""
-
-
 async def on_2601(ctx: TreatingContext, request: NationalRequest, typed: s.Input2601) -> Any:
     """冲正 (design §4): undo the original at every hop that saw it, or refuse it if it is late.
 
@@ -779,18 +768,18 @@ async def on_2601(ctx: TreatingContext, request: NationalRequest, typed: s.Input
             )
         if stored.status == "pending" and not stored.stuck(ctx.deadline_s):
             raise RelayError(E9006, detail=d.omsgid)
-        if stored.status == "reversed" and d.oinfno not in SETTLEMENTS:
+        if stored.status == "reversed" and d.oinfno not in infno.SETTLE:
             return _reversed(d, "already reversed")
     # the reversal goes where the original went, whatever this request names
     insured = stored.insuplc_admdvs if stored and stored.insuplc_admdvs else insured_region(request)
-    if d.oinfno in UPLOADS:
+    if d.oinfno in infno.UPLOAD:
         answer = await _reverse_upload(ctx, request, d, stored)
         await _spend(ctx, d.omsgid, request.msgid)
         return answer
-    if d.oinfno in CANCELS:
+    if d.oinfno in infno.CANCEL:
         answer, mdtrt_id = await _reverse_cancel(ctx, request, d, insured)
         return await apply_reversal(ctx, request, answer, mdtrt_hint=d.mdtrt_id or mdtrt_id)
-    if d.oinfno in REGISTRATIONS:
+    if d.oinfno in infno.REGISTER:
         await _check_registration_reversible(ctx, request, d, stored)
     answer = await _relay_reversal(ctx, request, d, insured)
     return await apply_reversal(ctx, request, answer, mdtrt_hint=d.mdtrt_id)
@@ -820,14 +809,14 @@ async def apply_reversal(
         return answer
     info = answer.get("setlinfo") or {}
     mdtrt_id = mdtrt_hint or info.get("mdtrt_id")
-    if oinfno in SETTLEMENTS:
+    if oinfno in infno.SETTLE:
         if info:  # the settlement's negative mirror: the visit opens again
             await record_settlement(ctx, source, answer, None)
         elif mdtrt_id:  # a tombstone: a settle still on its way will be refused
             await _move_if(ctx, mdtrt_id, VisitState.SETTLING, Action.SETTLE_REFUSED)
-    elif oinfno in CANCELS and mdtrt_id:
+    elif oinfno in infno.CANCEL and mdtrt_id:
         await _apply_cancel_reversal(ctx, omsgid, mdtrt_id, result)
-    elif oinfno in REGISTRATIONS:
+    elif oinfno in infno.REGISTER:
         mdtrt_id = _visit_of(await messages.find(ctx.pool, omsgid))
         if mdtrt_id is not None:
             await _cancel_registered_visit(ctx, mdtrt_id)
