@@ -57,3 +57,22 @@ def format_amount(value: Decimal) -> str:
     """The wire form of an amount: a string with exactly two decimals, never ``-0.00``."""
     cents = to_cents(value)
     return str(cents if cents != 0 else ZERO)
+
+
+FOUR_PARTS = "全自费、超限价自费、先行自付、政策范围内四项之和"
+"""fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt + inscp_scp_amt, as a clerk says it."""
+
+
+def parts_violation(
+    what: str,
+    total: Decimal,
+    fulamt_ownpay: Decimal,
+    overlmt_selfpay: Decimal,
+    preselfpay: Decimal,
+    inscp_scp: Decimal,
+) -> str | None:
+    """The bill's identity (design §5): a total is its four parts — full self-pay, over the
+    price cap, the patient's first share, and within policy — to the cent. None when it holds,
+    else one line naming ``what`` broke it, as a clerk can read it."""
+    parts = fulamt_ownpay + overlmt_selfpay + preselfpay + inscp_scp
+    return None if total == parts else f"{what} {total} 不等于{FOUR_PARTS} {parts}"

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from shared.money import parse_amount
+from shared.money import parse_amount, parts_violation
 
 
 def _amount(value: Any) -> Decimal:
@@ -118,9 +118,16 @@ def setlinfo_violations(setlinfo: dict[str, Any], setldetail: list[dict[str, Any
     except (KeyError, ArithmeticError, TypeError) as exc:
         return [f"unreadable breakdown: {exc!r}"]
     problems = []
-    parts = a["fulamt_ownpay_amt"] + a["overlmt_selfpay"] + a["preselfpay_amt"] + a["inscp_scp_amt"]
-    if a["medfee_sumamt"] != parts:
-        problems.append("medfee ≠ fulamt + overlmt + preselfpay + inscp")
+    unbalanced = parts_violation(
+        "medfee_sumamt",
+        a["medfee_sumamt"],
+        a["fulamt_ownpay_amt"],
+        a["overlmt_selfpay"],
+        a["preselfpay_amt"],
+        a["inscp_scp_amt"],
+    )
+    if unbalanced:
+        problems.append(unbalanced)
     funds = a["hifp_pay"] + a["hifob_pay"] + a["hifmi_pay"] + a["cvlserv_pay"] + a["maf_pay"]
     if a["fund_pay_sumamt"] != funds + a["oth_pay"]:
         problems.append("fund_pay_sumamt ≠ Σ funds")

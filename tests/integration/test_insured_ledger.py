@@ -7,6 +7,7 @@ settle left them — to the cent — and a settle's reversal gives everything ba
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -20,10 +21,10 @@ import pytest
 
 from services.insured_region.adapters.policy_loader import load_policies
 from services.insured_region.domain.policy import RegionPolicy
-from services.insured_region.service_layer import reversal, settlement
-from services.insured_region.service_layer import settlement as ledger
+from services.insured_region.service_layer import ledger
+from services.insured_region.service_layer.unit_of_work import UnitOfWork
 from services.insured_region.settings import Settings
-from shared.db import make_engine, make_session_factory, run_migrations
+from shared.db import run_migrations
 from shared.errors import E4004, E4007, E4008, RelayError
 from shared.settlement import CancelPayload, SettlementPayload
 
@@ -34,7 +35,6 @@ INSURED = "650100"
 TREATING = "110000"
 HOSPITAL = "H11010100001"
 BALANCE = Decimal("800.00")
-SESSIONS: list[Any] = []
 
 _ACCUMULATOR = """SELECT inpatient_hifp, inpatient_stays, outpatient_hifp, outpatient_deductible,
                          hifob, hifmi, burden, maf, chronic::text AS chronic
@@ -57,13 +57,10 @@ def policies() -> dict[str, RegionPolicy]:
 async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
     dsn = settings.database_url.replace("postgresql+asyncpg://", "postgresql://")
     real = await asyncpg.create_pool(dsn, min_size=1, max_size=4)
-    engine = make_engine(settings.database_url, pool_size=2)
-    SESSIONS[:] = [make_session_factory(engine)]
     try:
         yield real
     finally:
         await real.close()
-        await engine.dispose()
 
 
 @pytest.fixture
@@ -185,8 +182,8 @@ async def test_settle_cancel_and_reverse_the_cancel_round_trip_to_the_cent(
 ) -> None:
     before = await books(pool, psn_no)
 
-    settled = await settlement.settle(
-        SESSIONS[0], pool, policies, settle_command(msgid(), outpatient_bill(psn_no))
+    settled = await ledger.settle(
+        UnitOfWork(pool), policies, settle_command(msgid(), outpatient_bill(psn_no))
     )
     after_settle = await books(pool, psn_no)
     setlinfo = settled["setlinfo"]
@@ -195,8 +192,8 @@ async def test_settle_cancel_and_reverse_the_cancel_round_trip_to_the_cent(
     assert after_settle.year != before.year
 
     cancel_msgid = msgid()
-    cancelled = await settlement.cancel(
-        SESSIONS[0], cancel_command(cancel_msgid, psn_no, setlinfo["setl_id"])
+    cancelled = await ledger.cancel(
+        UnitOfWork(pool), cancel_command(cancel_msgid, psn_no, setlinfo["setl_id"])
     )
     assert cancelled["setlinfo"]["refd_setl_flag"] == "1"
     assert cancelled["setlinfo"]["init_setl_id"] == setlinfo["setl_id"]
@@ -205,8 +202,8 @@ async def test_settle_cancel_and_reverse_the_cancel_round_trip_to_the_cent(
     assert after_cancel.balance == BALANCE
     assert all(not Decimal(str(v)) for k, v in after_cancel.year.items() if k != "chronic")
 
-    reversed_ = await reversal.reverse(
-        SESSIONS[0], reverse_command(msgid(), psn_no, cancel_msgid, "2208")
+    reversed_ = await ledger.reverse(
+        UnitOfWork(pool), reverse_command(msgid(), psn_no, cancel_msgid, "2208")
     )
     assert reversed_["result"]["reversed"] == "cancel"
     assert reversed_["setlinfo"]["setl_id"] == setlinfo["setl_id"]
@@ -218,13 +215,13 @@ async def test_a_settlement_reversed_gives_everything_back_and_only_once(
 ) -> None:
     before = await books(pool, psn_no)
     original = msgid()
-    settled = await settlement.settle(
-        SESSIONS[0], pool, policies, settle_command(original, outpatient_bill(psn_no))
+    settled = await ledger.settle(
+        UnitOfWork(pool), policies, settle_command(original, outpatient_bill(psn_no))
     )
     undo = reverse_command(msgid(), psn_no, original, "2207")
 
-    first = await reversal.reverse(SESSIONS[0], undo)
-    again = await reversal.reverse(SESSIONS[0], undo)
+    first = await ledger.reverse(UnitOfWork(pool), undo)
+    again = await ledger.reverse(UnitOfWork(pool), undo)
 
     assert first["result"]["reversed"] == "settlement"
     assert first["setlinfo"]["init_setl_id"] == settled["setlinfo"]["setl_id"]
@@ -233,8 +230,8 @@ async def test_a_settlement_reversed_gives_everything_back_and_only_once(
     assert after.balance == before.balance == BALANCE
     assert all(not Decimal(str(v)) for k, v in after.year.items() if k != "chronic")
     with pytest.raises(RelayError) as refused:  # its msgid is spent
-        await settlement.cancel(
-            SESSIONS[0], cancel_command(msgid(), psn_no, settled["setlinfo"]["setl_id"])
+        await ledger.cancel(
+            UnitOfWork(pool), cancel_command(msgid(), psn_no, settled["setlinfo"]["setl_id"])
         )
     assert refused.value.code == E4004.code
 
@@ -243,12 +240,12 @@ async def test_a_reversal_before_its_settlement_refuses_the_late_settlement(
     pool: asyncpg.Pool, policies: dict[str, RegionPolicy], psn_no: str
 ) -> None:
     late = msgid()
-    answer = await reversal.reverse(SESSIONS[0], reverse_command(msgid(), psn_no, late, "2207"))
+    answer = await ledger.reverse(UnitOfWork(pool), reverse_command(msgid(), psn_no, late, "2207"))
     assert answer["result"]["reversed"] == "tombstone"
 
     with pytest.raises(RelayError) as refused:
-        await settlement.settle(
-            SESSIONS[0], pool, policies, settle_command(late, outpatient_bill(psn_no))
+        await ledger.settle(
+            UnitOfWork(pool), policies, settle_command(late, outpatient_bill(psn_no))
         )
 
     assert refused.value.code == E4007.code
@@ -258,20 +255,92 @@ async def test_a_reversal_before_its_settlement_refuses_the_late_settlement(
 async def test_a_cancel_is_not_reversed_once_a_later_settlement_rests_on_it(
     pool: asyncpg.Pool, policies: dict[str, RegionPolicy], psn_no: str
 ) -> None:
-    settled = await settlement.settle(
-        SESSIONS[0], pool, policies, settle_command(msgid(), outpatient_bill(psn_no))
+    settled = await ledger.settle(
+        UnitOfWork(pool), policies, settle_command(msgid(), outpatient_bill(psn_no))
     )
     cancel_msgid = msgid()
-    await settlement.cancel(
-        SESSIONS[0], cancel_command(cancel_msgid, psn_no, settled["setlinfo"]["setl_id"])
+    await ledger.cancel(
+        UnitOfWork(pool), cancel_command(cancel_msgid, psn_no, settled["setlinfo"]["setl_id"])
     )
-    await settlement.settle(
-        SESSIONS[0], pool, policies, settle_command(msgid(), outpatient_bill(psn_no, "300.00"))
+    await ledger.settle(
+        UnitOfWork(pool), policies, settle_command(msgid(), outpatient_bill(psn_no, "300.00"))
     )
     kept = await books(pool, psn_no)
 
     with pytest.raises(RelayError) as refused:
-        await reversal.reverse(SESSIONS[0], reverse_command(msgid(), psn_no, cancel_msgid, "2208"))
+        await ledger.reverse(
+            UnitOfWork(pool), reverse_command(msgid(), psn_no, cancel_msgid, "2208")
+        )
 
     assert refused.value.code == E4008.code
     assert await books(pool, psn_no) == kept
+
+
+# ---- the unit of work's contract (cosmicpython's three tests)
+
+
+async def tombstoned(pool: asyncpg.Pool, omsgid: str) -> bool:
+    return bool(
+        await pool.fetchval("SELECT count(*) FROM reversal_tombstone WHERE omsgid = $1", omsgid)
+    )
+
+
+async def test_the_unit_of_work_keeps_what_it_committed(pool: asyncpg.Pool) -> None:
+    omsgid = msgid()
+    async with UnitOfWork(pool) as uow:
+        await uow.ledger.add_tombstone(omsgid=omsgid, oinfno="2207", msgid=msgid())
+        await uow.commit()
+
+    assert await tombstoned(pool, omsgid)
+
+
+async def test_the_unit_of_work_rolls_back_by_default(pool: asyncpg.Pool) -> None:
+    omsgid = msgid()
+    async with UnitOfWork(pool) as uow:
+        await uow.ledger.add_tombstone(omsgid=omsgid, oinfno="2207", msgid=msgid())
+
+    assert not await tombstoned(pool, omsgid)
+
+
+async def test_the_unit_of_work_rolls_back_on_error(pool: asyncpg.Pool) -> None:
+    omsgid = msgid()
+
+    class Refused(Exception):
+        pass
+
+    async def refused_midway() -> None:
+        async with UnitOfWork(pool) as uow:
+            await uow.ledger.add_tombstone(omsgid=omsgid, oinfno="2207", msgid=msgid())
+            raise Refused
+
+    with pytest.raises(Refused):
+        await refused_midway()
+
+    assert not await tombstoned(pool, omsgid)
+    assert pool.get_size() - pool.get_idle_size() == 0, "the connection went back to the pool"
+
+
+async def test_concurrent_settlements_of_one_person_serialize(
+    pool: asyncpg.Pool, policies: dict[str, RegionPolicy], psn_no: str
+) -> None:
+    """Eight settles at once on one account: each sees the balance the one before left."""
+    bills = [outpatient_bill(psn_no, "300.00") for _ in range(8)]
+
+    answers = await asyncio.gather(
+        *(ledger.settle(UnitOfWork(pool), policies, settle_command(msgid(), b)) for b in bills)
+    )
+
+    paid = sum(Decimal(a["setlinfo"]["acct_pay"]) for a in answers)
+    assert paid > 0
+    assert (await books(pool, psn_no)).balance == BALANCE - paid
+    # one chain: each settlement started from the balance another one left (the first from
+    # the account's), which two settlements reading one balance at once would break
+    steps = [
+        (Decimal(a["setlinfo"]["balc"]) + Decimal(a["setlinfo"]["acct_pay"]), a) for a in answers
+    ]
+    balance = BALANCE
+    while steps:
+        step = next((s for s in steps if s[0] == balance), None)
+        assert step is not None, f"no settlement started from {balance}"
+        steps.remove(step)
+        balance = Decimal(step[1]["setlinfo"]["balc"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import asyncpg
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -115,3 +116,44 @@ async def set_status(session: AsyncSession, made: MadeByMessage, status: str) ->
     await session.execute(
         update(table).where(table.filing_id == made.filing_id).values(status=status)
     )
+
+
+async def tombstoned(session: AsyncSession, msgid: str) -> bool:
+    """Was this msgid reversed (2601) before it came? (The ledger writes the tombstones.)"""
+    found = await session.scalar(
+        text("SELECT EXISTS (SELECT 1 FROM reversal_tombstone WHERE omsgid = :m)"), {"m": msgid}
+    )
+    return bool(found)
+
+
+class FilingMarks:
+    """What a 2601 of a filing reads and writes, on the unit of work's connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def lock_person(self, psn_no: str) -> bool:
+        """The lock every change of a person's filings takes (see ``lock_person``)."""
+        return bool(
+            await self._conn.fetchval(
+                "SELECT true FROM person WHERE psn_no = $1 FOR UPDATE", psn_no
+            )
+        )
+
+    async def made_by(self, msgid: str) -> MadeByMessage | None:
+        row = await self._conn.fetchrow(
+            """SELECT false AS chronic, filing_id, psn_no, status, created_at
+                 FROM filing WHERE msgid = $1
+               UNION ALL
+               SELECT true, filing_id, psn_no, status, created_at
+                 FROM chronic_filing WHERE msgid = $1
+               LIMIT 1""",
+            msgid,
+        )
+        return MadeByMessage(*row) if row is not None else None
+
+    async def set_status(self, made: MadeByMessage, status: str) -> None:
+        table = "chronic_filing" if made.chronic else "filing"
+        await self._conn.execute(
+            f"UPDATE {table} SET status = $2 WHERE filing_id = $1", made.filing_id, status
+        )

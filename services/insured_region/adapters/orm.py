@@ -218,7 +218,7 @@ class ReversalRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class OwedReply(Base):
+class OwedReplyRow(Base):
     """Transactional outbox (design §4): a reply owed for an effect committed with this row.
 
     Written in the effect's transaction, deleted once the reply is confirmed by the broker; a

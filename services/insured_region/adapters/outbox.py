@@ -1,59 +1,44 @@
-"""The insured region's outboxes: owed replies (removed when the reply is confirmed) and
-messages to the hub, such as enrolment events (published by ``shared.messaging.outbox``)."""
+"""The insured region's two outboxes (design §4, style 14).
+
+* ``owed_reply``: the reply owed for a settle, cancel or 2601 whose effect committed (written by
+  the ledger in the effect's own statement, ``adapters/ledger.py``); removed once the broker
+  confirms the reply, and re-sent by the relay in ``service_layer/owed_replies.py`` if not.
+* ``outbox``: messages to the hub, such as enrolment events, published by
+  ``shared.messaging.outbox``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import asyncpg
 import orjson
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.insured_region.adapters.orm import OutboxRow, OwedReply
+from services.insured_region.adapters.ledger import OwedReply
+from services.insured_region.adapters.orm import OutboxRow
 from shared.envelope import RelayEnvelope
 from shared.messaging.outbox import to_hub
 
 
-@dataclass(frozen=True, slots=True)
-class Debt:
-    """A reply owed: the request it answers (relay id, msgid, the envelope as JSON)."""
-
-    relay_id: str
-    msgid: str
-    request: dict[str, Any]
-
-
-async def owe(session: AsyncSession, debt: Debt | None) -> None:
-    """Inside the effect's transaction: the reply is owed if and only if the effect commits."""
-    if debt is None:
-        return
-    session.add(
-        OwedReply(
-            relay_id=debt.relay_id,
-            msgid=debt.msgid,
-            request=debt.request,
-            created_at=datetime.now(UTC),
-        )
-    )
-    await session.flush()
-
-
-async def paid(pool: asyncpg.Pool, relay_ids: list[str]) -> None:
+async def mark_replies_sent(pool: asyncpg.Pool, relay_ids: list[str]) -> None:
+    """The broker confirmed these replies: nothing is owed for them any more."""
     await pool.execute("DELETE FROM owed_reply WHERE relay_id = ANY($1::text[])", relay_ids)
 
 
-async def overdue(pool: asyncpg.Pool, older_than_s: float, limit: int = 200) -> list[Debt]:
+async def replies_pending(
+    pool: asyncpg.Pool, older_than_s: float, limit: int = 200
+) -> list[OwedReply]:
+    """Replies owed for longer than ``older_than_s``: their process died before it sent them."""
     rows = await pool.fetch(
         """SELECT relay_id, msgid, request::text AS request FROM owed_reply
             WHERE created_at < $1 ORDER BY created_at LIMIT $2""",
         datetime.now(UTC) - timedelta(seconds=older_than_s),
         limit,
     )
-    return [Debt(r["relay_id"], r["msgid"], orjson.loads(r["request"])) for r in rows]
+    return [OwedReply(r["relay_id"], r["msgid"], orjson.loads(r["request"])) for r in rows]
 
 
 async def send_to_hub(

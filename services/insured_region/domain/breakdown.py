@@ -20,7 +20,7 @@ from services.insured_region.domain.policy import (
     pool_of,
     psn_class_of,
 )
-from shared.money import ZERO, to_cents
+from shared.money import ZERO, parts_violation, to_cents
 
 BASIC_FUND = {
     "310": ("310100", "职工基本医疗保险统筹基金"),
@@ -348,16 +348,19 @@ def compute_breakdown(
     )
 
 
-FOUR_PARTS = "全自费、超限价自费、先行自付、政策范围内四项之和"
-"""fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt + inscp_scp_amt, as a clerk says it."""
-
-
 def breakdown_violations(b: Breakdown) -> list[str]:
     """The identities of design §7; an empty list means the breakdown balances to the cent."""
     problems = []
-    parts = b.fulamt_ownpay_amt + b.overlmt_selfpay + b.preselfpay_amt + b.inscp_scp_amt
-    if b.medfee_sumamt != parts:
-        problems.append(f"medfee_sumamt {b.medfee_sumamt} 不等于{FOUR_PARTS} {parts}")
+    unbalanced = parts_violation(
+        "medfee_sumamt",
+        b.medfee_sumamt,
+        b.fulamt_ownpay_amt,
+        b.overlmt_selfpay,
+        b.preselfpay_amt,
+        b.inscp_scp_amt,
+    )
+    if unbalanced:
+        problems.append(unbalanced)
     funds = b.hifp_pay + b.hifob_pay + b.hifmi_pay + b.cvlserv_pay + b.maf_pay + b.oth_pay
     if b.fund_pay_sumamt != funds:
         problems.append(f"fund_pay_sumamt {b.fund_pay_sumamt} 不等于各基金支付之和 {funds}")

@@ -23,7 +23,8 @@ from services.insured_region.entrypoints.schemas import (
     person_out,
     policy_out,
 )
-from services.insured_region.service_layer import enrolment, filings, settlement
+from services.insured_region.service_layer import enquiries, enrolment, filings
+from services.insured_region.service_layer.unit_of_work import UnitOfWork
 from services.insured_region.settings import Settings
 from shared.envelope import china_today as today
 from shared.errors import E1001, E1003, E5001, E9002, RelayError
@@ -207,8 +208,8 @@ def create_app(settings: Settings) -> FastAPI:
         if person is None:
             raise RelayError(E1001, detail=f"psn_no {psn_no}")
         return operator.view(
-            await settlement.cumulative(
-                runtime_of(request).sessions, person.insuplc_admdvs, psn_no, year
+            await enquiries.cumulative(
+                UnitOfWork(runtime_of(request).pool), person.insuplc_admdvs, psn_no, year
             )
         )
 

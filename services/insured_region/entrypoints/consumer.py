@@ -13,12 +13,12 @@ from typing import Any, TypeVar
 from aio_pika.abc import AbstractIncomingMessage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from services.insured_region.adapters import outbox
-from services.insured_region.adapters.outbox import Debt
 from services.insured_region.domain.filing import FilingRequest
 from services.insured_region.domain.policy import RegionPolicy
 from services.insured_region.entrypoints.schemas import person_info_output
-from services.insured_region.service_layer import filings, handlers, reversal, settlement
+from services.insured_region.service_layer import enquiries, filings, handlers, ledger
+from services.insured_region.service_layer.owed_replies import OwedReplyRelay, owed_for
+from services.insured_region.service_layer.unit_of_work import UnitOfWork
 from shared import infno
 from shared.envelope import OPAQUE_KEY, MessageKind, RelayEnvelope, china_today
 from shared.errors import E5005, E5999, E9002, E9003, RelayError
@@ -66,8 +66,12 @@ async def on_1101(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
     return person_info_output(person, china_today())
 
 
-def _settle_command(envelope: RelayEnvelope) -> settlement.SettleCommand:
-    return settlement.SettleCommand(
+def _uow(ctx: Context) -> UnitOfWork:
+    return UnitOfWork(ctx.runtime.pool)
+
+
+def _settle_command(envelope: RelayEnvelope) -> ledger.SettleCommand:
+    return ledger.SettleCommand(
         msgid=envelope.msgid,
         infno=envelope.infno,
         insured_admdvs=envelope.insuplc_admdvs,
@@ -78,28 +82,17 @@ def _settle_command(envelope: RelayEnvelope) -> settlement.SettleCommand:
 
 
 async def on_pre_settle(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
-    return await settlement.pre_settle(
-        ctx.runtime.sessions, ctx.policies, _settle_command(envelope)
-    )
-
-
-def _debt(envelope: RelayEnvelope) -> Debt:
-    """The reply this request will be owed if its effect commits (the outbox row)."""
-    return Debt(envelope.relay_id, envelope.msgid, envelope.model_dump(mode="json"))
+    return await enquiries.pre_settle(_uow(ctx), ctx.policies, _settle_command(envelope))
 
 
 async def on_settle(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
-    return await settlement.settle(
-        ctx.runtime.sessions,
-        ctx.runtime.pool,
-        ctx.policies,
-        _settle_command(envelope),
-        _debt(envelope),
+    return await ledger.settle(
+        _uow(ctx), ctx.policies, _settle_command(envelope), owed_for(envelope)
     )
 
 
 async def on_cancel(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
-    command = settlement.CancelCommand(
+    command = ledger.CancelCommand(
         msgid=envelope.msgid,
         infno=envelope.infno,
         insured_admdvs=envelope.insuplc_admdvs,
@@ -107,7 +100,7 @@ async def on_cancel(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
         fixmedins_code=envelope.fixmedins_code or "",
         payload=_parse(CancelPayload, _data(envelope) or envelope.payload, "data"),
     )
-    return await settlement.cancel(ctx.runtime.sessions, command, _debt(envelope))
+    return await ledger.cancel(_uow(ctx), command, owed_for(envelope))
 
 
 class RegistrationIn(BaseModel):
@@ -129,10 +122,10 @@ class RegistrationIn(BaseModel):
 
 async def on_register(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
     data = _parse(RegistrationIn, envelope.payload, "registration")
-    return await settlement.register(
-        ctx.runtime.sessions,
+    return await enquiries.register(
+        _uow(ctx),
         ctx.policies,
-        settlement.RegisterCommand(
+        enquiries.RegisterCommand(
             msgid=envelope.msgid,
             insured_admdvs=envelope.insuplc_admdvs,
             treating_admdvs=envelope.mdtrtarea_admvs,
@@ -149,8 +142,8 @@ async def on_register(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
 
 async def on_5206(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
     query = _parse(CumulativePayload, _data(envelope), "data")
-    return await settlement.cumulative(
-        ctx.runtime.sessions, envelope.insuplc_admdvs, query.psn_no, int(query.cum_ym[:4])
+    return await enquiries.cumulative(
+        _uow(ctx), envelope.insuplc_admdvs, query.psn_no, int(query.cum_ym[:4])
     )
 
 
@@ -166,9 +159,9 @@ class ReversalIn(BaseModel):
 
 async def on_2601(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
     data = _parse(ReversalIn, _data(envelope), "data")
-    return await reversal.reverse(
-        ctx.runtime.sessions,
-        settlement.ReverseCommand(
+    return await ledger.reverse(
+        _uow(ctx),
+        ledger.ReverseCommand(
             msgid=envelope.msgid,
             insured_admdvs=envelope.insuplc_admdvs,
             treating_admdvs=envelope.mdtrtarea_admvs,
@@ -177,7 +170,7 @@ async def on_2601(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
             oinfno=data.oinfno,
             psn_no=data.psn_no,
         ),
-        _debt(envelope),
+        owed_for(envelope),
     )
 
 
@@ -274,11 +267,6 @@ async def on_2504(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
     return {"result": {"trt_dcla_detl_sn": data.trt_dcla_detl_sn, "status": "cancelled"}}
 
 
-OUTBOX_RELAY_EVERY_S = 2.0
-PAID_BATCH_EVERY_S = 0.1
-OUTBOX_GRACE_S = 5.0
-"""A reply still owed this long after its commit was lost with its process: send it again."""
-
 HANDLERS: dict[str, RequestHandler] = {
     "1101": on_1101,
     "2401": on_register,
@@ -302,7 +290,7 @@ class InsuredConsumer:
     def __init__(self, runtime: Runtime, policies: Mapping[str, RegionPolicy]) -> None:
         self._runtime = runtime
         self._context = Context(runtime, policies)
-        self._paid: list[str] = []
+        self._owed = OwedReplyRelay(runtime.pool, self._reply)
 
     async def start(self) -> None:
         broker = self._runtime.broker
@@ -312,35 +300,8 @@ class InsuredConsumer:
                 name, exchange=topology.HUB_EGRESS, routing_keys=[name]
             )
             await broker.consume(queue, self.on_request)
-        self._runtime.background.append(asyncio.create_task(self._relay_owed_replies()))
-        self._runtime.background.append(asyncio.create_task(self._strike_paid()))
-
-    async def _strike_paid(self) -> None:
-        """Delete paid debts in batches: one statement (one commit) for many replies.
-
-        A debt paid but not yet struck when the process dies is sent once more by the relay;
-        the treating region records a reply only for a message still unknown.
-        """
-        try:
-            while True:
-                await asyncio.sleep(PAID_BATCH_EVERY_S)
-                try:
-                    await self._strike_now()
-                except Exception as exc:  # the database is away: the next round tries again
-                    log.warning("striking paid replies failed: %s", exc)
-        finally:
-            with contextlib.suppress(Exception):
-                await self._strike_now()
-
-    async def _strike_now(self) -> None:
-        if not self._paid:
-            return
-        batch, self._paid = self._paid, []
-        try:
-            await outbox.paid(self._runtime.pool, batch)
-        except Exception:
-            self._paid.extend(batch)  # the database is away: next round
-            raise
+        self._runtime.background.append(asyncio.create_task(self._owed.relay_forever()))
+        self._runtime.background.append(asyncio.create_task(self._owed.mark_sent_forever()))
 
     async def on_request(self, envelope: RelayEnvelope, _message: AbstractIncomingMessage) -> None:
         if envelope.kind != MessageKind.REQUEST:
@@ -352,7 +313,7 @@ class InsuredConsumer:
                 # it, so that both sides end up agreeing (never "expired" for a done deed)
                 stored = None
                 if envelope.infno in infno.STORED_BY_MSGID:
-                    stored = await reversal.stored_answer(self._runtime.sessions, envelope.msgid)
+                    stored = await ledger.stored_answer(_uow(self._context), envelope.msgid)
                 if stored is None:
                     raise RelayError(E5005, detail="参保地收到时已超过应答时限")
                 await self._reply(envelope, envelope.reply(envelope.insuplc_admdvs, payload=stored))
@@ -385,29 +346,5 @@ class InsuredConsumer:
             topology.ingress_routing_key(MessageKind.REPLY, request.insuplc_admdvs),
             answer.with_hop("insured_region"),
         )
-        if request.infno in infno.STORED_BY_MSGID:  # confirmed by the broker: the debt is paid
-            self._paid.append(request.relay_id)
-
-    async def _relay_owed_replies(self) -> None:
-        """The outbox relay: replies whose process died between commit and publish."""
-        while True:
-            await asyncio.sleep(OUTBOX_RELAY_EVERY_S)
-            try:
-                debts = await outbox.overdue(self._runtime.pool, OUTBOX_GRACE_S)
-            except Exception as exc:  # the database is away: the next round tries again
-                log.warning("outbox relay round failed: %s", exc)
-                continue
-            for debt in debts:
-                try:
-                    await self._pay(debt)
-                except Exception as exc:  # this one waits for the next round; the rest go on
-                    log.warning("outbox: the reply for %s not sent: %s", debt.msgid, exc)
-
-    async def _pay(self, debt: Debt) -> None:
-        request = RelayEnvelope.model_validate(debt.request)
-        stored = await reversal.stored_answer(self._runtime.sessions, debt.msgid)
-        if stored is None:  # undone since by a reversal: nothing left to announce
-            await outbox.paid(self._runtime.pool, [debt.relay_id])
-            return
-        log.info("outbox: sending the owed reply for %s", debt.msgid)
-        await self._reply(request, request.reply(request.insuplc_admdvs, payload=stored))
+        if request.infno in infno.STORED_BY_MSGID:  # confirmed by the broker: no longer owed
+            self._owed.sent(request.relay_id)

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.insured_region.adapters import filings as repo
-from services.insured_region.adapters import persons, settlements
+from services.insured_region.adapters import persons
 from services.insured_region.domain.filing import (
     REVERSED,
     FilingRequest,
@@ -57,7 +57,7 @@ async def _made_by(session: AsyncSession, msgid: str | None) -> repo.MadeByMessa
     made = await repo.by_msgid(session, msgid)
     if made is not None and made.status == REVERSED:
         raise RelayError(E4007, detail=msgid)
-    if made is None and await settlements.tombstone(session, msgid):
+    if made is None and await repo.tombstoned(session, msgid):
         raise RelayError(E4007, detail=msgid)
     return made
 

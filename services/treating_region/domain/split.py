@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from services.treating_region.domain.catalogue import CLASS_B, CLASS_C, CatalogueEntry
-from shared.money import ZERO, to_cents
+from shared.money import ZERO, parts_violation, to_cents
 
 UNLISTED_CATEGORY = "14"
 """A line whose code is not in the catalogue is counted under 其他费 unless the hospital says."""
@@ -101,10 +101,17 @@ def split_line(line: FeeLine, entry: CatalogueEntry | None) -> LineSplit:
 
 def split_violations(s: LineSplit) -> list[str]:
     """The identity of design §5; an empty list means the line balances to the cent."""
-    parts = s.fulamt_ownpay_amt + s.overlmt_amt + s.preselfpay_amt + s.inscp_scp_amt
     problems = []
-    if parts != s.det_item_fee_sumamt:
-        problems.append(f"{s.feedetl_sn}: parts {parts} ≠ {s.det_item_fee_sumamt}")
+    unbalanced = parts_violation(
+        f"{s.feedetl_sn} 的 det_item_fee_sumamt",
+        s.det_item_fee_sumamt,
+        s.fulamt_ownpay_amt,
+        s.overlmt_amt,
+        s.preselfpay_amt,
+        s.inscp_scp_amt,
+    )
+    if unbalanced:
+        problems.append(unbalanced)
     same_sign = all(
         (v >= 0) if s.det_item_fee_sumamt >= 0 else (v <= 0)
         for v in (s.fulamt_ownpay_amt, s.overlmt_amt, s.preselfpay_amt, s.inscp_scp_amt)
