@@ -154,7 +154,7 @@ class ReversalIn(BaseModel):
 
     psn_no: str = Field(min_length=1, max_length=30)
     omsgid: str = Field(pattern=OPAQUE_KEY)
-    oinfno: str = Field(pattern=r"^(2304|2207|2305|2208|2401|2201|2501|2503)$")
+    oinfno: str = Field(pattern=f"^({'|'.join(sorted(ledger.REVERSIBLE_HERE))})$")
 
 
 async def on_2601(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
