@@ -8,15 +8,9 @@ from datetime import date
 import pytest
 
 from services.insured_region.domain.person import Person, age_on
-from services.insured_region.domain.population import (
-    AREA_CODE,
-    ASSISTANCE_IDENTITIES,
-    FILING_CATEGORIES,
-    KINDS,
-    generate,
-    make_id_no,
-)
+from services.insured_region.domain.population import FILING_CATEGORIES, KINDS, generate
 from shared.certificates import id_check_char, is_resident_id
+from shared.identities import AREA_CODE, ASSISTANCE_IDENTITIES, make_id_no
 from shared.regions import POOLS
 
 TODAY = date(2026, 11, 23)
