@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from services.insured_region.domain.person import Filing, Identity, Insurance, Person
 from shared.identities import AREA_CODE, FAMILY, GIVEN, make_id_no
@@ -77,7 +78,7 @@ def generate(
             psn_insu_stas="1",
             psn_insu_date=date(max(brdy.year + 18, 1998), 1, 1) if employee else date(2016, 1, 1),
             cvlserv_flag=employee and kind.psn_type == "11" and i % 7 == 0,
-            balc=f"{rng.randint(0, 800000) / 100:.2f}" if employee else "0.00",
+            balc=Decimal(rng.randint(0, 800000)).scaleb(-2) if employee else Decimal("0.00"),
             emp_name=rng.choice(EMPLOYERS) if kind.psn_type == "11" else None,
         )
         identities: tuple[Identity, ...] = ()

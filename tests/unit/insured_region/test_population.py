@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -216,10 +217,11 @@ def test_some_assistance_identities(people: list[Person]) -> None:
 def test_only_employees_have_an_account_balance(people: list[Person]) -> None:
     for person in people:
         insurance = person.insurances[0]
-        assert insurance.balc.count(".") == 1
-        assert len(insurance.balc.split(".")[1]) == 2
+        assert isinstance(insurance.balc, Decimal)
+        assert insurance.balc.as_tuple().exponent == -2  # whole cents, as the wire writes them
+        assert insurance.balc >= 0
         if insurance.insutype == "390":
-            assert insurance.balc == "0.00"
+            assert str(insurance.balc) == "0.00"
 
 
 @pytest.mark.parametrize("admdvs", POOLS)
