@@ -24,6 +24,7 @@ import httpx
 
 from bench.stack import ROOT, Stack, database_url, start_stack
 from shared.envelope import china_today
+from shared.stats import percentile
 from sim.plan import CarePlan, plan_cares
 from sim.traffic import Catalogue, Endpoints, Gateway, Refused, enrol_all, operator_token
 
@@ -167,12 +168,9 @@ Call = Callable[[], Awaitable[float]]
 """One request of an open-loop step; returns its latency in ms."""
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = max(1, -(-len(ordered) * q // 100))
-    return round(ordered[int(rank) - 1], 1)
+def _ms(latencies: Sequence[float], p: float) -> float:
+    """The p-th percentile of latencies in ms, to 0.1 ms; NaN for no samples (never sustained)."""
+    return round(percentile(latencies, p), 1) if latencies else float("nan")
 
 
 async def open_loop(calls: Sequence[Call], rate: float) -> dict[str, Any]:
@@ -213,13 +211,13 @@ async def _open_loop(calls: Sequence[Call], rate: float) -> dict[str, Any]:
         tasks.append(asyncio.create_task(one(call)))
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - started
-    p99 = percentile(latencies, 99)
+    p99 = _ms(latencies, 99)
     return {
         "offered_per_s": rate,
         "achieved_per_s": round(len(calls) / elapsed, 1),
         "count": len(calls),
-        "p50_ms": percentile(latencies, 50),
-        "p95_ms": percentile(latencies, 95),
+        "p50_ms": _ms(latencies, 50),
+        "p95_ms": _ms(latencies, 95),
         "p99_ms": p99,
         "errors": errors,
         "sustained": not errors and p99 < P99_LIMIT_MS and len(calls) / elapsed >= rate * 0.9,
@@ -290,9 +288,9 @@ async def sequential_latency(
     latencies = [await bench.settle(r) for r in ready]
     return {
         "count": count,
-        "p50_ms": percentile(latencies, 50),
+        "p50_ms": _ms(latencies, 50),
         "mean_ms": round(statistics.fmean(latencies), 1),
-        "p95_ms": percentile(latencies, 95),
+        "p95_ms": _ms(latencies, 95),
     }
 
 

@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import math
 import os
 import re
 import signal
@@ -45,6 +44,8 @@ from aio_pika.abc import (
     AbstractIncomingMessage,
     AbstractQueue,
 )
+
+from shared.stats import percentile
 
 log = logging.getLogger("bench.transport")
 
@@ -402,11 +403,9 @@ def _validate(*, concurrency: int, seconds: float, size: int, warmup: float) -> 
     json_body("request", size)  # raises when size cannot hold the JSON skeleton
 
 
-def percentile(ordered: Sequence[float], q: float) -> float:
-    """Nearest rank; 0 for no samples."""
-    if not ordered:
-        return 0.0
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+def _ms(latencies: Sequence[float], p: float) -> float:
+    """The p-th percentile of latencies in seconds, in ms; 0 for no samples."""
+    return round(percentile(latencies, p) * 1000, 2) if latencies else 0.0
 
 
 async def closed_loop(
@@ -439,14 +438,13 @@ async def closed_loop(
     async with asyncio.TaskGroup() as group:
         for _ in range(concurrency):
             group.create_task(loop())
-    latencies.sort()
     figures = {
         "round_trips": len(latencies),
         "seconds": seconds,
         "rate": round(len(latencies) / seconds, 1),
-        "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
-        "p95_ms": round(percentile(latencies, 0.95) * 1000, 2),
-        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+        "p50_ms": _ms(latencies, 50),
+        "p95_ms": _ms(latencies, 95),
+        "p99_ms": _ms(latencies, 99),
         "concurrency": concurrency,
     }
     return figures, failures

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from services.insured_region.domain.population import AREA_CODE, FAMILY, GIVEN, make_id_no
+from shared.identities import AREA_CODE, FAMILY, GIVEN, make_id_no
 from shared.regions import POOLS, province_of
 
 KIND_WEIGHTS = {"outpatient": 64, "pharmacy": 27, "chronic": 4, "inpatient": 5}
@@ -25,7 +25,7 @@ INNER_MONGOLIA = ("159900", "150200", "150781")
 CHRONIC_CODES = ("M03900", "M01600", "M00500", "M07800", "M08300")
 INTRA_SHARE = 0.25
 ASSISTANCE_SHARES = (("2301", 0.02), ("2302", 0.08))
-"""Of residents (390), the share holding 特困 / 低保 (population.ASSISTANCE_IDENTITIES codes):
+"""Of residents (390), the share holding 特困 / 低保 (shared.identities.ASSISTANCE_IDENTITIES):
 assisted people are insured as residents, premiums subsidised. 10 % of residents is about 4 % of
 all patients, the few per cent real pools have. Illustrative: no seed gives the share."""
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from shared.money import format_amount, parse_amount
 from shared.regions import REGIONS
+from shared.stats import percentile
 
 OUTCOMES = ("settled", "refused", "error", "unknown")
 ROUTES = ("intra", "cross")
@@ -127,22 +128,6 @@ def summarize(outcomes: Sequence[CareOutcome], run: RunInfo) -> dict[str, Any]:
         "lines": _inpatient_lines(outcomes),
         "mix": _mix(outcomes),
     }
-
-
-def percentile(values: Sequence[float], p: int) -> float:
-    """The nearest-rank percentile: the smallest value with at least p% of values at or below.
-
-    Args:
-        values: the sample, in any order; must not be empty.
-        p: the percentile, 1..100.
-    """
-    if not values:
-        raise ValueError("percentile of an empty sample")
-    if not 0 < p <= 100:
-        raise ValueError(f"percentile out of range: {p}")
-    ordered = sorted(values)
-    rank = max(1, -(-p * len(ordered) // 100))  # ceil(p/100 · n) in exact integer arithmetic
-    return ordered[rank - 1]
 
 
 def _ordered_keys(present: Iterable[str], canonical: Sequence[str]) -> list[str]:

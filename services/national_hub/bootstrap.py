@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.national_hub.entrypoints import consumer
 from services.national_hub.service_layer.relay import HubRelay
 from services.national_hub.settings import Settings
 from shared.messaging import topology
@@ -29,6 +30,5 @@ async def build(settings: Settings) -> Runtime:
     ingress = await broker.declare_quorum_queue(
         topology.HUB_INGRESS, exchange=topology.HUB_INGRESS, routing_keys=["#"]
     )
-    await broker.consume(ingress, relay.on_ingress)
-    await broker.consume(unrouted, relay.on_unrouted)
+    await consumer.consume(broker, relay, ingress=ingress, unrouted=unrouted)
     return runtime

@@ -2,5 +2,13 @@
 
 from shared.messaging.broker import Broker, TransientError, signature_of
 from shared.messaging.rpc import RelayClient, ReplyTimeout
+from shared.messaging.signing import SenderCheck
 
-__all__ = ["Broker", "RelayClient", "ReplyTimeout", "TransientError", "signature_of"]
+__all__ = [
+    "Broker",
+    "RelayClient",
+    "ReplyTimeout",
+    "SenderCheck",
+    "TransientError",
+    "signature_of",
+]

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from shared.envelope import RelayEnvelope
 from shared.logging import msgid_var, relay_id_var
 from shared.messaging import topology
-from shared.messaging.signing import region_key, sign
+from shared.messaging.signing import RegionKeys, SenderCheck
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +38,9 @@ class Broker:
 
     def __init__(self, url: str, *, relay_secret: str, prefetch: int, publish_timeout_s: float):
         self._url = url
-        self._secret = relay_secret
+        self._keys = RegionKeys(relay_secret)
         self._prefetch = prefetch
         self._publish_timeout_s = publish_timeout_s
-        self._keys: dict[str, bytes] = {}
         self.connection: AbstractRobustConnection | None = None
         self._publish_channel: AbstractChannel | None = None
         self._consume_channel: AbstractChannel | None = None
@@ -125,11 +124,11 @@ class Broker:
         await dead.bind(self.exchanges[topology.HUB_DEAD])
         return unrouted, dead
 
-    def _key_for(self, admdvs: str) -> bytes:
-        key = self._keys.get(admdvs)
-        if key is None:
-            key = self._keys[admdvs] = region_key(self._secret, admdvs)
-        return key
+    def sender_of(self, message: AbstractIncomingMessage) -> SenderCheck:
+        """The claimed sender of a delivered message, checked against its signature here, at the
+        consumer edge, with the same keys this process signs with."""
+        claimed, signature = signature_of(message)
+        return self._keys.check(message.body, claimed, signature)
 
     async def publish(self, exchange: str, routing_key: str, envelope: RelayEnvelope) -> None:
         """Persistent, identified, signed by the sender region, confirmed by the broker."""
@@ -143,7 +142,7 @@ class Broker:
             headers={
                 "infno": envelope.infno,
                 SENDER_HEADER: envelope.sender_admdvs,
-                SIGNATURE_HEADER: sign(self._key_for(envelope.sender_admdvs), body),
+                SIGNATURE_HEADER: self._keys.sign(envelope.sender_admdvs, body),
             },
         )
         await self.exchanges[f"pub:{exchange}"].publish(

@@ -21,9 +21,9 @@ import httpx
 from bench.stack import Stack as Stack
 from bench.stack import database_url, fresh_databases, wait_healthy
 from bench.stack import start_stack as launch
-from services.insured_region.domain.population import AREA_CODE, make_id_no
 from services.treating_region.adapters.catalogue_loader import load_institutions
 from shared.auth import institution_token, signed_headers
+from shared.identities import AREA_CODE, make_id_no
 from shared.operator_access import operator_headers
 from shared.regions import POOLS
 from shared.settings import DEV_OPERATOR_PII_TOKEN, DEV_OPERATOR_TOKEN

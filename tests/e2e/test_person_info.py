@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -17,6 +18,7 @@ from tests.e2e.harness import (
     new_person,
     signed,
 )
+from tests.e2e.relay_client import TreatingRegionDouble
 
 pytestmark = pytest.mark.e2e
 
@@ -131,6 +133,33 @@ def test_unknown_insured_region_is_e5001_refused_at_the_hub(
     rows = hub_log(http, stack, body["msgid"])
     assert [(r["kind"], r["outcome"], r["err_code"]) for r in rows] == [
         ("request", "refused", "E5001")
+    ]
+
+
+async def test_a_message_its_sender_did_not_sign_is_e5004_refused_at_the_hub(
+    monkeypatch: pytest.MonkeyPatch, http: httpx.Client, stack: Stack
+) -> None:
+    """The hub's consumer edge checks the claimed sender's signature: a region keyed with
+    another deployment's secret is answered E5004 and its request is logged as refused."""
+    monkeypatch.setenv("RELAY_E2E_RELAY_SECRET", "not-this-deployments-relay-secret")
+    forger = TreatingRegionDouble()
+    await forger.start()
+    try:
+        msgid = forger.msgid("H11000000077")
+        reply = await forger.send(
+            "1101",
+            treating="110000",
+            insured="650100",
+            payload={"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": "11010519491231002X"}},
+            msgid=msgid,
+        )
+    finally:
+        await forger.close()
+
+    assert (reply.sender_admdvs, reply.err_code) == ("000000", "E5004")
+    rows = await asyncio.to_thread(hub_log, http, stack, msgid)
+    assert [(r["kind"], r["outcome"], r["err_code"]) for r in rows] == [
+        ("request", "refused", "E5004")
     ]
 
 

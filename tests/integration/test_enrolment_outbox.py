@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,7 @@ def person(admdvs: str = "650100") -> Person:
         gend="1",
         naty="01",
         brdy=date(1980, 1, 1),
-        insurances=(Insurance("310", "11", "1", date(2010, 1, 1), False, "0.00", None),),
+        insurances=(Insurance("310", "11", "1", date(2010, 1, 1), False, Decimal("0.00"), None),),
     )
 
 

@@ -1,4 +1,5 @@
-"""Layering: domain code imports no I/O library and no outer layer; pure shared code uses stdlib."""
+"""Layering: domain code imports no I/O library and no outer layer; pure shared code uses stdlib;
+sim/ and bench/ import no service; no service imports another."""
 
 from __future__ import annotations
 
@@ -39,8 +40,18 @@ FORBIDDEN_SHARED = frozenset(
 )
 
 DOMAIN_FILES = sorted(ROOT.glob("services/*/domain/**/*.py"))
+SERVICE_FILES = sorted(ROOT.glob("services/*/**/*.py"))
+SIM_AND_BENCH_FILES = sorted([*ROOT.glob("sim/**/*.py"), *ROOT.glob("bench/**/*.py")])
 PURE_SHARED_FILES = [
-    ROOT / "shared" / name for name in ("money.py", "errors.py", "regions.py", "certificates.py")
+    ROOT / "shared" / name
+    for name in (
+        "money.py",
+        "errors.py",
+        "regions.py",
+        "certificates.py",
+        "stats.py",
+        "identities.py",
+    )
 ]
 
 
@@ -82,6 +93,21 @@ def violations(imports: list[str]) -> list[str]:
     return [name for name in imports if is_forbidden(name)]
 
 
+def service_imports(imports: list[str]) -> list[str]:
+    """Any service module at all: the simulated hospitals and the benches see a service only
+    through its wire (HTTP, AMQP) or by starting its process ("hospitals only see the gateway")."""
+    return [name for name in imports if name == "services" or name.startswith("services.")]
+
+
+def other_service_imports(imports: list[str], own: str) -> list[str]:
+    """Modules of a service other than ``own``: services talk over the relay, never in-process."""
+    return [
+        name
+        for name in imports
+        if (parts := name.split("."))[0] == "services" and len(parts) > 1 and parts[1] != own
+    ]
+
+
 def imports_of(path: Path) -> list[str]:
     return imported_modules(
         path.read_text(encoding="utf-8"), module_name(path), is_package=path.name == "__init__.py"
@@ -99,12 +125,41 @@ def test_domain_imports_no_io_and_no_outer_layer(path: Path) -> None:
     assert violations(imports_of(path)) == []
 
 
+PURE_SHARED_MODULES = frozenset(module_name(path) for path in PURE_SHARED_FILES)
+
+
 @pytest.mark.parametrize("path", PURE_SHARED_FILES, ids=lambda p: p.name)
 def test_pure_shared_modules_import_only_the_stdlib(path: Path) -> None:
+    """The stdlib, or another pure shared module (``from shared.certificates import ...``)."""
     imports = imports_of(path)
     assert imports
-    top_level = {name.split(".")[0] for name in imports}
-    assert top_level <= set(sys.stdlib_module_names), top_level - set(sys.stdlib_module_names)
+    outside = {
+        name
+        for name in imports
+        if name.split(".")[0] not in sys.stdlib_module_names
+        and not any(name == m or name.startswith(m + ".") for m in PURE_SHARED_MODULES)
+    }
+    assert outside == set()
+
+
+def test_sim_bench_and_service_files_are_found() -> None:
+    assert {p.relative_to(ROOT).parts[0] for p in SIM_AND_BENCH_FILES} == {"sim", "bench"}
+    assert {p.relative_to(ROOT).parts[1] for p in SERVICE_FILES} == {
+        "treating_region",
+        "national_hub",
+        "insured_region",
+    }
+
+
+@pytest.mark.parametrize("path", SIM_AND_BENCH_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_sim_and_bench_import_no_service(path: Path) -> None:
+    assert service_imports(imports_of(path)) == []
+
+
+@pytest.mark.parametrize("path", SERVICE_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_service_imports_another(path: Path) -> None:
+    own = path.relative_to(ROOT).parts[1]
+    assert other_service_imports(imports_of(path), own) == []
 
 
 # --- the checker itself catches what it should ----------------------------------------------
@@ -147,3 +202,60 @@ def test_checker_catches_forbidden_imports(source: str, caught: str) -> None:
 )
 def test_checker_allows_pure_imports(source: str) -> None:
     assert violations(imported_modules(source, "services.insured_region.domain.population")) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "caught"),
+    [
+        (
+            "from services.insured_region.domain.population import make_id_no",
+            "services.insured_region.domain.population",
+        ),
+        ("import services.national_hub.bootstrap", "services.national_hub.bootstrap"),
+        ("from services import treating_region", "services.treating_region"),
+        ("def f():\n    from services.insured_region import settings\n", "services.insured_region"),
+    ],
+)
+def test_checker_catches_a_service_import_in_sim_or_bench(source: str, caught: str) -> None:
+    assert caught in service_imports(imported_modules(source, "sim.plan"))
+
+
+def test_checker_allows_shared_in_sim_or_bench() -> None:
+    source = "from shared.identities import make_id_no\nimport httpx\nfrom . import traffic"
+    assert service_imports(imported_modules(source, "sim.plan")) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "caught"),
+    [
+        (
+            "from services.national_hub.domain.routing import decide",
+            "services.national_hub.domain.routing",
+        ),
+        ("import services.treating_region.settings", "services.treating_region.settings"),
+        ("from services import national_hub", "services.national_hub"),
+        ("from ... import treating_region", "services.treating_region"),
+    ],
+)
+def test_checker_catches_another_service(source: str, caught: str) -> None:
+    found = other_service_imports(
+        imported_modules(source, "services.insured_region.domain.person"), "insured_region"
+    )
+    assert caught in found
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from services.insured_region.domain.person import Person",
+        "from ..adapters import persons",
+        "from shared.regions import REGIONS",
+        "import services",
+    ],
+)
+def test_checker_allows_the_own_service(source: str) -> None:
+    found = other_service_imports(
+        imported_modules(source, "services.insured_region.service_layer.settlement"),
+        "insured_region",
+    )
+    assert found == []

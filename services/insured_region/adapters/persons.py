@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -20,9 +21,9 @@ from services.insured_region.domain.person import (
     Identity,
     Insurance,
     Person,
+    person_from,
 )
 from shared.messaging.person_index import Enrolled
-from shared.money import format_amount
 
 _LOAD = (
     selectinload(PersonRow.insurances),
@@ -46,34 +47,19 @@ def filing_to_domain(f: FilingRow) -> Filing:
 
 
 def to_domain(row: PersonRow) -> Person:
-    return Person(
-        psn_no=row.psn_no,
-        insuplc_admdvs=row.insuplc_admdvs,
-        psn_cert_type=row.psn_cert_type,
-        certno=row.certno,
-        psn_name=row.psn_name,
-        gend=row.gend,
-        naty=row.naty,
-        brdy=row.brdy,
-        insurances=tuple(
-            Insurance(
-                insutype=i.insutype,
-                psn_type=i.psn_type,
-                psn_insu_stas=i.psn_insu_stas,
-                psn_insu_date=i.psn_insu_date,
-                cvlserv_flag=i.cvlserv_flag,
-                balc=format_amount(i.balc),
-                emp_name=i.emp_name,
-            )
-            for i in row.insurances
-        ),
-        identities=tuple(Identity(d.psn_idet_type, d.begntime, d.endtime) for d in row.identities),
-        filings=tuple(filing_to_domain(f) for f in row.filings),
-        chronic_filings=tuple(
+    return person_from(
+        row,
+        filings=(filing_to_domain(f) for f in row.filings),
+        chronic_filings=(
             ChronicFiling(c.filing_id, c.opsp_dise_code, c.begndate, c.enddate, c.status)
             for c in row.chronic_filings
         ),
     )
+
+
+def insurance_row(psn_no: str, insurance: Insurance) -> InsuranceRow:
+    """The row has the domain's names (``insurance_from`` reads it back)."""
+    return InsuranceRow(psn_no=psn_no, **dataclasses.asdict(insurance))
 
 
 async def by_certno(
@@ -161,7 +147,7 @@ def _person_of(row: Any) -> Person:
                 psn_insu_stas=i["psn_insu_stas"],
                 psn_insu_date=date.fromisoformat(i["psn_insu_date"]),
                 cvlserv_flag=bool(i["cvlserv_flag"]),
-                balc=format_amount(Decimal(i["balc"])),
+                balc=Decimal(i["balc"]),
                 emp_name=i["emp_name"],
             )
             for i in _json_list(row["insurances"])
@@ -240,19 +226,7 @@ async def add(session: AsyncSession, person: Person) -> bool:
     )
     if inserted.scalar_one_or_none() is None:
         return False
-    session.add_all(
-        InsuranceRow(
-            psn_no=person.psn_no,
-            insutype=i.insutype,
-            psn_type=i.psn_type,
-            psn_insu_stas=i.psn_insu_stas,
-            psn_insu_date=i.psn_insu_date,
-            cvlserv_flag=i.cvlserv_flag,
-            balc=Decimal(i.balc),
-            emp_name=i.emp_name,
-        )
-        for i in person.insurances
-    )
+    session.add_all(insurance_row(person.psn_no, i) for i in person.insurances)
     session.add_all(
         IdentityRow(
             psn_no=person.psn_no,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from typing import Protocol
 
 from shared.errors import E1001, E1002, RelayError
 
@@ -18,8 +21,8 @@ class Insurance:
     """1 正常 · 2 暂停 · 3 无效 · 4 终止 (docs/codes.md)."""
     psn_insu_date: date
     cvlserv_flag: bool
-    balc: str
-    """Personal-account balance, as a 2-decimal string (Decimal at the edges)."""
+    balc: Decimal
+    """Personal-account balance (个人账户余额); a 2-decimal string on the wire."""
     emp_name: str | None
 
 
@@ -78,6 +81,95 @@ class Person:
     identities: tuple[Identity, ...] = ()
     filings: tuple[Filing, ...] = ()
     chronic_filings: tuple[ChronicFiling, ...] = ()
+
+
+class InsuranceFields(Protocol):
+    """An insurance spelled with the domain's names: an ORM row or an admin-API model."""
+
+    @property
+    def insutype(self) -> str: ...
+    @property
+    def psn_type(self) -> str: ...
+    @property
+    def psn_insu_stas(self) -> str: ...
+    @property
+    def psn_insu_date(self) -> date: ...
+    @property
+    def cvlserv_flag(self) -> bool: ...
+    @property
+    def balc(self) -> Decimal: ...
+    @property
+    def emp_name(self) -> str | None: ...
+
+
+class IdentityFields(Protocol):
+    @property
+    def psn_idet_type(self) -> str: ...
+    @property
+    def begntime(self) -> date: ...
+    @property
+    def endtime(self) -> date | None: ...
+
+
+class PersonFields(Protocol):
+    """A person spelled with the domain's names, with its insurances and identities."""
+
+    @property
+    def psn_no(self) -> str: ...
+    @property
+    def insuplc_admdvs(self) -> str: ...
+    @property
+    def psn_cert_type(self) -> str: ...
+    @property
+    def certno(self) -> str: ...
+    @property
+    def psn_name(self) -> str: ...
+    @property
+    def gend(self) -> str: ...
+    @property
+    def naty(self) -> str: ...
+    @property
+    def brdy(self) -> date: ...
+    @property
+    def insurances(self) -> Iterable[InsuranceFields]: ...
+    @property
+    def identities(self) -> Iterable[IdentityFields]: ...
+
+
+def insurance_from(i: InsuranceFields) -> Insurance:
+    return Insurance(
+        insutype=i.insutype,
+        psn_type=i.psn_type,
+        psn_insu_stas=i.psn_insu_stas,
+        psn_insu_date=i.psn_insu_date,
+        cvlserv_flag=i.cvlserv_flag,
+        balc=i.balc,
+        emp_name=i.emp_name,
+    )
+
+
+def person_from(
+    p: PersonFields,
+    *,
+    filings: Iterable[Filing] = (),
+    chronic_filings: Iterable[ChronicFiling] = (),
+) -> Person:
+    """The one builder of a ``Person`` from anything that uses its names (the database's rows,
+    the enrolment request); filings are mapped by their own owner and passed in."""
+    return Person(
+        psn_no=p.psn_no,
+        insuplc_admdvs=p.insuplc_admdvs,
+        psn_cert_type=p.psn_cert_type,
+        certno=p.certno,
+        psn_name=p.psn_name,
+        gend=p.gend,
+        naty=p.naty,
+        brdy=p.brdy,
+        insurances=tuple(insurance_from(i) for i in p.insurances),
+        identities=tuple(Identity(d.psn_idet_type, d.begntime, d.endtime) for d in p.identities),
+        filings=tuple(filings),
+        chronic_filings=tuple(chronic_filings),
+    )
 
 
 def age_on(brdy: date, today: date) -> int:

@@ -1,7 +1,7 @@
 """A deterministic synthetic population: the same seed gives the same people, byte for byte.
 
-Identity numbers are well-formed (GB 11643: area code, birth date, sequence, ISO 7064 MOD 11-2
-check character) but invented; names are drawn from common family and given names.
+Identity numbers and names come from the shared fixture ``shared.identities`` (well-formed GB 11643
+numbers, invented; common family and given names), which the simulated hospitals use too.
 """
 
 from __future__ import annotations
@@ -9,34 +9,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from services.insured_region.domain.person import Filing, Identity, Insurance, Person
-from shared.certificates import id_check_char
+from shared.identities import AREA_CODE, FAMILY, GIVEN, make_id_no
 
-# area codes used as the first six digits of invented id numbers, one district per pool
-AREA_CODE = {
-    "110000": "110105",
-    "120000": "120101",
-    "130100": "130102",
-    "159900": "150102",
-    "150200": "150202",
-    "150781": "150781",
-    "220100": "220102",
-    "650100": "650102",
-}
-
-ASSISTANCE_IDENTITIES = {"2301": "特困人员", "2302": "低保对象"}
-"""Simulation codes (the national identity code list is not public)."""
-
-FAMILY = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
-    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
-    "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-)
-GIVEN = (
-    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍鹏建华红飞桂兰琴云辉"
-    "波宁晶欣琳建军浩然子涵雨轩梓萱思远一诺"
-)
 EMPLOYERS = (
     "市第一建筑公司",
     "新华书店",
@@ -45,15 +22,6 @@ EMPLOYERS = (
     "市第三中学",
     "电网供电公司",
 )
-
-
-def make_id_no(area: str, brdy: date, seq: int, gend: str) -> str:
-    """Sequence parity carries the sex: odd for men (1), even for women (2)."""
-    seq3 = seq % 1000
-    if (seq3 % 2 == 1) != (gend == "1"):
-        seq3 = (seq3 + 1) % 1000
-    first17 = f"{area}{brdy:%Y%m%d}{seq3:03d}"
-    return first17 + id_check_char(first17)
 
 
 def _years_before(day: date, years: int) -> date:
@@ -110,7 +78,7 @@ def generate(
             psn_insu_stas="1",
             psn_insu_date=date(max(brdy.year + 18, 1998), 1, 1) if employee else date(2016, 1, 1),
             cvlserv_flag=employee and kind.psn_type == "11" and i % 7 == 0,
-            balc=f"{rng.randint(0, 800000) / 100:.2f}" if employee else "0.00",
+            balc=Decimal(rng.randint(0, 800000)).scaleb(-2) if employee else Decimal("0.00"),
             emp_name=rng.choice(EMPLOYERS) if kind.psn_type == "11" else None,
         )
         identities: tuple[Identity, ...] = ()

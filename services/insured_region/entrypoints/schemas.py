@@ -12,10 +12,9 @@ from services.insured_region.domain.filing import FilingRequest
 from services.insured_region.domain.person import (
     ChronicFiling,
     Filing,
-    Identity,
-    Insurance,
     Person,
     age_on,
+    person_from,
 )
 from services.insured_region.domain.policy import PoolPolicy, PsnClass, RegionPolicy
 from shared.certificates import canonical_certno
@@ -38,7 +37,7 @@ def person_info_output(person: Person, today: date) -> dict[str, Any]:
         },
         "insuinfo": [
             {
-                "balc": i.balc,
+                "balc": format_amount(i.balc),
                 "insutype": i.insutype,
                 "psn_type": i.psn_type,
                 "psn_insu_stas": i.psn_insu_stas,
@@ -106,31 +105,7 @@ class PersonIn(BaseModel):
     def to_domain(self) -> Person:
         if self.insuplc_admdvs not in POOLS:
             raise ValueError(f"insuplc_admdvs {self.insuplc_admdvs} is not a pool of the scenario")
-        return Person(
-            psn_no=self.psn_no,
-            insuplc_admdvs=self.insuplc_admdvs,
-            psn_cert_type=self.psn_cert_type,
-            certno=self.certno,
-            psn_name=self.psn_name,
-            gend=self.gend,
-            naty=self.naty,
-            brdy=self.brdy,
-            insurances=tuple(
-                Insurance(
-                    insutype=i.insutype,
-                    psn_type=i.psn_type,
-                    psn_insu_stas=i.psn_insu_stas,
-                    psn_insu_date=i.psn_insu_date,
-                    cvlserv_flag=i.cvlserv_flag,
-                    balc=format_amount(i.balc),
-                    emp_name=i.emp_name,
-                )
-                for i in self.insurances
-            ),
-            identities=tuple(
-                Identity(d.psn_idet_type, d.begntime, d.endtime) for d in self.identities
-            ),
-        )
+        return person_from(self)
 
 
 class FilingIn(BaseModel):

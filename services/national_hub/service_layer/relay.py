@@ -7,7 +7,6 @@ import logging
 from datetime import UTC, datetime
 
 import asyncpg
-from aio_pika.abc import AbstractIncomingMessage
 from pydantic import ValidationError
 
 from services.national_hub.adapters import person_index, relay_log
@@ -24,9 +23,8 @@ from services.national_hub.domain.routing import (
 from shared.envelope import MessageKind, RelayEnvelope
 from shared.errors import E9002
 from shared.infra_errors import DATABASE_DOWN
-from shared.messaging import Broker, TransientError, signature_of, topology
+from shared.messaging import Broker, SenderCheck, TransientError, topology
 from shared.messaging.person_index import EnrolmentPayload, cert_type, certno_hash, index_key
-from shared.messaging.signing import region_key, verify
 
 log = logging.getLogger(__name__)
 
@@ -36,18 +34,7 @@ class HubRelay:
         self._broker = broker
         self._pool = pool
         self._log = relay_log.LogWriter(pool)
-        self._secret = relay_secret
-        self._keys: dict[str, bytes] = {}
         self._index_key = index_key(relay_secret)
-
-    def _signature_ok(self, message: AbstractIncomingMessage, claimed: str) -> bool:
-        _, signature = signature_of(message)
-        if not claimed or not signature:
-            return False
-        key = self._keys.get(claimed)
-        if key is None:
-            key = self._keys[claimed] = region_key(self._secret, claimed)
-        return verify(key, message.body, signature)
 
     async def _indexed(self, envelope: RelayEnvelope) -> str | None:
         """The insured region the national person index gives for a 1101 sent without one."""
@@ -60,9 +47,9 @@ class HubRelay:
             cert_type(certificate.psn_cert_type),
         )
 
-    async def on_ingress(self, envelope: RelayEnvelope, message: AbstractIncomingMessage) -> None:
-        claimed, _ = signature_of(message)
-        signature_ok = self._signature_ok(message, claimed)
+    async def on_ingress(self, envelope: RelayEnvelope, sender: SenderCheck) -> None:
+        """``sender``: what the consumer edge found in the message's signature headers."""
+        signature_ok = sender.signature_ok
         try:
             indexed = None
             if signature_ok and needs_index(
@@ -73,7 +60,7 @@ class HubRelay:
                 Incoming(
                     kind=envelope.kind.value,
                     sender_admdvs=envelope.sender_admdvs,
-                    claimed_sender=claimed,
+                    claimed_sender=sender.claimed,
                     signature_ok=signature_ok,
                     mdtrtarea_admvs=envelope.mdtrtarea_admvs,
                     insuplc_admdvs=envelope.insuplc_admdvs,
@@ -160,7 +147,7 @@ class HubRelay:
         )
         log.info("person index: %d persons of %s", len(payload.persons), insured_admdvs)
 
-    async def on_unrouted(self, envelope: RelayEnvelope, _message: AbstractIncomingMessage) -> None:
+    async def on_unrouted(self, envelope: RelayEnvelope) -> None:
         """A reply whose waiting process is gone: recorded, never lost (design §4)."""
         try:
             await self._log.record(

@@ -21,7 +21,7 @@ from services.insured_region.domain.breakdown import (
     breakdown_violations,
     compute_breakdown,
 )
-from services.insured_region.domain.population import ASSISTANCE_IDENTITIES
+from shared.identities import ASSISTANCE_IDENTITIES
 
 POLICIES = load_policies()
 SETTLED_ON = date(2025, 6, 30)

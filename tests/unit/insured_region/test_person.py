@@ -1,12 +1,22 @@
-"""Insured persons: age on a date, and the 1101 identity check."""
+"""Insured persons: age on a date, the 1101 identity check, and the one Person builder."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
-from services.insured_region.domain.person import Person, age_on, check_identity
+from services.insured_region.domain.person import (
+    Filing,
+    Identity,
+    Insurance,
+    Person,
+    age_on,
+    check_identity,
+    person_from,
+)
 from shared.errors import E1001, E1002, RelayError
 
 PERSON = Person(
@@ -83,3 +93,51 @@ def test_matching_name_returns_the_person() -> None:
 @pytest.mark.parametrize("psn_name", [None, ""], ids=repr)
 def test_blank_name_is_accepted(psn_name: str | None) -> None:
     assert check_identity(PERSON, certno=PERSON.certno, psn_name=psn_name) is PERSON
+
+
+@dataclass(frozen=True)
+class _InsuranceSource:
+    insutype: str = "310"
+    psn_type: str = "11"
+    psn_insu_stas: str = "1"
+    psn_insu_date: date = date(2010, 1, 1)
+    cvlserv_flag: bool = False
+    balc: Decimal = Decimal("1234.50")
+    emp_name: str | None = "新华书店"
+
+
+@dataclass(frozen=True)
+class _IdentitySource:
+    psn_idet_type: str = "2302"
+    begntime: date = date(2024, 1, 1)
+    endtime: date | None = None
+
+
+@dataclass(frozen=True)
+class _PersonSource:
+    """Anything spelled with the domain's names builds a Person (a row, a request model)."""
+
+    psn_no: str = PERSON.psn_no
+    insuplc_admdvs: str = PERSON.insuplc_admdvs
+    psn_cert_type: str = PERSON.psn_cert_type
+    certno: str = PERSON.certno
+    psn_name: str = PERSON.psn_name
+    gend: str = PERSON.gend
+    naty: str = PERSON.naty
+    brdy: date = PERSON.brdy
+    insurances: tuple[_InsuranceSource, ...] = (_InsuranceSource(),)
+    identities: tuple[_IdentitySource, ...] = (_IdentitySource(),)
+
+
+def test_person_from_copies_every_field_and_keeps_the_balance_a_decimal() -> None:
+    filing = Filing("F1", "12", "110000", date(2026, 1, 1), None, "active")
+    person = person_from(_PersonSource(), filings=[filing])
+    assert person == replace(
+        PERSON,
+        insurances=(
+            Insurance("310", "11", "1", date(2010, 1, 1), False, Decimal("1234.50"), "新华书店"),
+        ),
+        identities=(Identity("2302", date(2024, 1, 1), None),),
+        filings=(filing,),
+    )
+    assert isinstance(person.insurances[0].balc, Decimal)

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from services.insured_region.domain.person import Person, age_on
-from services.insured_region.domain.population import (
-    AREA_CODE,
-    ASSISTANCE_IDENTITIES,
-    FILING_CATEGORIES,
-    KINDS,
-    generate,
-    make_id_no,
-)
+from services.insured_region.domain.population import FILING_CATEGORIES, KINDS, generate
 from shared.certificates import id_check_char, is_resident_id
+from shared.identities import AREA_CODE, ASSISTANCE_IDENTITIES, make_id_no
 from shared.regions import POOLS
 
 TODAY = date(2026, 11, 23)
@@ -222,10 +217,11 @@ def test_some_assistance_identities(people: list[Person]) -> None:
 def test_only_employees_have_an_account_balance(people: list[Person]) -> None:
     for person in people:
         insurance = person.insurances[0]
-        assert insurance.balc.count(".") == 1
-        assert len(insurance.balc.split(".")[1]) == 2
+        assert isinstance(insurance.balc, Decimal)
+        assert insurance.balc.as_tuple().exponent == -2  # whole cents, as the wire writes them
+        assert insurance.balc >= 0
         if insurance.insutype == "390":
-            assert insurance.balc == "0.00"
+            assert str(insurance.balc) == "0.00"
 
 
 @pytest.mark.parametrize("admdvs", POOLS)

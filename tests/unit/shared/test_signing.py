@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from shared.messaging.signing import region_key, sign, verify
+import pytest
+
+from shared.messaging.signing import RegionKeys, SenderCheck, region_key, sign, verify
 
 SECRET = "unit-test-relay-secret"
 BODY = b'{"msgid":"H11010500001202611231015000001","infno":"1101"}'
@@ -52,3 +54,34 @@ def test_other_deployments_secret_fails() -> None:
 
 def test_keys_differ_per_region() -> None:
     assert region_key(SECRET, "110000") != region_key(SECRET, "650100")
+
+
+def test_region_keys_sign_what_they_check() -> None:
+    keys = RegionKeys(SECRET)
+    signature = keys.sign("110000", BODY)
+    assert signature == sign(region_key(SECRET, "110000"), BODY)
+    assert keys.check(BODY, "110000", signature) == SenderCheck("110000", signature_ok=True)
+
+
+@pytest.mark.parametrize(
+    ("claimed", "signature", "why"),
+    [
+        ("650100", sign(region_key(SECRET, "110000"), BODY), "another region's signature"),
+        ("110000", sign(region_key("another-secret", "110000"), BODY), "another deployment"),
+        ("110000", "", "no signature header"),
+        ("", sign(region_key(SECRET, ""), BODY), "no sender header"),
+        ("110000", "not hex at all", "garbage"),
+    ],
+)
+def test_region_keys_refuse_a_sender_that_did_not_sign(
+    claimed: str, signature: str, why: str
+) -> None:
+    assert RegionKeys(SECRET).check(BODY, claimed, signature) == SenderCheck(
+        claimed, signature_ok=False
+    ), why
+
+
+def test_region_keys_check_the_body_they_are_given() -> None:
+    keys = RegionKeys(SECRET)
+    signature = keys.sign("110000", BODY)
+    assert not keys.check(BODY.replace(b"1101", b"2304"), "110000", signature).signature_ok

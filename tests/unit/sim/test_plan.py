@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from services.insured_region.domain.population import ASSISTANCE_IDENTITIES
+from shared.identities import ASSISTANCE_IDENTITIES
 from shared.regions import POOLS
 from sim.plan import CASES, KIND_WEIGHTS, plan_cares
 

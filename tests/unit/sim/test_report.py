@@ -14,7 +14,6 @@ from sim.report import (
     LATENCY_CAP,
     CareOutcome,
     RunInfo,
-    percentile,
     render_html,
     render_text,
     summarize,
@@ -156,19 +155,6 @@ def test_nearest_rank_percentiles_on_1_to_100() -> None:
     cares = [care(latency_ms=float(v)) for v in range(100, 0, -1)]
     latency = summarize(cares, RUN)["latency_ms"]
     assert latency == {"p50": 50.0, "p95": 95.0, "p99": 99.0, "max": 100.0, "mean": 50.5}
-
-
-@pytest.mark.parametrize(
-    ("values", "p", "expected"),
-    [([5.0], 50, 5.0), ([1.0, 2.0], 50, 1.0), ([1.0, 2.0], 51, 2.0), ([3.0, 1.0, 2.0], 100, 3.0)],
-)
-def test_percentile_nearest_rank(values: list[float], p: int, expected: float) -> None:
-    assert percentile(values, p) == expected
-
-
-def test_percentile_of_nothing_is_an_error() -> None:
-    with pytest.raises(ValueError, match="empty"):
-        percentile([], 50)
 
 
 def test_latency_is_over_settled_cares_only(outcomes: list[CareOutcome]) -> None:
