@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from aio_pika.abc import AbstractIncomingMessage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from services.insured_region.domain.filing import FilingRequest
+from services.insured_region.domain.filing import Care, FilingRequest
 from services.insured_region.domain.policy import RegionPolicy
 from services.insured_region.entrypoints.schemas import person_info_output
 from services.insured_region.service_layer import enquiries, filings, handlers, ledger
@@ -127,15 +127,18 @@ async def on_register(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
         ctx.policies,
         enquiries.RegisterCommand(
             msgid=envelope.msgid,
-            insured_admdvs=envelope.insuplc_admdvs,
-            treating_admdvs=envelope.mdtrtarea_admvs,
             psn_no=data.psn_no,
             insutype=data.insutype,
-            med_type=data.med_type,
-            begntime=data.begntime,
-            emergency=data.emergency,
-            trauma=data.trum_flag,
-            third_party=data.rel_ttp_flag,
+            care=Care(
+                insured_admdvs=envelope.insuplc_admdvs,
+                treating_admdvs=envelope.mdtrtarea_admvs,
+                med_type=data.med_type,
+                admitted_on=data.begntime,
+                settled_on=None,  # the stay is open: the settlement's rule, on the same dates
+                emergency=data.emergency,
+                trauma=data.trum_flag,
+                third_party=data.rel_ttp_flag,
+            ),
         ),
     )
 

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from services.insured_region.adapters.ledger import acc_to_json, ids_of, new_settlement
-from services.insured_region.domain.filing import coverage
+from services.insured_region.domain.filing import Care, coverage
 from services.insured_region.domain.policy import RegionPolicy, policy_for
 from services.insured_region.service_layer.ledger import (
     SettleCommand,
     answer_of,
-    care_of,
     check_balance,
     check_med_type,
     compute,
@@ -74,16 +73,12 @@ async def pre_settle(
 
 @dataclass(frozen=True, slots=True)
 class RegisterCommand:
+    """2401/2201: the person, the insurance, and the care as the hospital states it (open)."""
+
     msgid: str
-    insured_admdvs: str
-    treating_admdvs: str
     psn_no: str
     insutype: str
-    med_type: str
-    begntime: date
-    emergency: bool
-    trauma: bool
-    third_party: bool
+    care: Care
 
 
 async def register(
@@ -95,29 +90,17 @@ async def register(
     states (design §6); a stay that could not be registered may still be registered after a
     filing made before discharge (补办).
     """
-    policy = policy_for(policies, cmd.insured_admdvs)
+    insured = cmd.care.insured_admdvs
+    policy = policy_for(policies, insured)
     async with uow:
         await uow.ledger.lock_msgid(cmd.msgid)
         if await uow.ledger.tombstoned(cmd.msgid):
             raise RelayError(E4007, detail=cmd.msgid)
-        person = insured_here(await uow.ledger.person(cmd.psn_no), cmd.psn_no, cmd.insured_admdvs)
+        person = insured_here(await uow.ledger.person(cmd.psn_no), cmd.psn_no, insured)
         insurance_of(person, cmd.insutype)
-        check_med_type(cmd.med_type)
-        covered = coverage(
-            policy.filing,
-            person.filings,
-            care_of(
-                cmd.insured_admdvs,
-                cmd.treating_admdvs,
-                med_type=cmd.med_type,
-                admitted_on=cmd.begntime,
-                settled_on=None,  # the stay is open: the settlement's rule, on the same dates
-                emergency=cmd.emergency,
-                trauma=cmd.trauma,
-                third_party=cmd.third_party,
-            ),
-        )
-        mdtrt_id, _ = ids_of(await uow.ledger.next_seq(), cmd.insured_admdvs, datetime.now(UTC))
+        check_med_type(cmd.care.med_type)
+        covered = coverage(policy.filing, person.filings, cmd.care)
+        mdtrt_id, _ = ids_of(await uow.ledger.next_seq(), insured, datetime.now(UTC))
         await uow.commit()  # the sequence moved whatever happens; nothing else was written
     return {
         "result": {

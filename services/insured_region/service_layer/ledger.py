@@ -504,22 +504,6 @@ def check_med_type(med_type: str) -> None:
         raise RelayError(E4005, detail=str(exc)) from exc
 
 
-def care_of(
-    cmd_insured: str, cmd_treating: str, *, med_type: str, admitted_on: date,
-    settled_on: date | None, emergency: bool, trauma: bool, third_party: bool,
-) -> Care:  # fmt: skip
-    return Care(
-        insured_admdvs=cmd_insured,
-        treating_admdvs=cmd_treating,
-        med_type=med_type,
-        admitted_on=admitted_on,
-        settled_on=settled_on,
-        emergency=emergency,
-        trauma=trauma,
-        third_party=third_party,
-    )
-
-
 def _assistance(person: Person, on: date) -> str | None:
     for identity in person.identities:
         if identity.begntime <= on and (identity.endtime is None or on <= identity.endtime):
@@ -537,9 +521,9 @@ def inputs_of(
     covered = coverage(
         policy.filing,
         person.filings,
-        care_of(
-            cmd.insured_admdvs,
-            cmd.treating_admdvs,
+        Care(
+            insured_admdvs=cmd.insured_admdvs,
+            treating_admdvs=cmd.treating_admdvs,
             med_type=p.med_type,
             admitted_on=p.begntime,
             settled_on=p.endtime,
