@@ -9,8 +9,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 import asyncpg
-import orjson
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -164,13 +163,6 @@ async def mark_lines_settled(conn: AsyncConnection, mdtrt_id: str, setl_id: str 
     await conn.execute(statement.values(setl_id=setl_id))
 
 
-async def add_settlement(conn: AsyncConnection, **values: Any) -> bool:
-    result = await conn.execute(
-        insert(SETTLEMENT).values(**values, created_at=datetime.now(UTC)).on_conflict_do_nothing()
-    )
-    return bool(result.rowcount)
-
-
 async def settlement(conn: AsyncConnection, setl_id: str) -> dict[str, Any] | None:
     row = (
         (await conn.execute(select(SETTLEMENT).where(SETTLEMENT.c.setl_id == setl_id)))
@@ -239,13 +231,9 @@ async def settlement_by_msgid(conn: AsyncConnection, msgid: str) -> dict[str, An
     return dict(row) if row is not None else None
 
 
-async def remove_settlement(conn: AsyncConnection, setl_id: str) -> None:
-    await conn.execute(delete(SETTLEMENT).where(SETTLEMENT.c.setl_id == setl_id))
-
-
 # ------------------------------------------------------------------ the settle path, asyncpg
-# The hot path (issue 6): the same reads and writes as above without SQLAlchemy's compile step,
-# and the recording of a settlement (row, visit, lines) in one statement.
+# The hot path (issue 6): the same reads and writes as above without SQLAlchemy's compile step;
+# the settlement itself is recorded by adapters/ledger.py.
 
 _VISIT_COLUMNS = ", ".join(VisitRecord.__slots__)
 _VISIT = f"SELECT {_VISIT_COLUMNS} FROM visit WHERE mdtrt_id = $1"
@@ -254,33 +242,8 @@ _SPLITS = f"""
     SELECT {_LINE_COLUMNS} FROM fee_line
      WHERE mdtrt_id = $1 AND status = 'active' ORDER BY id
 """
-_RECORD = """
-    WITH s AS (
-        INSERT INTO settlement (setl_id, mdtrt_id, msgid, infno, psn_no, fixmedins_code,
-            insuplc_admdvs, mdtrtarea_admvs, refd_setl_flag, init_setl_id, medfee_sumamt,
-            fund_pay_sumamt, acct_pay, psn_cash_pay, setlinfo, setldetail, categories, created_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '0', NULL, $9, $10, $11, $12,
-            $13::jsonb, $14::jsonb, $15::jsonb, now())
-        ON CONFLICT DO NOTHING
-        RETURNING setl_id
-    ), v AS (
-        UPDATE visit SET state = 'settled', updated_at = now()
-         WHERE mdtrt_id = $2 AND EXISTS (SELECT 1 FROM s)
-    ), l AS (
-        UPDATE fee_line SET setl_id = $1
-         WHERE mdtrt_id = $2 AND status = 'active' AND EXISTS (SELECT 1 FROM s)
-    ), m AS (
-        UPDATE hospital_message
-           SET status = 'ok', output = $16::jsonb, err_code = NULL, err_detail = NULL,
-               answered_at = now()
-         WHERE msgid = $3
-    )
-    SELECT count(*) FROM s
-"""
-
-
 _TO_SETTLING = f"""
-    UPDATE visit SET state = 'settling', updated_at = now()
+    UPDATE visit SET state = $6, updated_at = now()
      WHERE mdtrt_id = $1 AND fixmedins_code = $2 AND psn_no = $3 AND inpatient = $4
        AND state = $5
     RETURNING {_VISIT_COLUMNS}
@@ -294,13 +257,16 @@ async def to_settling(
     psn_no: str,
     inpatient: bool,
     state: str,
+    settling: str,
 ) -> VisitRecord | None:
-    """Compare-and-set into ``settling``, one statement: None if the visit is not as expected.
+    """Compare-and-set from ``state`` into ``settling``, one statement: None if the visit is not
+    as expected.
 
-    Once ``settling``, no fee line may come or go, so the lines read after it are the ones
-    settled.
+    Once settling, no fee line may come or go, so the lines read after it are the ones settled.
     """
-    row = await conn.fetchrow(_TO_SETTLING, mdtrt_id, fixmedins_code, psn_no, inpatient, state)
+    row = await conn.fetchrow(
+        _TO_SETTLING, mdtrt_id, fixmedins_code, psn_no, inpatient, state, settling
+    )
     return VisitRecord(*row) if row is not None else None
 
 
@@ -315,38 +281,3 @@ async def active_splits_on(
     conn: asyncpg.Pool | asyncpg.Connection, mdtrt_id: str
 ) -> list[LineSplit]:
     return [LineSplit(*row) for row in await conn.fetch(_SPLITS, mdtrt_id)]
-
-
-async def record_settled(
-    pool: asyncpg.Pool,
-    *,
-    visit: VisitRecord,
-    msgid: str,
-    infno: str,
-    setlinfo: dict[str, Any],
-    setldetail: list[dict[str, Any]],
-    categories: list[dict[str, Any]],
-    output: dict[str, Any],
-) -> bool:
-    """A settlement the insured region made: kept here, the visit settled, its lines marked,
-    and the hospital's message answered with ``output`` — one statement, one commit."""
-    added = await pool.fetchval(
-        _RECORD,
-        setlinfo["setl_id"],
-        visit.mdtrt_id,
-        msgid,
-        infno,
-        setlinfo["psn_no"],
-        visit.fixmedins_code,
-        visit.insuplc_admdvs,
-        visit.mdtrtarea_admvs,
-        Decimal(setlinfo["medfee_sumamt"]),
-        Decimal(setlinfo["fund_pay_sumamt"]),
-        Decimal(setlinfo["acct_pay"]),
-        Decimal(setlinfo["psn_cash_pay"]),
-        orjson.dumps(setlinfo).decode(),
-        orjson.dumps(setldetail).decode(),
-        orjson.dumps(categories).decode(),
-        orjson.dumps(output).decode(),
-    )
-    return bool(added)

@@ -11,14 +11,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from services.treating_region.adapters import messages, sign_ins
+from services.treating_region.adapters import ledger, messages, sign_ins
 from services.treating_region.adapters import visits as repo
 from services.treating_region.service_layer.transactions import (
     HANDLERS,
     Answered,
     TreatingContext,
     apply_reversal,
-    record_settlement,
 )
 from shared import infno
 from shared.canonical import canonical_hash
@@ -255,8 +254,10 @@ class Gateway:
             only_if="unknown",
         )
         if updated and not reply.err_code and reply.infno in infno.SETTLE | infno.CANCEL:
-            categories = reply.payload.get("categories") if reply.payload else None
-            await record_settlement(self._ctx, reply, reply.payload, categories)
+            # the same ledger entry the on-time answer would have made (the category totals
+            # were the request's: an answer does not carry them)
+            entry = ledger.entry_of(reply.payload, msgid=reply.msgid, infno=reply.infno)
+            await ledger.record(self._ctx.pool, entry)
         elif updated and not reply.err_code and reply.infno == "2601":
             try:  # the reversal happened over there: undo here what it undid there
                 await apply_reversal(self._ctx, reply, reply.payload)

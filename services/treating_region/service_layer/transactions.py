@@ -11,16 +11,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.treating_region.adapters import messages, sign_ins
+from services.treating_region.adapters import ledger, messages, sign_ins
 from services.treating_region.adapters import visits as repo
 from services.treating_region.domain.catalogue import CatalogueEntry, Institution
 from services.treating_region.domain.categories import Totals, by_category, totals_of
@@ -28,6 +28,7 @@ from services.treating_region.domain.split import FeeLine, LineRefused, LineSpli
 from services.treating_region.domain.visit import Action, VisitState, transition
 from services.treating_region.entrypoints import schemas as s
 from shared import infno
+from shared import settlement as contract
 from shared.envelope import (
     CHINA_TZ,
     NationalRequest,
@@ -57,7 +58,7 @@ from shared.errors import (
 )
 from shared.infra_errors import BROKER_DOWN
 from shared.messaging import RelayClient, ReplyTimeout
-from shared.money import MAX_AMOUNT, format_amount
+from shared.money import MAX_AMOUNT, ZERO, format_amount, to_cents
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +241,7 @@ async def _register(
             "psn_no": data.psn_no,
             "insutype": data.insutype,
             "med_type": data.med_type,
-            "begntime": _china_date(data.begntime),
+            "begntime": _china_date(data.begntime).isoformat(),
             "emergency": data.emergency_flag,
             "trum_flag": data.trum_flag,
             "rel_ttp_flag": data.rel_ttp_flag,
@@ -544,9 +545,15 @@ async def _settleable(
     is cleared the same way (the hospital's query, then 2601).
     """
     if store:
-        opened = (VisitState.DISCHARGED if inpatient else VisitState.REGISTERED).value
+        opened = VisitState.DISCHARGED if inpatient else VisitState.REGISTERED
         visit = await repo.to_settling(
-            ctx.pool, d.mdtrt_id, request.fixmedins_code, d.psn_no, inpatient, opened
+            ctx.pool,
+            d.mdtrt_id,
+            request.fixmedins_code,
+            d.psn_no,
+            inpatient,
+            opened.value,
+            transition(opened, Action.SETTLE, inpatient=inpatient).value,
         )
         if visit is None:
             await _diagnose(ctx, request, d, inpatient=inpatient, action=Action.SETTLE)
@@ -601,113 +608,95 @@ async def on_settle(ctx: TreatingContext, request: NationalRequest, typed: s.Inp
     inpatient = request.infno in infno.INPATIENT
     store = request.infno in infno.SETTLE
     visit, lines, totals = await _settleable(ctx, request, d, inpatient=inpatient, store=store)
-    inst = ctx.institutions[visit.fixmedins_code]
-    categories = by_category(lines) if inpatient else ()
-    payload = {
-        "psn_no": d.psn_no,
-        "insutype": d.insutype or visit.insutype,
-        "mdtrt_id": d.mdtrt_id,
-        "med_type": visit.med_type,
-        "medins_lv": inst.medins_lv,
-        "begntime": _china_date(visit.begntime),
-        "endtime": _china_date(visit.endtime or visit.begntime),
-        "emergency": visit.emergency,
-        "trum_flag": visit.trum_flag,
-        "rel_ttp_flag": visit.rel_ttp_flag,
-        "acct_used_flag": d.acct_used_flag,
-        "opsp_dise_code": visit.opsp_dise_code,
-        "medfee_sumamt": format_amount(totals.medfee_sumamt),
-        "fulamt_ownpay_amt": format_amount(totals.fulamt_ownpay_amt),
-        "overlmt_selfpay": format_amount(totals.overlmt_selfpay),
-        "preselfpay_amt": format_amount(totals.preselfpay_amt),
-        "inscp_scp_amt": format_amount(totals.inscp_scp_amt),
-        "categories": [_category_json(c) for c in categories],
-        "lines": [] if inpatient else [_line_json(x) for x in lines],
-    }
     try:
-        answer = await relay(ctx, request, payload, insured=visit.insuplc_admdvs)
+        payload = _settlement_payload(ctx, visit, d, lines, totals, inpatient=inpatient)
+    except ValidationError as exc:  # what the insured region would refuse: refused here
+        if store:
+            await _reopen(ctx, d.mdtrt_id, inpatient=inpatient)
+        where = ".".join(str(part) for part in exc.errors()[0]["loc"])
+        raise RelayError(E9002, detail=f"字段 {where}：超出结算接口的取值范围") from exc
+    try:
+        answer = await relay(
+            ctx, request, payload.model_dump(mode="json"), insured=visit.insuplc_admdvs
+        )
     except RelayError as exc:
         if store and exc.code != E5002.code:  # refused: the visit opens again
             await _reopen(ctx, d.mdtrt_id, inpatient=inpatient)
         raise  # E5002: the visit stays "settling" until the outcome is known
     if store:
-        await repo.record_settled(
-            ctx.pool,
-            visit=visit,
-            msgid=request.msgid,
-            infno=request.infno,
-            setlinfo=answer["setlinfo"],
-            setldetail=answer.get("setldetail", []),
-            categories=[_category_json(c) for c in categories],
-            output=answer,
+        categories = [c.model_dump(mode="json") for c in payload.categories]
+        entry = ledger.entry_of(
+            answer, msgid=request.msgid, infno=request.infno, categories=categories
         )
+        await ledger.record(ctx.pool, entry, answered=answer)
         return Answered(answer)
     return answer
 
 
-def _china_date(moment: datetime) -> str:
-    """Dates of care are China dates, whatever zone the database hands the time back in."""
-    return moment.astimezone(CHINA_TZ).date().isoformat()
+def _cents(value: Decimal) -> Decimal:
+    """Whole cents, as the wire has always carried them (``12.50``, never ``-0.00``)."""
+    return to_cents(value) if value else ZERO
 
 
-def _category_json(c: Any) -> dict[str, str]:
-    return {
-        "med_chrgitm_type": c.med_chrgitm_type,
-        "det_item_fee_sumamt": format_amount(c.det_item_fee_sumamt),
-        "fulamt_ownpay_amt": format_amount(c.fulamt_ownpay_amt),
-        "overlmt_amt": format_amount(c.overlmt_amt),
-        "preselfpay_amt": format_amount(c.preselfpay_amt),
-        "inscp_scp_amt": format_amount(c.inscp_scp_amt),
-    }
-
-
-def _line_json(x: Any) -> dict[str, str]:
-    return {"feedetl_sn": x.feedetl_sn, **_category_json(x)}
-
-
-async def record_settlement(
+def _settlement_payload(
     ctx: TreatingContext,
-    request: NationalRequest | RelayEnvelope,
-    answer: dict[str, Any],
-    categories: list[dict[str, Any]] | None,
-) -> None:
-    """Keep the settlement on this side too, with its category totals (for reconciliation)."""
-    info = answer["setlinfo"]
-    mdtrt_id = info["mdtrt_id"]
-    async with ctx.engine.begin() as conn:
-        visit = await repo.get_visit(conn, mdtrt_id, lock=True)
-        if visit is None:
-            return
-        cancel = info.get("refd_setl_flag") == "1"
-        added = await repo.add_settlement(
-            conn,
-            setl_id=info["setl_id"],
-            mdtrt_id=mdtrt_id,
-            msgid=request.msgid,
-            infno=request.infno,
-            psn_no=info["psn_no"],
-            fixmedins_code=visit.fixmedins_code,
-            insuplc_admdvs=visit.insuplc_admdvs,
-            mdtrtarea_admvs=visit.mdtrtarea_admvs,
-            refd_setl_flag="1" if cancel else "0",
-            init_setl_id=info.get("init_setl_id"),
-            medfee_sumamt=Decimal(info["medfee_sumamt"]),
-            fund_pay_sumamt=Decimal(info["fund_pay_sumamt"]),
-            acct_pay=Decimal(info["acct_pay"]),
-            psn_cash_pay=Decimal(info["psn_cash_pay"]),
-            setlinfo=info,
-            setldetail=answer.get("setldetail", []),
-            categories=categories or [],
-        )
-        if not added:
-            return
-        if cancel:
-            state = transition(VisitState.CANCELLING, Action.CANCEL_DONE, inpatient=visit.inpatient)
-            await repo.move_visit(conn, mdtrt_id, visit.state, state.value)
-            await repo.mark_lines_settled(conn, mdtrt_id, None)
-        else:
-            await repo.move_visit(conn, mdtrt_id, visit.state, VisitState.SETTLED.value)
-            await repo.mark_lines_settled(conn, mdtrt_id, info["setl_id"])
+    visit: repo.VisitRecord,
+    d: s.SettleRequest,
+    lines: list[LineSplit],
+    totals: Totals,
+    *,
+    inpatient: bool,
+) -> contract.SettlementPayload:
+    """The settlement contract the insured region parses (``shared/settlement.py``)."""
+    return contract.SettlementPayload(
+        psn_no=d.psn_no,
+        insutype=d.insutype or visit.insutype,
+        mdtrt_id=d.mdtrt_id,
+        med_type=visit.med_type,
+        medins_lv=ctx.institutions[visit.fixmedins_code].medins_lv,
+        begntime=_china_date(visit.begntime),
+        endtime=_china_date(visit.endtime or visit.begntime),
+        emergency=visit.emergency,
+        trum_flag=visit.trum_flag,
+        rel_ttp_flag=visit.rel_ttp_flag,
+        acct_used_flag=d.acct_used_flag,
+        opsp_dise_code=visit.opsp_dise_code,
+        medfee_sumamt=_cents(totals.medfee_sumamt),
+        fulamt_ownpay_amt=_cents(totals.fulamt_ownpay_amt),
+        overlmt_selfpay=_cents(totals.overlmt_selfpay),
+        preselfpay_amt=_cents(totals.preselfpay_amt),
+        inscp_scp_amt=_cents(totals.inscp_scp_amt),
+        categories=tuple(
+            contract.CategoryTotal(
+                med_chrgitm_type=c.med_chrgitm_type,
+                det_item_fee_sumamt=_cents(c.det_item_fee_sumamt),
+                fulamt_ownpay_amt=_cents(c.fulamt_ownpay_amt),
+                overlmt_amt=_cents(c.overlmt_amt),
+                preselfpay_amt=_cents(c.preselfpay_amt),
+                inscp_scp_amt=_cents(c.inscp_scp_amt),
+            )
+            for c in (by_category(lines) if inpatient else ())
+        ),
+        lines=()
+        if inpatient
+        else tuple(
+            contract.SplitLine(
+                feedetl_sn=x.feedetl_sn,
+                med_chrgitm_type=x.med_chrgitm_type,
+                det_item_fee_sumamt=_cents(x.det_item_fee_sumamt),
+                fulamt_ownpay_amt=_cents(x.fulamt_ownpay_amt),
+                overlmt_amt=_cents(x.overlmt_amt),
+                preselfpay_amt=_cents(x.preselfpay_amt),
+                inscp_scp_amt=_cents(x.inscp_scp_amt),
+            )
+            for x in lines
+        ),
+    )
+
+
+def _china_date(moment: datetime) -> date:
+    """Dates of care are China dates, whatever zone the database hands the time back in."""
+    return moment.astimezone(CHINA_TZ).date()
 
 
 async def on_cancel(ctx: TreatingContext, request: NationalRequest, typed: s.Input2305) -> Any:
@@ -724,8 +713,9 @@ async def on_cancel(ctx: TreatingContext, request: NationalRequest, typed: s.Inp
             raise RelayError(E3001, detail=f"setl_id {d.setl_id}")
         await repo.move_visit(conn, d.mdtrt_id, visit.state, VisitState.CANCELLING.value)
     try:
+        cancel = contract.CancelPayload(psn_no=d.psn_no, setl_id=d.setl_id, mdtrt_id=d.mdtrt_id)
         answer = await relay(
-            ctx, request, {"data": d.model_dump(mode="json")}, insured=visit.insuplc_admdvs
+            ctx, request, {"data": cancel.model_dump(mode="json")}, insured=visit.insuplc_admdvs
         )
     except RelayError as exc:
         if exc.code != E5002.code:
@@ -734,8 +724,9 @@ async def on_cancel(ctx: TreatingContext, request: NationalRequest, typed: s.Inp
                     conn, d.mdtrt_id, VisitState.CANCELLING.value, VisitState.SETTLED.value
                 )
         raise
-    await record_settlement(ctx, request, answer, None)
-    return answer
+    entry = ledger.entry_of(answer, msgid=request.msgid, infno=request.infno)
+    await ledger.record(ctx.pool, entry, answered=answer)
+    return Answered(answer)
 
 
 async def on_2601(ctx: TreatingContext, request: NationalRequest, typed: s.Input2601) -> Any:
@@ -811,7 +802,9 @@ async def apply_reversal(
     mdtrt_id = mdtrt_hint or info.get("mdtrt_id")
     if oinfno in infno.SETTLE:
         if info:  # the settlement's negative mirror: the visit opens again
-            await record_settlement(ctx, source, answer, None)
+            await ledger.record(
+                ctx.pool, ledger.entry_of(answer, msgid=source.msgid, infno=source.infno)
+            )
         elif mdtrt_id:  # a tombstone: a settle still on its way will be refused
             await _move_if(ctx, mdtrt_id, VisitState.SETTLING, Action.SETTLE_REFUSED)
     elif oinfno in infno.CANCEL and mdtrt_id:
@@ -948,21 +941,16 @@ async def _reverse_cancel(
 async def _apply_cancel_reversal(
     ctx: TreatingContext, omsgid: str, mdtrt_id: str, result: dict[str, Any]
 ) -> None:
-    async with ctx.engine.begin() as conn:
-        visit = await repo.get_visit(conn, mdtrt_id, lock=True)
-        if visit is None:
-            return
-        reopened = (VisitState.CANCELLING, VisitState.DISCHARGED, VisitState.REGISTERED)
-        if result.get("reversed") in ("cancel", "already reversed"):
-            mirror = await repo.settlement_by_msgid(conn, omsgid)
-            if mirror is not None:
-                await repo.remove_settlement(conn, mirror["setl_id"])
-            if result.get("init_setl_id") and VisitState(visit.state) in reopened:
-                await repo.mark_lines_settled(conn, mdtrt_id, str(result["init_setl_id"]))
-                await repo.move_visit(conn, mdtrt_id, visit.state, VisitState.SETTLED.value)
-        elif visit.state == VisitState.CANCELLING.value:  # the cancel never got there
-            state = transition(VisitState.CANCELLING, Action.CANCEL_REFUSED, inpatient=True)
-            await repo.move_visit(conn, mdtrt_id, visit.state, state.value)
+    if result.get("reversed") in ("cancel", "already reversed"):
+        setl_id = result.get("init_setl_id")
+        await ledger.reinstate(
+            ctx.pool,
+            cancel_msgid=omsgid,
+            mdtrt_id=mdtrt_id,
+            setl_id=str(setl_id) if setl_id else None,
+        )
+    else:  # the cancel never got there
+        await _move_if(ctx, mdtrt_id, VisitState.CANCELLING, Action.CANCEL_REFUSED)
 
 
 HANDLERS: dict[str, Handler] = {
