@@ -1,4 +1,5 @@
-"""Visits, fee lines and settlements at the treating region (SQLAlchemy Core on the hot path)."""
+"""Visits, fee lines and settlement reads at the treating region: SQLAlchemy Core in the
+use cases' own transactions, plain asyncpg on the settle path (the ledger writes settlements)."""
 
 from __future__ import annotations
 
@@ -106,41 +107,53 @@ async def refunded_cnt(conn: AsyncConnection, mdtrt_id: str, init_feedetl_sn: st
     return Decimal(total or 0)
 
 
+@dataclass(frozen=True, slots=True)
+class NewLine:
+    """A fee line to keep: its split, and what the hospital said of it besides."""
+
+    split: LineSplit
+    refund_of: str | None
+    med_list_codg: str
+    hospital_code: str | None
+    occurred_at: datetime | None
+
+
 async def add_lines(
     conn: AsyncConnection,
     mdtrt_id: str,
-    lines: Sequence[tuple[dict[str, Any], LineSplit]],
+    lines: Sequence[NewLine],
     msgid: str | None = None,
 ) -> None:
+    """The lines of one upload, each with its split (all or none: the caller's transaction)."""
     now = datetime.now(UTC)
     await conn.execute(
         insert(LINE),
         [
             {
                 "mdtrt_id": mdtrt_id,
-                "feedetl_sn": s.feedetl_sn,
-                "init_feedetl_sn": raw.get("init_feedetl_sn"),
-                "med_list_codg": raw["med_list_codg"],
-                "medins_list_codg": raw.get("medins_list_codg"),
-                "fee_ocur_time": raw.get("fee_ocur_time"),
-                "pric": s.pric,
-                "cnt": s.cnt,
-                "det_item_fee_sumamt": s.det_item_fee_sumamt,
-                "fulamt_ownpay_amt": s.fulamt_ownpay_amt,
-                "overlmt_amt": s.overlmt_amt,
-                "preselfpay_amt": s.preselfpay_amt,
-                "inscp_scp_amt": s.inscp_scp_amt,
-                "pric_uplmt_amt": s.pric_uplmt_amt,
-                "selfpay_prop": s.selfpay_prop,
-                "chrgitm_lv": s.chrgitm_lv,
-                "med_chrgitm_type": s.med_chrgitm_type,
-                "in_catalogue": s.in_catalogue,
+                "feedetl_sn": line.split.feedetl_sn,
+                "init_feedetl_sn": line.refund_of,
+                "med_list_codg": line.med_list_codg,
+                "medins_list_codg": line.hospital_code,
+                "fee_ocur_time": line.occurred_at,
+                "pric": line.split.pric,
+                "cnt": line.split.cnt,
+                "det_item_fee_sumamt": line.split.det_item_fee_sumamt,
+                "fulamt_ownpay_amt": line.split.fulamt_ownpay_amt,
+                "overlmt_amt": line.split.overlmt_amt,
+                "preselfpay_amt": line.split.preselfpay_amt,
+                "inscp_scp_amt": line.split.inscp_scp_amt,
+                "pric_uplmt_amt": line.split.pric_uplmt_amt,
+                "selfpay_prop": line.split.selfpay_prop,
+                "chrgitm_lv": line.split.chrgitm_lv,
+                "med_chrgitm_type": line.split.med_chrgitm_type,
+                "in_catalogue": line.split.in_catalogue,
                 "status": "active",
                 "setl_id": None,
                 "msgid": msgid,
                 "created_at": now,
             }
-            for raw, s in lines
+            for line in lines
         ],
     )
 
