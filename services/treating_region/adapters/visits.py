@@ -12,6 +12,7 @@ from typing import Any, cast
 import asyncpg
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.treating_region.adapters.orm import FeeLine, Settlement, Visit
@@ -41,7 +42,7 @@ class VisitRecord:
     opsp_dise_code: str | None
 
 
-def _record(row: Any) -> VisitRecord:
+def _record(row: RowMapping) -> VisitRecord:
     return VisitRecord(**{k: row[k] for k in VisitRecord.__slots__})
 
 
@@ -171,18 +172,21 @@ async def cancel_lines(
     return int(result.rowcount)
 
 
-async def mark_lines_settled(conn: AsyncConnection, mdtrt_id: str, setl_id: str | None) -> None:
-    statement = update(LINE).where(LINE.c.mdtrt_id == mdtrt_id, LINE.c.status == "active")
-    await conn.execute(statement.values(setl_id=setl_id))
+@dataclass(frozen=True, slots=True)
+class KeptSettlement:
+    """A settlement (or a cancel's mirror) the ledger keeps: which visit, what total."""
+
+    setl_id: str
+    mdtrt_id: str
+    medfee_sumamt: Decimal
 
 
-async def settlement(conn: AsyncConnection, setl_id: str) -> dict[str, Any] | None:
-    row = (
-        (await conn.execute(select(SETTLEMENT).where(SETTLEMENT.c.setl_id == setl_id)))
-        .mappings()
-        .first()
-    )
-    return dict(row) if row is not None else None
+_KEPT = select(SETTLEMENT.c.setl_id, SETTLEMENT.c.mdtrt_id, SETTLEMENT.c.medfee_sumamt)
+
+
+async def settlement(conn: AsyncConnection, setl_id: str) -> KeptSettlement | None:
+    row = (await conn.execute(_KEPT.where(SETTLEMENT.c.setl_id == setl_id))).first()
+    return KeptSettlement(*row) if row is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,13 +239,10 @@ async def unsettled_total(conn: AsyncConnection, mdtrt_id: str) -> Decimal:
     return Decimal(total or 0)
 
 
-async def settlement_by_msgid(conn: AsyncConnection, msgid: str) -> dict[str, Any] | None:
-    row = (
-        (await conn.execute(select(SETTLEMENT).where(SETTLEMENT.c.msgid == msgid)))
-        .mappings()
-        .first()
-    )
-    return dict(row) if row is not None else None
+async def settlement_by_msgid(conn: AsyncConnection, msgid: str) -> KeptSettlement | None:
+    """The settlement kept under ``msgid`` (a cancel's mirror, when it is a cancel's)."""
+    row = (await conn.execute(_KEPT.where(SETTLEMENT.c.msgid == msgid))).first()
+    return KeptSettlement(*row) if row is not None else None
 
 
 # ------------------------------------------------------------------ the settle path, asyncpg

@@ -75,27 +75,8 @@ async def upload(
             seen.add(line.feedetl_sn)
             if line.cnt < 0 or line.refund_of:
                 await _check_refund(conn, mdtrt_id, line, existing)
-            elif line.amount < 0 or line.pric < 0:
-                raise RelayError(
-                    E9002,
-                    detail=f"字段 det_item_fee_sumamt：明细 {line.feedetl_sn} 金额或单价为负，"
-                    "但不是退费（退费须数量 cnt 为负并填写 init_feedetl_sn）",
-                )
             entry = catalogue.get(line.med_list_codg)
-            try:
-                split = split_line(
-                    FeeLine(
-                        line.feedetl_sn,
-                        line.med_list_codg,
-                        line.pric,
-                        line.cnt,
-                        line.amount,
-                        line.category,
-                    ),
-                    entry,
-                )
-            except LineRefused as exc:
-                raise RelayError(E3005, detail=str(exc)) from exc
+            split = _split(line, entry)
             accepted.append(
                 visits.NewLine(
                     split, line.refund_of, line.med_list_codg, line.hospital_code, line.occurred_at
@@ -107,6 +88,24 @@ async def upload(
         except IntegrityError as exc:  # a concurrent upload took a feedetl_sn first
             raise RelayError(E3003, detail="feedetl_sn 已被同时上传的明细使用") from exc
     return {"result": results}
+
+
+def _split(line: FeeLineIn, entry: CatalogueEntry | None) -> LineSplit:
+    """The line split by this region's catalogue (design §5); a negative amount only as a
+    refund (checked before)."""
+    if not (line.cnt < 0 or line.refund_of) and (line.amount < 0 or line.pric < 0):
+        raise RelayError(
+            E9002,
+            detail=f"字段 det_item_fee_sumamt：明细 {line.feedetl_sn} 金额或单价为负，"
+            "但不是退费（退费须数量 cnt 为负并填写 init_feedetl_sn）",
+        )
+    fee_line = FeeLine(
+        line.feedetl_sn, line.med_list_codg, line.pric, line.cnt, line.amount, line.category
+    )
+    try:
+        return split_line(fee_line, entry)
+    except LineRefused as exc:
+        raise RelayError(E3005, detail=str(exc)) from exc
 
 
 async def _check_refund(

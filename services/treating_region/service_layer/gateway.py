@@ -67,12 +67,15 @@ def _stored_answer(
 SIGN_IN_FREE = frozenset({"9001"})
 """What an institution may call without a sign-in, where sign-in is required."""
 
-REGION_NAMED_BY_THE_HOSPITAL = frozenset({"2401", "2201", "2501", "2502", "2503", "2504", "5206"})
+REGION_NAMED_BY_THE_HOSPITAL = infno.REGISTER | infno.FILING | infno.FILING_CANCEL | {"5206"}
 """Nothing but the hospital can tell these where the patient is insured (1101 can ask the hub)."""
 
-REGION_OF_THE_VISIT = frozenset(
-    {"2402", "2403", "2404", "2405", "2203", "2301", "2302", "2204", "2205"}
-    | {"2303", "2304", "2305", "2206", "2207", "2208"}
+REGION_OF_THE_VISIT = (
+    frozenset({"2402", "2403", "2404", "2405", "2203", "2302", "2205"})
+    | infno.UPLOAD
+    | infno.PRE_SETTLE
+    | infno.SETTLE
+    | infno.CANCEL
 )
 """Transactions on a registered visit: the visit knows its insured region."""
 

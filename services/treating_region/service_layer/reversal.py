@@ -223,9 +223,9 @@ async def _reverse_cancel(
     async with ctx.engine.begin() as conn:
         mirror = await visits.settlement_by_msgid(conn, command.omsgid)
         if mirror is not None:
-            visit = await visit_of(conn, request, mirror["mdtrt_id"], command.psn_no)
+            visit = await visit_of(conn, request, mirror.mdtrt_id, command.psn_no)
             check(visit, Action.REVERSE_CANCEL)
-            if await visits.unsettled_total(conn, visit.mdtrt_id) != -mirror["medfee_sumamt"]:
+            if await visits.unsettled_total(conn, visit.mdtrt_id) != -mirror.medfee_sumamt:
                 raise RelayError(
                     E4008, detail=f"就诊 {visit.mdtrt_id} 的费用明细在撤销结算后已有变化"
                 )
@@ -241,7 +241,7 @@ async def _reverse_cancel(
             async with ctx.engine.begin() as conn:
                 await visits.move_visit(conn, moved[0], VisitState.CANCELLING.value, moved[1])
         raise  # E5002: it stays cancelling until the outcome is known
-    return answer, mirror["mdtrt_id"] if mirror is not None else None
+    return answer, mirror.mdtrt_id if mirror is not None else None
 
 
 async def _apply_cancel_reversal(

@@ -247,7 +247,7 @@ async def cancel(
         cancelling = check(visit, Action.CANCEL_SETTLEMENT)
         same_region(request, visit)
         original = await visits.settlement(conn, command.setl_id)
-        if original is None or original["mdtrt_id"] != command.mdtrt_id:
+        if original is None or original.mdtrt_id != command.mdtrt_id:
             raise RelayError(E3001, detail=f"setl_id {command.setl_id}")
         await visits.move_visit(conn, command.mdtrt_id, visit.state, cancelling.value)
     payload = CancelPayload(
