@@ -2,7 +2,8 @@
 the mirror's undoing is written — on time and by a late reply alike (asyncpg, one statement each).
 
 Each write keeps the visit and its fee lines in step with the settlement row in the same
-statement, so a ledger entry and the visit's state never disagree. The states written come from
+statement, so a ledger entry and the visit's state never disagree. On the pool a write is its
+own transaction; on a connection it joins the caller's. The states written come from
 the visit's state machine (``domain/visit.py``), not from literals here.
 """
 
@@ -109,7 +110,10 @@ _RECORD = """
 
 
 async def record(
-    pool: asyncpg.Pool, entry: Entry, *, answered: dict[str, Any] | None = None
+    db: asyncpg.Pool | asyncpg.Connection,
+    entry: Entry,
+    *,
+    answered: dict[str, Any] | None = None,
 ) -> bool:
     """Keep a settlement (or its mirror) here, move the visit on and mark its lines — and, with
     ``answered``, answer the hospital's message with it: one statement, one commit.
@@ -118,7 +122,7 @@ async def record(
     is not kept.
     """
     inpatient_state, outpatient_state = CANCELLED if entry.cancel else SETTLED
-    added = await pool.fetchval(
+    added = await db.fetchval(
         _RECORD,
         entry.setl_id,
         entry.mdtrt_id,
@@ -159,12 +163,10 @@ _REINSTATE = """
 
 
 async def reinstate(
-    pool: asyncpg.Pool, *, cancel_msgid: str, mdtrt_id: str, setl_id: str | None
+    db: asyncpg.Pool | asyncpg.Connection, *, cancel_msgid: str, mdtrt_id: str, setl_id: str | None
 ) -> bool:
     """A cancel undone (its 2601): its mirror goes, and the settlement ``setl_id`` stands again —
     the visit settled, its lines settled by it — where the visit was reopened or cancelling.
     One statement; True if the visit moved."""
-    moved = await pool.fetchval(
-        _REINSTATE, cancel_msgid, mdtrt_id, setl_id, REINSTATABLE, REINSTATED
-    )
+    moved = await db.fetchval(_REINSTATE, cancel_msgid, mdtrt_id, setl_id, REINSTATABLE, REINSTATED)
     return bool(moved)
