@@ -44,6 +44,8 @@ async def reverse(
     The original's msgid is spent either way: a tombstone if it has not come yet, ``reversed``
     if it has. Where later business rests on the original (fee lines on an admission, a refund
     of an uploaded line, a settlement after a cancel) the reversal is refused with E4008.
+    No transaction is held across the relay: what moves before it and what ``apply`` records
+    after it are short transactions of their own.
     """
     stored = await messages.find(ctx.pool, command.omsgid)
     owner = stored.fixmedins_code if stored is not None else spec_form_owner(command.omsgid)
