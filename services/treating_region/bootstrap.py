@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from services.treating_region.domain.catalogue import CatalogueEntry, Institution
+from services.treating_region.service_layer.context import TreatingContext
 from services.treating_region.service_layer.gateway import Gateway
-from services.treating_region.service_layer.transactions import TreatingContext
 from services.treating_region.settings import Settings
 from shared.messaging import RelayClient
 from shared.runtime import Runtime, open_runtime

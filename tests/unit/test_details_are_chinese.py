@@ -127,7 +127,7 @@ def test_details_a_clerk_reads_are_chinese(path: Path) -> None:
 
 
 def test_sources_are_found() -> None:
-    assert any(p.name == "transactions.py" for p in SOURCES)
+    assert any(p.name == "reversal.py" for p in SOURCES)
     assert {"mdtrt_id", "msgid", "certno", "feedetail", "insuplc_admdvs"} <= FIELD_NAMES
 
 

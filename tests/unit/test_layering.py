@@ -1,5 +1,6 @@
 """Layering: domain code imports no I/O library and no outer layer; pure shared code uses stdlib;
-sim/ and bench/ import no service; no service imports another."""
+sim/ and bench/ import no service; no service imports another; a service layer takes commands,
+never its service's wire models (it imports no entrypoints)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ FORBIDDEN_SHARED = frozenset(
 DOMAIN_FILES = sorted(ROOT.glob("services/*/domain/**/*.py"))
 SERVICE_FILES = sorted(ROOT.glob("services/*/**/*.py"))
 SIM_AND_BENCH_FILES = sorted([*ROOT.glob("sim/**/*.py"), *ROOT.glob("bench/**/*.py")])
+SERVICE_LAYER_FILES = sorted(ROOT.glob("services/*/service_layer/**/*.py"))
 PURE_SHARED_FILES = [
     ROOT / "shared" / name
     for name in (
@@ -160,6 +162,40 @@ def test_sim_and_bench_import_no_service(path: Path) -> None:
 def test_no_service_imports_another(path: Path) -> None:
     own = path.relative_to(ROOT).parts[1]
     assert other_service_imports(imports_of(path), own) == []
+
+
+def entrypoint_imports(imports: list[str], service: str) -> list[str]:
+    """The imports of ``service``'s own entrypoints (its routes, consumers and wire models)."""
+    package = f"services.{service}.entrypoints"
+    return [name for name in imports if name == package or name.startswith(package + ".")]
+
+
+def test_service_layer_files_are_found() -> None:
+    services_with_one = {p.relative_to(ROOT).parts[1] for p in SERVICE_LAYER_FILES}
+    assert "treating_region" in services_with_one
+    assert any(p.name == "reversal.py" for p in SERVICE_LAYER_FILES)
+
+
+@pytest.mark.parametrize("path", SERVICE_LAYER_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_service_layer_imports_no_entrypoints(path: Path) -> None:
+    service = path.relative_to(ROOT).parts[1]
+    assert entrypoint_imports(imports_of(path), service) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "caught"),
+    [
+        ("from services.treating_region.entrypoints import schemas as s", True),
+        ("from ..entrypoints.schemas import Input2207", True),
+        ("import services.treating_region.entrypoints.api", True),
+        ("from services.treating_region.service_layer.commands import Settle", False),
+        ("from services.treating_region.adapters import ledger", False),
+    ],
+)
+def test_entrypoint_check_catches_what_it_should(source: str, caught: bool) -> None:
+    module = "services.treating_region.service_layer.settlement"
+    found = entrypoint_imports(imported_modules(source, module), "treating_region")
+    assert bool(found) is caught
 
 
 # --- the checker itself catches what it should ----------------------------------------------

@@ -1,6 +1,8 @@
 """The hospital-message log: the idempotency key of every hospital call and what it was answered.
 
-Plain asyncpg, one autocommitted statement each: claim and answer run for every call.
+Plain asyncpg, one autocommitted statement each: claim and answer run for every call. A settle's
+or cancel's answer is written by the ledger's statement instead (``adapters/ledger.py``), in the
+settlement's own commit.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Visits, fee lines and settlements at the treating region (SQLAlchemy Core on the hot path)."""
+"""Visits, fee lines and settlement reads at the treating region: SQLAlchemy Core in the
+use cases' own transactions, plain asyncpg on the settle path (the ledger writes settlements)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from decimal import Decimal
 from typing import Any, cast
 
 import asyncpg
-import orjson
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.treating_region.adapters.orm import FeeLine, Settlement, Visit
@@ -41,7 +42,7 @@ class VisitRecord:
     opsp_dise_code: str | None
 
 
-def _record(row: Any) -> VisitRecord:
+def _record(row: RowMapping) -> VisitRecord:
     return VisitRecord(**{k: row[k] for k in VisitRecord.__slots__})
 
 
@@ -107,41 +108,53 @@ async def refunded_cnt(conn: AsyncConnection, mdtrt_id: str, init_feedetl_sn: st
     return Decimal(total or 0)
 
 
+@dataclass(frozen=True, slots=True)
+class NewLine:
+    """A fee line to keep: its split, and what the hospital said of it besides."""
+
+    split: LineSplit
+    refund_of: str | None
+    med_list_codg: str
+    hospital_code: str | None
+    occurred_at: datetime | None
+
+
 async def add_lines(
     conn: AsyncConnection,
     mdtrt_id: str,
-    lines: Sequence[tuple[dict[str, Any], LineSplit]],
+    lines: Sequence[NewLine],
     msgid: str | None = None,
 ) -> None:
+    """The lines of one upload, each with its split (all or none: the caller's transaction)."""
     now = datetime.now(UTC)
     await conn.execute(
         insert(LINE),
         [
             {
                 "mdtrt_id": mdtrt_id,
-                "feedetl_sn": s.feedetl_sn,
-                "init_feedetl_sn": raw.get("init_feedetl_sn"),
-                "med_list_codg": raw["med_list_codg"],
-                "medins_list_codg": raw.get("medins_list_codg"),
-                "fee_ocur_time": raw.get("fee_ocur_time"),
-                "pric": s.pric,
-                "cnt": s.cnt,
-                "det_item_fee_sumamt": s.det_item_fee_sumamt,
-                "fulamt_ownpay_amt": s.fulamt_ownpay_amt,
-                "overlmt_amt": s.overlmt_amt,
-                "preselfpay_amt": s.preselfpay_amt,
-                "inscp_scp_amt": s.inscp_scp_amt,
-                "pric_uplmt_amt": s.pric_uplmt_amt,
-                "selfpay_prop": s.selfpay_prop,
-                "chrgitm_lv": s.chrgitm_lv,
-                "med_chrgitm_type": s.med_chrgitm_type,
-                "in_catalogue": s.in_catalogue,
+                "feedetl_sn": line.split.feedetl_sn,
+                "init_feedetl_sn": line.refund_of,
+                "med_list_codg": line.med_list_codg,
+                "medins_list_codg": line.hospital_code,
+                "fee_ocur_time": line.occurred_at,
+                "pric": line.split.pric,
+                "cnt": line.split.cnt,
+                "det_item_fee_sumamt": line.split.det_item_fee_sumamt,
+                "fulamt_ownpay_amt": line.split.fulamt_ownpay_amt,
+                "overlmt_amt": line.split.overlmt_amt,
+                "preselfpay_amt": line.split.preselfpay_amt,
+                "inscp_scp_amt": line.split.inscp_scp_amt,
+                "pric_uplmt_amt": line.split.pric_uplmt_amt,
+                "selfpay_prop": line.split.selfpay_prop,
+                "chrgitm_lv": line.split.chrgitm_lv,
+                "med_chrgitm_type": line.split.med_chrgitm_type,
+                "in_catalogue": line.split.in_catalogue,
                 "status": "active",
                 "setl_id": None,
                 "msgid": msgid,
                 "created_at": now,
             }
-            for raw, s in lines
+            for line in lines
         ],
     )
 
@@ -159,25 +172,21 @@ async def cancel_lines(
     return int(result.rowcount)
 
 
-async def mark_lines_settled(conn: AsyncConnection, mdtrt_id: str, setl_id: str | None) -> None:
-    statement = update(LINE).where(LINE.c.mdtrt_id == mdtrt_id, LINE.c.status == "active")
-    await conn.execute(statement.values(setl_id=setl_id))
+@dataclass(frozen=True, slots=True)
+class KeptSettlement:
+    """A settlement (or a cancel's mirror) the ledger keeps: which visit, what total."""
+
+    setl_id: str
+    mdtrt_id: str
+    medfee_sumamt: Decimal
 
 
-async def add_settlement(conn: AsyncConnection, **values: Any) -> bool:
-    result = await conn.execute(
-        insert(SETTLEMENT).values(**values, created_at=datetime.now(UTC)).on_conflict_do_nothing()
-    )
-    return bool(result.rowcount)
+_KEPT = select(SETTLEMENT.c.setl_id, SETTLEMENT.c.mdtrt_id, SETTLEMENT.c.medfee_sumamt)
 
 
-async def settlement(conn: AsyncConnection, setl_id: str) -> dict[str, Any] | None:
-    row = (
-        (await conn.execute(select(SETTLEMENT).where(SETTLEMENT.c.setl_id == setl_id)))
-        .mappings()
-        .first()
-    )
-    return dict(row) if row is not None else None
+async def settlement(conn: AsyncConnection, setl_id: str) -> KeptSettlement | None:
+    row = (await conn.execute(_KEPT.where(SETTLEMENT.c.setl_id == setl_id))).first()
+    return KeptSettlement(*row) if row is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,22 +239,15 @@ async def unsettled_total(conn: AsyncConnection, mdtrt_id: str) -> Decimal:
     return Decimal(total or 0)
 
 
-async def settlement_by_msgid(conn: AsyncConnection, msgid: str) -> dict[str, Any] | None:
-    row = (
-        (await conn.execute(select(SETTLEMENT).where(SETTLEMENT.c.msgid == msgid)))
-        .mappings()
-        .first()
-    )
-    return dict(row) if row is not None else None
-
-
-async def remove_settlement(conn: AsyncConnection, setl_id: str) -> None:
-    await conn.execute(delete(SETTLEMENT).where(SETTLEMENT.c.setl_id == setl_id))
+async def settlement_by_msgid(conn: AsyncConnection, msgid: str) -> KeptSettlement | None:
+    """The settlement kept under ``msgid`` (a cancel's mirror, when it is a cancel's)."""
+    row = (await conn.execute(_KEPT.where(SETTLEMENT.c.msgid == msgid))).first()
+    return KeptSettlement(*row) if row is not None else None
 
 
 # ------------------------------------------------------------------ the settle path, asyncpg
-# The hot path (issue 6): the same reads and writes as above without SQLAlchemy's compile step,
-# and the recording of a settlement (row, visit, lines) in one statement.
+# The hot path (issue 6): the same reads and writes as above without SQLAlchemy's compile step;
+# the settlement itself is recorded by adapters/ledger.py.
 
 _VISIT_COLUMNS = ", ".join(VisitRecord.__slots__)
 _VISIT = f"SELECT {_VISIT_COLUMNS} FROM visit WHERE mdtrt_id = $1"
@@ -254,33 +256,8 @@ _SPLITS = f"""
     SELECT {_LINE_COLUMNS} FROM fee_line
      WHERE mdtrt_id = $1 AND status = 'active' ORDER BY id
 """
-_RECORD = """
-    WITH s AS (
-        INSERT INTO settlement (setl_id, mdtrt_id, msgid, infno, psn_no, fixmedins_code,
-            insuplc_admdvs, mdtrtarea_admvs, refd_setl_flag, init_setl_id, medfee_sumamt,
-            fund_pay_sumamt, acct_pay, psn_cash_pay, setlinfo, setldetail, categories, created_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '0', NULL, $9, $10, $11, $12,
-            $13::jsonb, $14::jsonb, $15::jsonb, now())
-        ON CONFLICT DO NOTHING
-        RETURNING setl_id
-    ), v AS (
-        UPDATE visit SET state = 'settled', updated_at = now()
-         WHERE mdtrt_id = $2 AND EXISTS (SELECT 1 FROM s)
-    ), l AS (
-        UPDATE fee_line SET setl_id = $1
-         WHERE mdtrt_id = $2 AND status = 'active' AND EXISTS (SELECT 1 FROM s)
-    ), m AS (
-        UPDATE hospital_message
-           SET status = 'ok', output = $16::jsonb, err_code = NULL, err_detail = NULL,
-               answered_at = now()
-         WHERE msgid = $3
-    )
-    SELECT count(*) FROM s
-"""
-
-
 _TO_SETTLING = f"""
-    UPDATE visit SET state = 'settling', updated_at = now()
+    UPDATE visit SET state = $6, updated_at = now()
      WHERE mdtrt_id = $1 AND fixmedins_code = $2 AND psn_no = $3 AND inpatient = $4
        AND state = $5
     RETURNING {_VISIT_COLUMNS}
@@ -294,13 +271,16 @@ async def to_settling(
     psn_no: str,
     inpatient: bool,
     state: str,
+    settling: str,
 ) -> VisitRecord | None:
-    """Compare-and-set into ``settling``, one statement: None if the visit is not as expected.
+    """Compare-and-set from ``state`` into ``settling``, one statement: None if the visit is not
+    as expected.
 
-    Once ``settling``, no fee line may come or go, so the lines read after it are the ones
-    settled.
+    Once settling, no fee line may come or go, so the lines read after it are the ones settled.
     """
-    row = await conn.fetchrow(_TO_SETTLING, mdtrt_id, fixmedins_code, psn_no, inpatient, state)
+    row = await conn.fetchrow(
+        _TO_SETTLING, mdtrt_id, fixmedins_code, psn_no, inpatient, state, settling
+    )
     return VisitRecord(*row) if row is not None else None
 
 
@@ -315,38 +295,3 @@ async def active_splits_on(
     conn: asyncpg.Pool | asyncpg.Connection, mdtrt_id: str
 ) -> list[LineSplit]:
     return [LineSplit(*row) for row in await conn.fetch(_SPLITS, mdtrt_id)]
-
-
-async def record_settled(
-    pool: asyncpg.Pool,
-    *,
-    visit: VisitRecord,
-    msgid: str,
-    infno: str,
-    setlinfo: dict[str, Any],
-    setldetail: list[dict[str, Any]],
-    categories: list[dict[str, Any]],
-    output: dict[str, Any],
-) -> bool:
-    """A settlement the insured region made: kept here, the visit settled, its lines marked,
-    and the hospital's message answered with ``output`` — one statement, one commit."""
-    added = await pool.fetchval(
-        _RECORD,
-        setlinfo["setl_id"],
-        visit.mdtrt_id,
-        msgid,
-        infno,
-        setlinfo["psn_no"],
-        visit.fixmedins_code,
-        visit.insuplc_admdvs,
-        visit.mdtrtarea_admvs,
-        Decimal(setlinfo["medfee_sumamt"]),
-        Decimal(setlinfo["fund_pay_sumamt"]),
-        Decimal(setlinfo["acct_pay"]),
-        Decimal(setlinfo["psn_cash_pay"]),
-        orjson.dumps(setlinfo).decode(),
-        orjson.dumps(setldetail).decode(),
-        orjson.dumps(categories).decode(),
-        orjson.dumps(output).decode(),
-    )
-    return bool(added)

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from services.treating_region import bootstrap
 from services.treating_region.adapters import messages
@@ -27,6 +27,7 @@ from services.treating_region.entrypoints.schemas import (
     request_schema,
     response_schema,
 )
+from services.treating_region.service_layer.commands import Command
 from services.treating_region.service_layer.gateway import Answer
 from services.treating_region.settings import Settings
 from shared.envelope import NationalRequest, national_time
@@ -91,7 +92,7 @@ def _unstorable(value: Any, path: str, depth: int = 0) -> str | None:
     return None
 
 
-def _parse(body: bytes, max_bytes: int) -> tuple[NationalRequest, BaseModel]:
+def _parse(body: bytes, max_bytes: int) -> tuple[NationalRequest, Command]:
     """Strict about meaning, tolerant about form: any content type, UTF-8 JSON object.
 
     JSON numbers are read as Decimal, so an amount sent as a number never becomes a float.
@@ -123,8 +124,7 @@ def _parse(body: bytes, max_bytes: int) -> tuple[NationalRequest, BaseModel]:
     except ValidationError as exc:
         detail = describe_validation_error(list(exc.errors()), prefix="input")
         raise RelayError(E9002, detail=detail) from exc
-    clean = typed.model_dump(mode="json", exclude_none=True)
-    return request.model_copy(update={"input": clean}), typed
+    return request.model_copy(update={"input": typed.as_sent()}), typed.to_command()
 
 
 def _message_out(stored: StoredMessage) -> dict[str, Any]:
@@ -223,14 +223,14 @@ def create_app(settings: Settings) -> FastAPI:
     )
     async def call_service(request: Request) -> Response:
         try:
-            national, typed = _parse(await request.body(), settings.max_body_bytes)
+            national, command = _parse(await request.body(), settings.max_body_bytes)
             msgid_var.set(national.msgid)
             nonce = (
                 signatures.verify(request.headers, national.fixmedins_code)
                 if signatures is not None
                 else None
             )
-            answer = await request.app.state.gateway.call(national, typed, nonce)
+            answer = await request.app.state.gateway.call(national, command, nonce)
         except RelayError as exc:
             return json_response(error_body(exc))
         except Exception:

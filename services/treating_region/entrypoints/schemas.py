@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
 )
 
+from services.treating_region.service_layer import commands
 from shared.certificates import canonical_certno, cert_no_problem, two_digit_code
 from shared.envelope import OPAQUE_KEY, NationalRequest, NationalResponse, WireModel, china_time
 from shared.money import parse_amount
@@ -91,6 +92,18 @@ class HospitalInput(WireModel):
     def _blank_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and value.strip() == "" else value
 
+    def as_sent(self) -> dict[str, Any]:
+        """The input as the hospital meant it (blanks unset), in its wire form."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class Transaction(HospitalInput):
+    """The ``input`` of one ``infno``: what the gateway reads, and the command it means."""
+
+    def to_command(self) -> commands.Command:
+        """The wire renamed into the service layer's command (national names stay outside)."""
+        return commands.Relay(self.as_sent())
+
 
 # ---- 1101 人员信息获取
 class CertifiedInput(HospitalInput):
@@ -122,7 +135,7 @@ class PersonQuery(CertifiedInput):
     psn_name: str | None = Field(default=None, max_length=50)
 
 
-class Input1101(HospitalInput):
+class Input1101(Transaction):
     data: PersonQuery
 
 
@@ -159,9 +172,24 @@ class Admission(CareFlags, CertifiedInput):
     dscg_maindiag_name: str | None = None
 
 
-class Input2401(HospitalInput):
+class Input2401(Transaction):
     mdtrtinfo: Admission
     diseinfo: list[Diagnosis] = Field(default_factory=list, max_length=50)
+
+    def to_command(self) -> commands.Register:
+        admission = self.mdtrtinfo
+        return commands.Register(
+            psn_no=admission.psn_no,
+            insutype=admission.insutype,
+            med_type=admission.med_type,
+            begins_at=admission.begntime,
+            emergency=admission.emergency_flag,
+            trauma=admission.trum_flag,
+            third_party=admission.rel_ttp_flag,
+            number=admission.ipt_no,
+            inpatient=True,
+            as_sent=admission.as_sent(),
+        )
 
 
 class Discharge(HospitalInput):
@@ -175,9 +203,16 @@ class Discharge(HospitalInput):
     dise_name: str | None = None
 
 
-class Input2402(HospitalInput):
+class Input2402(Transaction):
     dscginfo: Discharge
     diseinfo: list[Diagnosis] = Field(default_factory=list, max_length=50)
+
+    def to_command(self) -> commands.Discharge:
+        return commands.Discharge(
+            mdtrt_id=self.dscginfo.mdtrt_id,
+            psn_no=self.dscginfo.psn_no,
+            ends_at=self.dscginfo.endtime,
+        )
 
 
 class AdmissionChange(HospitalInput):
@@ -192,9 +227,22 @@ class AdmissionChange(HospitalInput):
     rel_ttp_flag: Flag | None = None
 
 
-class Input2403(HospitalInput):
+class Input2403(Transaction):
     adminfo: AdmissionChange
     diseinfo: list[Diagnosis] = Field(default_factory=list, max_length=50)
+
+    def to_command(self) -> commands.ChangeAdmission:
+        change = self.adminfo
+        return commands.ChangeAdmission(
+            mdtrt_id=change.mdtrt_id,
+            psn_no=change.psn_no,
+            begins_at=change.begntime,
+            med_type=change.med_type,
+            number=change.ipt_no,
+            emergency=change.emergency_flag,
+            trauma=change.trum_flag,
+            third_party=change.rel_ttp_flag,
+        )
 
 
 class VisitRef(HospitalInput):
@@ -202,12 +250,15 @@ class VisitRef(HospitalInput):
     psn_no: PsnNo
 
 
-class Input2404(HospitalInput):
+class Input2404(Transaction):
     data: VisitRef
 
+    def to_command(self) -> commands.VisitRef:
+        return commands.VisitRef(mdtrt_id=self.data.mdtrt_id, psn_no=self.data.psn_no)
 
-class Input2405(HospitalInput):
-    data: VisitRef
+
+class Input2405(Input2404):
+    pass
 
 
 class Registration(CareFlags, CertifiedInput):
@@ -225,8 +276,23 @@ class Registration(CareFlags, CertifiedInput):
     caty: str | None = None
 
 
-class Input2201(HospitalInput):
+class Input2201(Transaction):
     data: Registration
+
+    def to_command(self) -> commands.Register:
+        registration = self.data
+        return commands.Register(
+            psn_no=registration.psn_no,
+            insutype=registration.insutype,
+            med_type=registration.med_type,
+            begins_at=registration.begntime,
+            emergency=registration.emergency_flag,
+            trauma=registration.trum_flag,
+            third_party=registration.rel_ttp_flag,
+            number=registration.ipt_otp_no,
+            inpatient=False,
+            as_sent=registration.as_sent(),
+        )
 
 
 class OutpatientVisit(HospitalInput):
@@ -243,9 +309,22 @@ class OutpatientVisit(HospitalInput):
     rel_ttp_flag: Flag | None = None
 
 
-class Input2203(HospitalInput):
+class Input2203(Transaction):
     mdtrtinfo: OutpatientVisit
     diseinfo: list[Diagnosis] = Field(default_factory=list, max_length=50)
+
+    def to_command(self) -> commands.ChangeOutpatientVisit:
+        visit = self.mdtrtinfo
+        return commands.ChangeOutpatientVisit(
+            mdtrt_id=visit.mdtrt_id,
+            psn_no=visit.psn_no,
+            med_type=visit.med_type,
+            chronic_disease=visit.opsp_dise_code,
+            begins_at=visit.begntime,
+            emergency=visit.emergency_flag,
+            trauma=visit.trum_flag,
+            third_party=visit.rel_ttp_flag,
+        )
 
 
 # ---- fee lines
@@ -271,13 +350,36 @@ class FeeDetail(HospitalInput):
     chrg_bchno: str | None = None
     memo: str | None = None
 
+    def to_line(self) -> commands.FeeLineIn:
+        return commands.FeeLineIn(
+            feedetl_sn=self.feedetl_sn,
+            refund_of=self.init_feedetl_sn,
+            mdtrt_id=self.mdtrt_id,
+            psn_no=self.psn_no,
+            med_list_codg=self.med_list_codg,
+            hospital_code=self.medins_list_codg,
+            occurred_at=self.fee_ocur_time,
+            amount=self.det_item_fee_sumamt,
+            cnt=self.cnt,
+            pric=self.pric,
+            category=self.med_chrgitm_type,
+        )
 
-class Input2301(HospitalInput):
+
+class Input2301(Transaction):
     feedetail: list[FeeDetail] = Field(min_length=1, max_length=5000)
 
+    def to_command(self) -> commands.UploadLines:
+        return commands.UploadLines(
+            tuple(line.to_line() for line in self.feedetail), inpatient=True
+        )
 
-class Input2204(HospitalInput):
-    feedetail: list[FeeDetail] = Field(min_length=1, max_length=5000)
+
+class Input2204(Input2301):
+    def to_command(self) -> commands.UploadLines:
+        return commands.UploadLines(
+            tuple(line.to_line() for line in self.feedetail), inpatient=False
+        )
 
 
 class LineCancel(HospitalInput):
@@ -286,13 +388,20 @@ class LineCancel(HospitalInput):
     psn_no: PsnNo
 
 
-class Input2302(HospitalInput):
+class Input2302(Transaction):
     data: list[LineCancel] = Field(min_length=1, max_length=5000)
 
     @field_validator("data", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, dict) else value
+
+    def to_command(self) -> commands.CancelLines:
+        return commands.CancelLines(
+            tuple(
+                commands.LineRef(line.feedetl_sn, line.mdtrt_id, line.psn_no) for line in self.data
+            )
+        )
 
 
 class Input2205(Input2302):
@@ -318,8 +427,22 @@ class SettleRequest(CertifiedInput):
     chrg_bchno: str | None = None
 
 
-class Input2303(HospitalInput):
+class Input2303(Transaction):
     data: SettleRequest
+
+    def to_command(self) -> commands.Settle:
+        settle = self.data
+        return commands.Settle(
+            psn_no=settle.psn_no,
+            mdtrt_id=settle.mdtrt_id,
+            insutype=settle.insutype,
+            use_account=settle.acct_used_flag,
+            medfee_sumamt=settle.medfee_sumamt,
+            fulamt_ownpay_amt=settle.fulamt_ownpay_amt,
+            overlmt_selfpay=settle.overlmt_selfpay,
+            preselfpay_amt=settle.preselfpay_amt,
+            inscp_scp_amt=settle.inscp_scp_amt,
+        )
 
 
 class Input2304(Input2303):
@@ -340,8 +463,13 @@ class SettlementRef(HospitalInput):
     setl_id: str = Field(min_length=1, max_length=30)
 
 
-class Input2305(HospitalInput):
+class Input2305(Transaction):
     data: SettlementRef
+
+    def to_command(self) -> commands.CancelSettlement:
+        return commands.CancelSettlement(
+            psn_no=self.data.psn_no, mdtrt_id=self.data.mdtrt_id, setl_id=self.data.setl_id
+        )
 
 
 class Input2208(Input2305):
@@ -362,7 +490,7 @@ class ReferralIn(HospitalInput):
     enddate: str | None = Field(default=None, min_length=10, max_length=19)
 
 
-class Input2501(HospitalInput):
+class Input2501(Transaction):
     refmedin: ReferralIn
 
 
@@ -372,7 +500,7 @@ class FilingRef(HospitalInput):
     memo: str | None = None
 
 
-class Input2502(HospitalInput):
+class Input2502(Transaction):
     data: FilingRef
 
 
@@ -385,11 +513,11 @@ class ChronicIn(HospitalInput):
     enddate: str | None = Field(default=None, min_length=10, max_length=19)
 
 
-class Input2503(HospitalInput):
+class Input2503(Transaction):
     data: ChronicIn
 
 
-class Input2504(HospitalInput):
+class Input2504(Transaction):
     data: FilingRef
 
 
@@ -403,8 +531,17 @@ class ReversalRequest(HospitalInput):
     mdtrt_id: MdtrtId | None = Field(default=None, description="the visit, to reopen it")
 
 
-class Input2601(HospitalInput):
+class Input2601(Transaction):
     data: ReversalRequest
+
+    def to_command(self) -> commands.Reverse:
+        reversal = self.data
+        return commands.Reverse(
+            psn_no=reversal.psn_no,
+            omsgid=reversal.omsgid,
+            oinfno=reversal.oinfno,
+            mdtrt_id=reversal.mdtrt_id,
+        )
 
 
 class CumulativeQuery(HospitalInput):
@@ -412,8 +549,11 @@ class CumulativeQuery(HospitalInput):
     cum_ym: str = Field(pattern=r"^\d{6}$")
 
 
-class Input5206(HospitalInput):
+class Input5206(Transaction):
     data: CumulativeQuery
+
+    def to_command(self) -> commands.CumulativeQuery:
+        return commands.CumulativeQuery(psn_no=self.data.psn_no, year_month=self.data.cum_ym)
 
 
 # ---- 9001 签到 / 9002 签退
@@ -423,8 +563,13 @@ class SignInData(HospitalInput):
     ip: str | None = Field(default=None, max_length=50, description="签到IP地址")
 
 
-class Input9001(HospitalInput):
+class Input9001(Transaction):
     signIn: SignInData  # the national spelling
+
+    def to_command(self) -> commands.SignIn:
+        return commands.SignIn(
+            operator_no=self.signIn.opter_no, mac=self.signIn.mac, ip=self.signIn.ip
+        )
 
 
 class SignOutData(HospitalInput):
@@ -432,11 +577,14 @@ class SignOutData(HospitalInput):
     opter_no: str = Field(min_length=1, max_length=50, description="操作员编号")
 
 
-class Input9002(HospitalInput):
+class Input9002(Transaction):
     signOut: SignOutData  # the national spelling
 
+    def to_command(self) -> commands.SignOut:
+        return commands.SignOut(sign_no=self.signOut.sign_no)
 
-INPUT_MODELS: dict[str, type[HospitalInput]] = {
+
+INPUT_MODELS: dict[str, type[Transaction]] = {
     "1101": Input1101, "2401": Input2401, "2402": Input2402, "2403": Input2403,
     "2404": Input2404, "2405": Input2405, "2201": Input2201, "2203": Input2203,
     "2301": Input2301, "2302": Input2302, "2204": Input2204, "2205": Input2205,
@@ -447,7 +595,7 @@ INPUT_MODELS: dict[str, type[HospitalInput]] = {
 }  # fmt: skip
 
 
-def _request_model(infno: str, model: type[HospitalInput]) -> type[NationalRequest]:
+def _request_model(infno: str, model: type[Transaction]) -> type[NationalRequest]:
     """``Request<infno>``: the envelope with ``infno`` fixed and ``input`` typed."""
     fixed: Any = Literal[infno]  # a literal built at run time, one per transaction
     created: type[NationalRequest] = create_model(

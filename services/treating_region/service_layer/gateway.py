@@ -9,17 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel
-
-from services.treating_region.adapters import messages, sign_ins
-from services.treating_region.adapters import visits as repo
-from services.treating_region.service_layer.transactions import (
-    HANDLERS,
-    Answered,
-    TreatingContext,
-    apply_reversal,
-    record_settlement,
-)
+from services.treating_region.adapters import messages, sign_ins, visits
+from services.treating_region.service_layer import reversal, settlement
+from services.treating_region.service_layer.commands import Command, visit_named
+from services.treating_region.service_layer.context import Answered, TreatingContext
+from services.treating_region.service_layer.handlers import HANDLERS, Handler
 from shared import infno
 from shared.canonical import canonical_hash
 from shared.envelope import NationalRequest, RelayEnvelope
@@ -73,26 +67,17 @@ def _stored_answer(
 SIGN_IN_FREE = frozenset({"9001"})
 """What an institution may call without a sign-in, where sign-in is required."""
 
-REGION_NAMED_BY_THE_HOSPITAL = frozenset({"2401", "2201", "2501", "2502", "2503", "2504", "5206"})
+REGION_NAMED_BY_THE_HOSPITAL = infno.REGISTER | infno.FILING | infno.FILING_CANCEL | {"5206"}
 """Nothing but the hospital can tell these where the patient is insured (1101 can ask the hub)."""
 
-REGION_OF_THE_VISIT = frozenset(
-    {"2402", "2403", "2404", "2405", "2203", "2301", "2302", "2204", "2205"}
-    | {"2303", "2304", "2305", "2206", "2207", "2208"}
+REGION_OF_THE_VISIT = (
+    frozenset({"2402", "2403", "2404", "2405", "2203", "2302", "2205"})
+    | infno.UPLOAD
+    | infno.PRE_SETTLE
+    | infno.SETTLE
+    | infno.CANCEL
 )
 """Transactions on a registered visit: the visit knows its insured region."""
-
-
-def named_visit(typed: BaseModel) -> str | None:
-    """The ``mdtrt_id`` a visit's transaction names (in its one part, or its first line)."""
-    for name in type(typed).model_fields:
-        part = getattr(typed, name)
-        if isinstance(part, list):
-            part = part[0] if part else None
-        mdtrt_id = getattr(part, "mdtrt_id", None)
-        if isinstance(mdtrt_id, str):
-            return mdtrt_id
-    return None
 
 
 class Gateway:
@@ -111,7 +96,7 @@ class Gateway:
         self._next_prune = datetime.min.replace(tzinfo=UTC)
 
     async def call(
-        self, request: NationalRequest, typed: BaseModel, nonce: messages.Nonce | None = None
+        self, request: NationalRequest, command: Command, nonce: messages.Nonce | None = None
     ) -> Answer:
         if request.mdtrtarea_admvs not in self._served:
             raise RelayError(
@@ -141,7 +126,7 @@ class Gateway:
         digest = canonical_hash(request.model_dump(mode="json", exclude_none=True))
         refmsgid = uuid.uuid4().hex
         try:
-            request = await self._with_the_visits_region(request, typed)
+            request = await self._with_the_visits_region(request, command)
             await self._forget_old_nonces()
             stored = await self._claim(request, digest, refmsgid, nonce)
         except messages.NonceReused as exc:
@@ -154,10 +139,10 @@ class Gateway:
             ) from exc
         if stored is not None:
             return _stored_answer(stored, request, digest, self._ctx.deadline_s)
-        return await self._run(handler, request, typed, refmsgid)
+        return await self._run(handler, request, command, refmsgid)
 
     async def _with_the_visits_region(
-        self, request: NationalRequest, typed: BaseModel
+        self, request: NationalRequest, command: Command
     ) -> NationalRequest:
         """A visit's transaction sent without its insured region, or with the treating area as
         real clients do, is the visit's: recorded so, a 2601 of it goes where it went. Only
@@ -168,8 +153,8 @@ class Gateway:
             request.mdtrtarea_admvs,
         ):
             return request
-        mdtrt_id = named_visit(typed)
-        visit = await repo.get_visit_on(self._ctx.pool, mdtrt_id) if mdtrt_id else None
+        mdtrt_id = visit_named(command)
+        visit = await visits.get_visit_on(self._ctx.pool, mdtrt_id) if mdtrt_id else None
         if visit is None or visit.fixmedins_code != request.fixmedins_code:
             return request  # the handler answers E3001
         return request.model_copy(update={"insuplc_admdvs": visit.insuplc_admdvs})
@@ -209,11 +194,11 @@ class Gateway:
         )
 
     async def _run(
-        self, handler: Any, request: NationalRequest, typed: BaseModel, refmsgid: str
+        self, handler: Handler, request: NationalRequest, command: Command, refmsgid: str
     ) -> Answer:
         pool = self._ctx.pool
         try:
-            output = await handler(self._ctx, request, typed)
+            output = await handler(self._ctx, request, command)
         except RelayError as exc:
             # E5002: the insured region may still act; the outcome stays open until known
             status = "unknown" if exc.code == E5002.code else "error"
@@ -255,11 +240,10 @@ class Gateway:
             only_if="unknown",
         )
         if updated and not reply.err_code and reply.infno in infno.SETTLE | infno.CANCEL:
-            categories = reply.payload.get("categories") if reply.payload else None
-            await record_settlement(self._ctx, reply, reply.payload, categories)
+            await settlement.record_late(self._ctx, reply)
         elif updated and not reply.err_code and reply.infno == "2601":
             try:  # the reversal happened over there: undo here what it undid there
-                await apply_reversal(self._ctx, reply, reply.payload)
+                await reversal.apply(self._ctx, reply, reply.payload)
             except RelayError as exc:
                 log.warning("late 2601 %s not applied here: %s %s", reply.msgid, exc.code, exc)
         log.info("late reply for %s recorded: %s", reply.msgid, status if updated else "ignored")
