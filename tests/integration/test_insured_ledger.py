@@ -25,7 +25,7 @@ from services.insured_region.service_layer import ledger
 from services.insured_region.service_layer.unit_of_work import UnitOfWork
 from services.insured_region.settings import Settings
 from shared.db import run_migrations
-from shared.errors import E4004, E4007, E4008, RelayError
+from shared.errors import E4003, E4004, E4007, E4008, RelayError
 from shared.settlement import CancelPayload, SettlementPayload
 
 pytestmark = pytest.mark.integration
@@ -236,6 +236,44 @@ async def test_a_settlement_reversed_gives_everything_back_and_only_once(
     assert refused.value.code == E4004.code
 
 
+async def test_a_settlements_reversal_naming_a_cancel_is_refused_and_moves_no_money(
+    pool: asyncpg.Pool, policies: dict[str, RegionPolicy], psn_no: str
+) -> None:
+    settled = await ledger.settle(
+        UnitOfWork(pool), policies, settle_command(msgid(), outpatient_bill(psn_no))
+    )
+    cancel_msgid = msgid()
+    await ledger.cancel(
+        UnitOfWork(pool), cancel_command(cancel_msgid, psn_no, settled["setlinfo"]["setl_id"])
+    )
+    kept = await books(pool, psn_no)
+
+    with pytest.raises(RelayError) as refused:  # the cancel's msgid, named as a settlement
+        await ledger.reverse(
+            UnitOfWork(pool), reverse_command(msgid(), psn_no, cancel_msgid, "2207")
+        )
+
+    assert refused.value.code == E4003.code
+    assert await books(pool, psn_no) == kept
+
+
+async def test_the_stored_answer_of_a_settlements_reversal_says_what_it_reversed(
+    pool: asyncpg.Pool, policies: dict[str, RegionPolicy], psn_no: str
+) -> None:
+    original = msgid()
+    await ledger.settle(
+        UnitOfWork(pool), policies, settle_command(original, outpatient_bill(psn_no))
+    )
+    undo = reverse_command(msgid(), psn_no, original, "2207")
+    answered = await ledger.reverse(UnitOfWork(pool), undo)
+
+    stored = await ledger.stored_answer(UnitOfWork(pool), undo.msgid)
+
+    assert stored == answered
+    assert stored is not None
+    assert stored["result"] == {"omsgid": original, "oinfno": "2207", "reversed": "settlement"}
+
+
 async def test_a_reversal_before_its_settlement_refuses_the_late_settlement(
     pool: asyncpg.Pool, policies: dict[str, RegionPolicy], psn_no: str
 ) -> None:
@@ -318,6 +356,17 @@ async def test_the_unit_of_work_rolls_back_on_error(pool: asyncpg.Pool) -> None:
 
     assert not await tombstoned(pool, omsgid)
     assert pool.get_size() - pool.get_idle_size() == 0, "the connection went back to the pool"
+
+
+async def test_the_unit_of_work_refuses_statements_outside_its_block(pool: asyncpg.Pool) -> None:
+    uow = UnitOfWork(pool)
+    async with uow:
+        await uow.commit()
+        with pytest.raises(RuntimeError):
+            uow.ledger  # noqa: B018  (after its commit)
+    with pytest.raises(RuntimeError):
+        uow.ledger  # noqa: B018  (after its block)
+    assert pool.get_size() - pool.get_idle_size() == 0
 
 
 async def test_concurrent_settlements_of_one_person_serialize(

@@ -232,6 +232,8 @@ async def _mirror(
     The person-year lock comes first, so two cancels of one settlement take turns and the
     second one sees the first.
     """
+    if original.refd_setl_flag != "0":
+        raise ValueError(f"{original.setl_id} is a mirror: a mirror is never mirrored")
     year = await uow.ledger.lock_year(original.psn_no, original.year)
     if await uow.ledger.cancellation_of(original.setl_id) is not None:
         raise RelayError(E4004, detail=original.setl_id)
@@ -246,13 +248,20 @@ async def _mirror(
         request_hash=digest,
         now=now,
     )
-    await uow.ledger.write(
-        mirror,
-        year=year.plus(acc_from_json(original.delta), sign=-1),
-        account_moved=bool(original.acct_pay),
-        owed=owed,
-        only_if_visit_unsettled=False,
-    )
+    try:
+        await uow.ledger.write(
+            mirror,
+            year=year.plus(acc_from_json(original.delta), sign=-1),
+            account_moved=bool(original.acct_pay),
+            owed=owed,
+            only_if_visit_unsettled=False,
+        )
+    except asyncpg.UniqueViolationError as exc:  # the locks make these unreachable; if not:
+        if exc.constraint_name == "uq_settlement_init_setl_id":
+            raise RelayError(E4004, detail=original.setl_id) from exc
+        if exc.constraint_name == "uq_settlement_medins_setl_id":
+            raise RelayError(E4002, detail=msgid) from exc
+        raise
     return mirror
 
 
@@ -305,24 +314,35 @@ async def _reverse_settlement(
 ) -> dict[str, Any]:
     """A settlement: its mirror, stored under the 2601's msgid (so a repeat finds it)."""
     async with uow:
-        # the original's lock first: its settle holds it until it commits, so after it the
-        # original is either here or will be refused by the tombstone
-        await uow.ledger.lock_msgid(cmd.omsgid)
-        person = insured_here(await uow.ledger.person(cmd.psn_no), cmd.psn_no, cmd.insured_admdvs)
+        # both msgids' locks, in one order (two 2601s naming each other cannot deadlock); the
+        # original's settle holds its lock until it commits, so after it the original is either
+        # here or will be refused by the tombstone
+        for msgid in sorted({cmd.omsgid, cmd.msgid}):
+            await uow.ledger.lock_msgid(msgid)
         done = await uow.ledger.by_msgid(cmd.msgid)
         if done is not None:
+            person = insured_here(
+                await uow.ledger.person(cmd.psn_no), cmd.psn_no, cmd.insured_admdvs
+            )
             return {**_result(cmd, "settlement"), **answer_of(done, person)}
         original = await uow.ledger.by_msgid(cmd.omsgid)
-        if original is None:
+        if original is None:  # nothing here to check the person against: the msgid is spent
             await _tombstone(uow, cmd)
             await uow.commit()
             return _result(cmd, "tombstone")
+        person = insured_here(await uow.ledger.person(cmd.psn_no), cmd.psn_no, cmd.insured_admdvs)
         if original.psn_no != cmd.psn_no:
             raise RelayError(E4003, detail=f"原报文 {cmd.omsgid} 不属于人员 {cmd.psn_no}")
+        if original.refd_setl_flag != "0" or original.infno not in infno.SETTLE:
+            # a cancel or a reversal is no settlement: undoing it as one would move money twice
+            raise RelayError(
+                E4003, detail=f"原报文 {cmd.omsgid} 是 {original.infno} 交易，不是结算"
+            )
+        if await uow.ledger.tombstoned(cmd.msgid):
+            raise RelayError(E4007, detail=cmd.msgid)
         cancelled = await uow.ledger.cancellation_of(original.setl_id)
         if cancelled is not None:
             return {**_result(cmd, "already cancelled"), **answer_of(cancelled, person)}
-        await uow.ledger.lock_msgid(cmd.msgid)
         digest = canonical_hash(
             CancelPayload(
                 psn_no=cmd.psn_no, setl_id=original.setl_id, mdtrt_id=original.mdtrt_id
@@ -415,8 +435,14 @@ async def stored_answer(uow: UnitOfWork, msgid: str) -> dict[str, Any] | None:
         if row is None:
             return None
         person = await uow.ledger.person(row.psn_no)
+        original = None
+        if row.infno == infno.REVERSAL and row.init_setl_id:
+            original = await uow.ledger.by_setl_id(row.init_setl_id)
     if person is None:
         raise LookupError(f"the settlement {row.setl_id} names no person")
+    if original is not None:  # a settlement's 2601: its answer says what it reversed
+        reversed_ = {"omsgid": original.medins_setl_id, "oinfno": original.infno}
+        return {"result": {**reversed_, "reversed": "settlement"}, **answer_of(row, person)}
     return answer_of(row, person)
 
 

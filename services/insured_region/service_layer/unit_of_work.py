@@ -18,15 +18,36 @@ from services.insured_region.adapters.ledger import Ledger
 
 
 class UnitOfWork:
-    ledger: Ledger
-    filings: FilingMarks
-
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
         self._conn: asyncpg.Connection | None = None
         self._transaction: Transaction | None = None
+        self._ledger: Ledger | None = None
+        self._filings: FilingMarks | None = None
+
+    @property
+    def ledger(self) -> Ledger:
+        self._check_open()
+        assert self._ledger is not None
+        return self._ledger
+
+    @property
+    def filings(self) -> FilingMarks:
+        self._check_open()
+        assert self._filings is not None
+        return self._filings
+
+    def _check_open(self) -> None:
+        """A statement outside the block, or after its commit, is a bug to see (not to run in
+        autocommit, nor on a connection handed back to the pool)."""
+        if self._transaction is None:
+            raise RuntimeError(
+                "the unit of work is not open (outside ``async with``, or committed)"
+            )
 
     async def __aenter__(self) -> UnitOfWork:
+        if self._conn is not None:
+            raise RuntimeError("the unit of work is already open")
         conn = await self._pool.acquire()
         try:
             transaction = conn.transaction()
@@ -35,8 +56,7 @@ class UnitOfWork:
             await self._pool.release(conn)
             raise
         self._conn, self._transaction = conn, transaction
-        self.ledger = Ledger(conn)
-        self.filings = FilingMarks(conn)
+        self._ledger, self._filings = Ledger(conn), FilingMarks(conn)
         return self
 
     async def commit(self) -> None:
@@ -64,5 +84,6 @@ class UnitOfWork:
                     await self.rollback()
         finally:
             self._transaction = None
+            self._ledger = self._filings = None
             if conn is not None:
                 await self._pool.release(conn)
