@@ -1,4 +1,6 @@
-"""The settlement contract between treating and insured region, as it travels over the relay.
+"""The contract between treating and insured region, as it travels over the relay: registration,
+settlement, cancel, cumulative query and reversal payloads. The treating region builds them, the
+insured region parses the same classes.
 
 The treating region sends what it knows of the care and the split bill (design §2, §5); the insured
 region answers with ``setlinfo`` + ``setldetail[]`` (docs/codes.md). Amounts travel as strings.
@@ -12,6 +14,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from shared import infno
+from shared.envelope import OPAQUE_KEY
 from shared.money import parse_amount, parts_violation
 
 
@@ -80,6 +84,26 @@ class SettlementPayload(_Tolerant):
         return value[:10] if isinstance(value, str) else value
 
 
+def _date_part(value: Any) -> Any:
+    """Accept ``yyyy-MM-dd HH:mm:ss`` as the national wire writes times."""
+    return value[:10] if isinstance(value, str) else value
+
+
+class RegistrationPayload(_Tolerant):
+    """2401/2201: may this person be treated here on direct settlement? (design §6)"""
+
+    psn_no: str = Field(min_length=1, max_length=30)
+    insutype: str = Field(pattern=r"^(310|390)$")
+    med_type: str = Field(pattern=r"^\d{2}$")
+    begntime: Annotated[date, BeforeValidator(_date_part)] = Field(
+        description="admission or visit date"
+    )
+    emergency: Flag = False
+    trum_flag: Flag = False
+    rel_ttp_flag: Flag = False
+    medins_lv: int | None = Field(default=None, ge=1, le=3, description="hospital level 1/2/3")
+
+
 class CancelPayload(_Tolerant):
     """2305/2208: cancel one settlement of one person."""
 
@@ -140,3 +164,15 @@ def setlinfo_violations(setlinfo: dict[str, Any], setldetail: list[dict[str, Any
     if any(v != v.quantize(Decimal("0.01")) for v in a.values()):
         problems.append("an amount is not in whole cents")
     return problems
+
+
+REVERSED_ELSEWHERE = infno.REVERSIBLE - infno.UPLOAD
+"""The originals whose 2601 travels to the insured region (an upload's stays at the treating)."""
+
+
+class ReversalPayload(_Tolerant):
+    """2601 冲正: which message to undo (``omsgid``, ``oinfno``) of which person."""
+
+    psn_no: str = Field(min_length=1, max_length=30)
+    omsgid: str = Field(pattern=OPAQUE_KEY)
+    oinfno: str = Field(pattern=f"^({'|'.join(sorted(REVERSED_ELSEWHERE))})$")

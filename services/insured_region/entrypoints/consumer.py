@@ -20,12 +20,18 @@ from services.insured_region.service_layer import enquiries, filings, handlers, 
 from services.insured_region.service_layer.owed_replies import OwedReplyRelay, owed_for
 from services.insured_region.service_layer.unit_of_work import UnitOfWork
 from shared import infno
-from shared.envelope import OPAQUE_KEY, MessageKind, RelayEnvelope, china_today
+from shared.envelope import MessageKind, RelayEnvelope, china_today
 from shared.errors import E5005, E5999, E9002, E9003, RelayError
 from shared.infra_errors import DATABASE_DOWN
 from shared.messaging import TransientError, topology
 from shared.runtime import Runtime
-from shared.settlement import CancelPayload, CumulativePayload, SettlementPayload
+from shared.settlement import (
+    CancelPayload,
+    CumulativePayload,
+    RegistrationPayload,
+    ReversalPayload,
+    SettlementPayload,
+)
 from shared.web import describe_validation_error
 
 log = logging.getLogger(__name__)
@@ -103,25 +109,8 @@ async def on_cancel(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
     return await ledger.cancel(_uow(ctx), command, owed_for(envelope))
 
 
-class RegistrationIn(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-    psn_no: str = Field(min_length=1, max_length=30)
-    insutype: str = Field(pattern=r"^(310|390)$")
-    med_type: str = Field(pattern=r"^\d{2}$")
-    begntime: date
-    emergency: bool = False
-    trum_flag: bool = False
-    rel_ttp_flag: bool = False
-
-    @field_validator("begntime", mode="before")
-    @classmethod
-    def _date_part(cls, value: Any) -> Any:
-        return value[:10] if isinstance(value, str) else value
-
-
 async def on_register(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
-    data = _parse(RegistrationIn, envelope.payload, "registration")
+    data = _parse(RegistrationPayload, envelope.payload, "registration")
     return await enquiries.register(
         _uow(ctx),
         ctx.policies,
@@ -150,18 +139,8 @@ async def on_5206(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
     )
 
 
-class ReversalIn(BaseModel):
-    """2601 冲正: which message to undo (``omsgid``, ``oinfno``)."""
-
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-    psn_no: str = Field(min_length=1, max_length=30)
-    omsgid: str = Field(pattern=OPAQUE_KEY)
-    oinfno: str = Field(pattern=f"^({'|'.join(sorted(ledger.REVERSIBLE_HERE))})$")
-
-
 async def on_2601(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
-    data = _parse(ReversalIn, _data(envelope), "data")
+    data = _parse(ReversalPayload, _data(envelope), "data")
     return await ledger.reverse(
         _uow(ctx),
         ledger.ReverseCommand(

@@ -56,9 +56,9 @@ from shared.errors import (
     RelayError,
 )
 from shared.money import ZERO, format_amount, parts_violation
-from shared.settlement import CancelPayload, SettlementPayload
+from shared.settlement import REVERSED_ELSEWHERE, CancelPayload, SettlementPayload
 
-REVERSIBLE_HERE = infno.REVERSIBLE - infno.UPLOAD
+REVERSIBLE_HERE = REVERSED_ELSEWHERE
 """A fee upload's reversal stays at the treating region; everything else comes here."""
 
 
