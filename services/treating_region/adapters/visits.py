@@ -10,6 +10,7 @@ caller: no state literal is written here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +18,6 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-import orjson
 
 from services.treating_region.domain.split import LineSplit
 
@@ -187,7 +187,7 @@ class Visits:
             rel_ttp_flag,
             ipt_otp_no,
             opsp_dise_code,
-            orjson.dumps(details).decode(),
+            json.dumps(details),  # as SQLAlchemy's JSONB did: any size of integer
             datetime.now(UTC),
         )
 
