@@ -45,7 +45,8 @@ async def reverse(
     if it has. Where later business rests on the original (fee lines on an admission, a refund
     of an uploaded line, a settlement after a cancel) the reversal is refused with E4008.
     No transaction is held across the relay: what moves before it and what ``apply`` records
-    after it are short transactions of their own.
+    after it are short transactions of their own (a unit of work each, or one autocommitted
+    statement of the message log or the ledger).
     """
     stored = await messages.find(ctx.pool, command.omsgid)
     owner = stored.fixmedins_code if stored is not None else spec_form_owner(command.omsgid)

@@ -206,7 +206,9 @@ async def settle(ctx: TreatingContext, request: NationalRequest, command: Settle
 
     The visit moves to ``settling`` before the relay and the ledger keeps the answer after it
     (no transaction is held across the round trip); the ledger's one statement also answers the
-    hospital's message.
+    hospital's message. Both are single statements autocommitted on the pool — a unit of work
+    would add a BEGIN and a COMMIT round trip to each; a refusal reopens the visit in a unit of
+    work of its own (``_reopen``).
     """
     inpatient = request.infno in infno.INPATIENT
     store = request.infno in infno.SETTLE
