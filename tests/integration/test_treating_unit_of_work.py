@@ -7,6 +7,7 @@ repository's statements are held to what the SQLAlchemy Core functions they repl
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -284,3 +285,25 @@ async def test_fee_lines_refunds_and_cancels(conn: asyncpg.Connection) -> None:
     assert await visits.cancel_upload(upload) == 0
     statuses = {line.feedetl_sn: line.status for line in await visits.lines(mdtrt_id)}
     assert statuses == {"1": "cancelled", "2": "active", "3": "cancelled", "4": "cancelled"}
+
+
+async def test_of_concurrent_settles_of_one_visit_one_moves_it_to_settling(
+    pool: asyncpg.Pool, mdtrt_id: str
+) -> None:
+    """The settle path's compare-and-set, autocommitted on the pool: one winner."""
+    async with UnitOfWork(pool) as uow:
+        await add_visit(uow.visits, mdtrt_id, inpatient=False)
+        await uow.commit()
+    opened, settling = VisitState.REGISTERED.value, VisitState.SETTLING.value
+
+    won = await asyncio.gather(
+        *(
+            Visits(pool).to_settling(mdtrt_id, HOSPITAL, "P1", False, opened, settling)
+            for _ in range(8)
+        )
+    )
+
+    assert len([visit for visit in won if visit is not None]) == 1
+    visit = await Visits(pool).get(mdtrt_id)
+    assert visit is not None
+    assert visit.state == VisitState.SETTLING
