@@ -20,7 +20,6 @@ async def build(
     runtime = await open_runtime(settings)
     relay = RelayClient(runtime.broker, "treating_region")
     ctx = TreatingContext(
-        engine=runtime.engine,
         pool=runtime.pool,
         relay=relay,
         catalogues=catalogues,

@@ -118,7 +118,7 @@ async def test_settle_cancel_and_the_cancels_reversal_keep_the_visit_in_step(
     settled = answer(mdtrt_id, setl_id, total="120.50")
 
     entry = ledger.entry_of(settled, msgid=settle_msgid, infno="2304")
-    assert await ledger.record(conn, entry, answered=settled)
+    assert await ledger.Ledger(conn).record(entry, answered=settled)
     assert await state_of(conn, mdtrt_id) == VisitState.SETTLED
     assert await lines_settled_by(conn, mdtrt_id) == {setl_id}
     message = await conn.fetchrow(
@@ -128,14 +128,16 @@ async def test_settle_cancel_and_the_cancels_reversal_keep_the_visit_in_step(
     assert message["output"] is not None
 
     # a late reply of the same settlement changes nothing
-    assert not await ledger.record(conn, entry)
+    assert not await ledger.Ledger(conn).record(entry)
 
     # its cancel: the mirror is kept, the visit reopens, the lines are free again
     await conn.execute(
         "UPDATE visit SET state = $2 WHERE mdtrt_id = $1", mdtrt_id, VisitState.CANCELLING.value
     )
     mirror = answer(mdtrt_id, mirror_id, total="-120.50", init=setl_id)
-    assert await ledger.record(conn, ledger.entry_of(mirror, msgid=cancel_msgid, infno="2305"))
+    assert await ledger.Ledger(conn).record(
+        ledger.entry_of(mirror, msgid=cancel_msgid, infno="2305")
+    )
     reopened = VisitState.DISCHARGED if inpatient else VisitState.REGISTERED
     assert await state_of(conn, mdtrt_id) == reopened
     assert await lines_settled_by(conn, mdtrt_id) == {None}
@@ -145,8 +147,8 @@ async def test_settle_cancel_and_the_cancels_reversal_keep_the_visit_in_step(
     assert total == Decimal("0.00")
 
     # the cancel's 2601: the mirror goes, the settlement stands again
-    assert await ledger.reinstate(
-        conn, cancel_msgid=cancel_msgid, mdtrt_id=mdtrt_id, setl_id=setl_id
+    assert await ledger.Ledger(conn).reinstate(
+        cancel_msgid=cancel_msgid, mdtrt_id=mdtrt_id, setl_id=setl_id
     )
     assert await state_of(conn, mdtrt_id) == VisitState.SETTLED
     assert await lines_settled_by(conn, mdtrt_id) == {setl_id}
@@ -160,14 +162,14 @@ async def test_a_settlement_of_no_visit_here_is_not_kept(conn: asyncpg.Connectio
         msgid=f"S{uuid.uuid4().hex}",
         infno="2207",
     )
-    assert not await ledger.record(conn, entry)
+    assert not await ledger.Ledger(conn).record(entry)
 
 
 async def test_a_reinstate_leaves_a_visit_settled_since_alone(conn: asyncpg.Connection) -> None:
     """Only a visit reopened by the cancel (or still cancelling) takes the settlement back."""
     mdtrt_id = await a_visit(conn, inpatient=True, state=VisitState.ADMITTED)
-    assert not await ledger.reinstate(
-        conn, cancel_msgid=f"C{uuid.uuid4().hex}", mdtrt_id=mdtrt_id, setl_id="ST1"
+    assert not await ledger.Ledger(conn).reinstate(
+        cancel_msgid=f"C{uuid.uuid4().hex}", mdtrt_id=mdtrt_id, setl_id="ST1"
     )
     assert await state_of(conn, mdtrt_id) == VisitState.ADMITTED
     assert await lines_settled_by(conn, mdtrt_id) == {None}

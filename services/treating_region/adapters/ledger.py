@@ -2,9 +2,11 @@
 the mirror's undoing is written — on time and by a late reply alike (asyncpg, one statement each).
 
 Each write keeps the visit and its fee lines in step with the settlement row in the same
-statement, so a ledger entry and the visit's state never disagree. On the pool a write is its
-own transaction; on a connection it joins the caller's. The states written come from
-the visit's state machine (``domain/visit.py``), not from literals here.
+statement, so a ledger entry and the visit's state never disagree. ``Ledger`` is bound to the
+unit of work's connection (``uow.ledger``: its writes join that transaction) or to the pool
+(each write its own autocommitted statement: the settle path's, no BEGIN/COMMIT round trips).
+The states written come from the visit's state machine (``domain/visit.py``), not from literals
+here.
 """
 
 from __future__ import annotations
@@ -109,43 +111,6 @@ _RECORD = """
 """
 
 
-async def record(
-    db: asyncpg.Pool | asyncpg.Connection,
-    entry: Entry,
-    *,
-    answered: dict[str, Any] | None = None,
-) -> bool:
-    """Keep a settlement (or its mirror) here, move the visit on and mark its lines — and, with
-    ``answered``, answer the hospital's message with it: one statement, one commit.
-
-    Idempotent: a settlement already kept changes nothing (False); one whose visit is not here
-    is not kept.
-    """
-    inpatient_state, outpatient_state = CANCELLED if entry.cancel else SETTLED
-    added = await db.fetchval(
-        _RECORD,
-        entry.setl_id,
-        entry.mdtrt_id,
-        entry.msgid,
-        entry.infno,
-        entry.psn_no,
-        "1" if entry.cancel else "0",
-        entry.init_setl_id,
-        entry.medfee_sumamt,
-        entry.fund_pay_sumamt,
-        entry.acct_pay,
-        entry.psn_cash_pay,
-        orjson.dumps(entry.setlinfo).decode(),
-        orjson.dumps(entry.setldetail).decode(),
-        orjson.dumps(entry.categories).decode(),
-        inpatient_state,
-        outpatient_state,
-        None if entry.cancel else entry.setl_id,
-        orjson.dumps(answered).decode() if answered is not None else None,
-    )
-    return bool(added)
-
-
 _REINSTATE = """
     WITH d AS (
         DELETE FROM settlement
@@ -162,11 +127,74 @@ _REINSTATE = """
 """
 
 
-async def reinstate(
-    db: asyncpg.Pool | asyncpg.Connection, *, cancel_msgid: str, mdtrt_id: str, setl_id: str | None
-) -> bool:
-    """A cancel undone (its 2601): its mirror goes, and the settlement ``setl_id`` stands again —
-    the visit settled, its lines settled by it — where the visit was reopened or cancelling.
-    One statement; True if the visit moved."""
-    moved = await db.fetchval(_REINSTATE, cancel_msgid, mdtrt_id, setl_id, REINSTATABLE, REINSTATED)
-    return bool(moved)
+@dataclass(frozen=True, slots=True)
+class KeptSettlement:
+    """A settlement (or a cancel's mirror) the ledger keeps: which visit, what total."""
+
+    setl_id: str
+    mdtrt_id: str
+    medfee_sumamt: Decimal
+
+
+_KEPT = "SELECT setl_id, mdtrt_id, medfee_sumamt FROM settlement"
+
+
+class Ledger:
+    """The ledger's statements on one connection (the unit of work's) or on the pool."""
+
+    def __init__(self, db: asyncpg.Pool | asyncpg.Connection) -> None:
+        self._db = db
+
+    async def by_setl_id(self, setl_id: str) -> KeptSettlement | None:
+        row = await self._db.fetchrow(f"{_KEPT} WHERE setl_id = $1", setl_id)
+        return KeptSettlement(*row) if row is not None else None
+
+    async def by_msgid(self, msgid: str) -> KeptSettlement | None:
+        """The settlement kept under ``msgid`` (a cancel's mirror, when it is a cancel's)."""
+        row = await self._db.fetchrow(f"{_KEPT} WHERE msgid = $1", msgid)
+        return KeptSettlement(*row) if row is not None else None
+
+    async def record(
+        self,
+        entry: Entry,
+        *,
+        answered: dict[str, Any] | None = None,
+    ) -> bool:
+        """Keep a settlement (or its mirror) here, move the visit on and mark its lines — and, with
+        ``answered``, answer the hospital's message with it: one statement, one commit.
+
+        Idempotent: a settlement already kept changes nothing (False); one whose visit is not here
+        is not kept.
+        """
+        inpatient_state, outpatient_state = CANCELLED if entry.cancel else SETTLED
+        added = await self._db.fetchval(
+            _RECORD,
+            entry.setl_id,
+            entry.mdtrt_id,
+            entry.msgid,
+            entry.infno,
+            entry.psn_no,
+            "1" if entry.cancel else "0",
+            entry.init_setl_id,
+            entry.medfee_sumamt,
+            entry.fund_pay_sumamt,
+            entry.acct_pay,
+            entry.psn_cash_pay,
+            orjson.dumps(entry.setlinfo).decode(),
+            orjson.dumps(entry.setldetail).decode(),
+            orjson.dumps(entry.categories).decode(),
+            inpatient_state,
+            outpatient_state,
+            None if entry.cancel else entry.setl_id,
+            orjson.dumps(answered).decode() if answered is not None else None,
+        )
+        return bool(added)
+
+    async def reinstate(self, *, cancel_msgid: str, mdtrt_id: str, setl_id: str | None) -> bool:
+        """A cancel undone (its 2601): its mirror goes, and the settlement ``setl_id`` stands
+        again — the visit settled, its lines settled by it — where the visit was reopened or
+        cancelling. One statement; True if the visit moved."""
+        moved = await self._db.fetchval(
+            _REINSTATE, cancel_msgid, mdtrt_id, setl_id, REINSTATABLE, REINSTATED
+        )
+        return bool(moved)

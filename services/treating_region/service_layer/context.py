@@ -3,7 +3,8 @@
 Local transactions (discharge, fee lines, changes) touch only this region's database; relayed
 ones (person info, registration, settlement, filings, 2601) go through the hub to the insured
 region. A use case never holds a database transaction across the relay: where it writes before
-and after the round trip, those are two short transactions, both its own.
+and after the round trip, those are two short transactions, both its own — it opens its unit of
+work (``ctx.uow()``) twice.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from datetime import date, datetime
 from typing import Any
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.treating_region.adapters import visits
 from services.treating_region.domain.catalogue import CatalogueEntry, Institution
 from services.treating_region.domain.visit import Action, VisitState, transition
+from services.treating_region.service_layer.unit_of_work import UnitOfWork
 from shared.envelope import CHINA_TZ, NationalRequest
 from shared.errors import E3001, E3006, E5002, E9002, RelayError, lookup
 from shared.infra_errors import BROKER_DOWN
@@ -27,12 +28,17 @@ from shared.messaging import RelayClient, ReplyTimeout
 
 @dataclass(frozen=True, slots=True)
 class TreatingContext:
-    engine: AsyncEngine
     pool: asyncpg.Pool
+    """The database: through a unit of work (``uow()``), or for the settle path's and the message
+    log's single statements, each autocommitted on it."""
     relay: RelayClient
     catalogues: Mapping[str, Mapping[str, CatalogueEntry]]
     institutions: Mapping[str, Institution]
     deadline_s: float
+
+    def uow(self) -> UnitOfWork:
+        """A unit of work on this region's database: ``async with ctx.uow() as uow: …``."""
+        return UnitOfWork(self.pool)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +115,7 @@ def institution(ctx: TreatingContext, request: NationalRequest, *, need: str) ->
 
 
 async def visit_of(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     request: NationalRequest,
     mdtrt_id: str,
     psn_no: str,
@@ -117,7 +123,7 @@ async def visit_of(
     lock: bool = True,
 ) -> visits.VisitRecord:
     """The visit (locked by default), if it is this institution's and this person's."""
-    return own(await visits.get_visit(conn, mdtrt_id, lock=lock), request, mdtrt_id, psn_no)
+    return own(await uow.visits.get(mdtrt_id, lock=lock), request, mdtrt_id, psn_no)
 
 
 def own(
@@ -147,11 +153,12 @@ def check(visit: visits.VisitRecord, action: Action) -> VisitState:
 
 async def move_if(ctx: TreatingContext, mdtrt_id: str, state: VisitState, action: Action) -> None:
     """Move the visit on by ``action`` if it is still in ``state`` (one transaction)."""
-    async with ctx.engine.begin() as conn:
-        visit = await visits.get_visit(conn, mdtrt_id, lock=True)
+    async with ctx.uow() as uow:
+        visit = await uow.visits.get(mdtrt_id, lock=True)
         if visit is not None and visit.state == state.value:
             target = transition(state, action, inpatient=visit.inpatient)
-            await visits.move_visit(conn, mdtrt_id, visit.state, target.value)
+            await uow.visits.move(mdtrt_id, visit.state, target.value)
+        await uow.commit()
 
 
 def china_date(moment: datetime) -> date:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
+import asyncpg
 
 from services.treating_region.adapters import visits
 from services.treating_region.domain.catalogue import CatalogueEntry
@@ -15,6 +14,7 @@ from services.treating_region.domain.split import FeeLine, LineRefused, LineSpli
 from services.treating_region.domain.visit import Action
 from services.treating_region.service_layer.commands import CancelLines, FeeLineIn, UploadLines
 from services.treating_region.service_layer.context import TreatingContext, check, visit_of
+from services.treating_region.service_layer.unit_of_work import UnitOfWork
 from shared.envelope import NationalRequest
 from shared.errors import E3002, E3003, E3004, E3005, E3009, E9002, RelayError
 from shared.money import format_amount
@@ -60,12 +60,12 @@ async def upload(
         )
     mdtrt_id, psn_no = mdtrt_ids.pop(), psn_nos.pop()
     catalogue = ctx.catalogues.get(request.mdtrtarea_admvs, {})
-    async with ctx.engine.begin() as conn:
-        visit = await visit_of(conn, request, mdtrt_id, psn_no)
+    async with ctx.uow() as uow:
+        visit = await visit_of(uow, request, mdtrt_id, psn_no)
         if visit.inpatient != command.inpatient:
             raise RelayError(E3002, detail="住院明细请用 2301 上传，门诊明细请用 2204")
         check(visit, Action.UPLOAD_LINES)
-        existing = {line.feedetl_sn: line for line in await visits.lines_of(conn, mdtrt_id)}
+        existing = {line.feedetl_sn: line for line in await uow.visits.lines(mdtrt_id)}
         seen: set[str] = set()
         accepted: list[visits.NewLine] = []
         results = []
@@ -74,7 +74,7 @@ async def upload(
                 raise RelayError(E3003, detail=line.feedetl_sn)
             seen.add(line.feedetl_sn)
             if line.cnt < 0 or line.refund_of:
-                await _check_refund(conn, mdtrt_id, line, existing)
+                await _check_refund(uow, mdtrt_id, line, existing)
             entry = catalogue.get(line.med_list_codg)
             split = _split(line, entry)
             accepted.append(
@@ -84,9 +84,11 @@ async def upload(
             )
             results.append(_line_result(split, entry))
         try:
-            await visits.add_lines(conn, mdtrt_id, accepted, request.msgid)
-        except IntegrityError as exc:  # a concurrent upload took a feedetl_sn first
+            await uow.visits.add_lines(mdtrt_id, accepted, request.msgid)
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            # a concurrent upload took a feedetl_sn first
             raise RelayError(E3003, detail="feedetl_sn 已被同时上传的明细使用") from exc
+        await uow.commit()
     return {"result": results}
 
 
@@ -109,7 +111,7 @@ def _split(line: FeeLineIn, entry: CatalogueEntry | None) -> LineSplit:
 
 
 async def _check_refund(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     mdtrt_id: str,
     line: FeeLineIn,
     existing: Mapping[str, visits.StoredLine],
@@ -123,7 +125,7 @@ async def _check_refund(
         or original.med_list_codg != line.med_list_codg
     ):
         raise RelayError(E3004, detail=f"{line.feedetl_sn} → {line.refund_of}")
-    refunded = await visits.refunded_cnt(conn, mdtrt_id, original.feedetl_sn)
+    refunded = await uow.visits.refunded_cnt(mdtrt_id, original.feedetl_sn)
     if original.cnt + refunded + line.cnt < 0:
         raise RelayError(E3004, detail=f"退费明细 {line.feedetl_sn} 的退费数量超过原明细数量")
 
@@ -140,19 +142,20 @@ async def cancel(
         )
     mdtrt_id, psn_no = mdtrt_ids.pop(), psn_nos.pop()
     wanted = [line.feedetl_sn for line in command.lines]
-    async with ctx.engine.begin() as conn:
-        visit = await visit_of(conn, request, mdtrt_id, psn_no)
+    async with ctx.uow() as uow:
+        visit = await visit_of(uow, request, mdtrt_id, psn_no)
         check(visit, Action.CANCEL_LINES)
         if ALL_LINES in wanted:
-            count = await visits.cancel_lines(conn, mdtrt_id, None)
+            count = await uow.visits.cancel_lines(mdtrt_id, None)
         else:
             active = {
                 line.feedetl_sn
-                for line in await visits.lines_of(conn, mdtrt_id)
+                for line in await uow.visits.lines(mdtrt_id)
                 if line.status == "active" and line.setl_id is None
             }
             missing = [sn for sn in wanted if sn not in active]
             if missing:
                 raise RelayError(E3009, detail=", ".join(missing[:5]))
-            count = await visits.cancel_lines(conn, mdtrt_id, wanted)
+            count = await uow.visits.cancel_lines(mdtrt_id, wanted)
+        await uow.commit()
     return {"result": {"mdtrt_id": mdtrt_id, "cancelled": count}}

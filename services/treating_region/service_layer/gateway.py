@@ -154,7 +154,7 @@ class Gateway:
         ):
             return request
         mdtrt_id = visit_named(command)
-        visit = await visits.get_visit_on(self._ctx.pool, mdtrt_id) if mdtrt_id else None
+        visit = await visits.Visits(self._ctx.pool).get(mdtrt_id) if mdtrt_id else None
         if visit is None or visit.fixmedins_code != request.fixmedins_code:
             return request  # the handler answers E3001
         return request.model_copy(update={"insuplc_admdvs": visit.insuplc_admdvs})

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.treating_region.adapters import visits
 from services.treating_region.domain.visit import Action, VisitState
 from services.treating_region.service_layer.commands import (
     ChangeAdmission,
@@ -63,9 +62,8 @@ async def register(
     mdtrt_id = str(result.get("mdtrt_id") or "")
     if not mdtrt_id:
         raise RelayError(E9002, detail="参保地应答中缺少 mdtrt_id")
-    async with ctx.engine.begin() as conn:
-        await visits.add_visit(
-            conn,
+    async with ctx.uow() as uow:
+        await uow.visits.add(
             mdtrt_id=mdtrt_id,
             fixmedins_code=request.fixmedins_code,
             psn_no=command.psn_no,
@@ -84,6 +82,7 @@ async def register(
             opsp_dise_code=None,
             details=command.as_sent,
         )
+        await uow.commit()
     registered = {
         "mdtrt_id": mdtrt_id,
         "psn_no": command.psn_no,
@@ -98,12 +97,13 @@ async def discharge(
     ctx: TreatingContext, request: NationalRequest, command: Discharge
 ) -> dict[str, Any]:
     """2402."""
-    async with ctx.engine.begin() as conn:
-        visit = await visit_of(conn, request, command.mdtrt_id, command.psn_no)
+    async with ctx.uow() as uow:
+        visit = await visit_of(uow, request, command.mdtrt_id, command.psn_no)
         state = check(visit, Action.DISCHARGE)
         if command.ends_at < visit.begntime:
             raise RelayError(E9002, detail="字段 dscginfo.endtime：出院时间早于入院时间")
-        await visits.set_visit(conn, command.mdtrt_id, state=state.value, endtime=command.ends_at)
+        await uow.visits.update(command.mdtrt_id, state=state.value, endtime=command.ends_at)
+        await uow.commit()
     return {"result": {"mdtrt_id": command.mdtrt_id, "state": state.value}}
 
 
@@ -116,8 +116,8 @@ async def change_admission(
     ctx: TreatingContext, request: NationalRequest, command: ChangeAdmission
 ) -> dict[str, Any]:
     """2403."""
-    async with ctx.engine.begin() as conn:
-        visit = await visit_of(conn, request, command.mdtrt_id, command.psn_no)
+    async with ctx.uow() as uow:
+        visit = await visit_of(uow, request, command.mdtrt_id, command.psn_no)
         check(visit, Action.CHANGE)
         changes = _given(
             begntime=command.begins_at,
@@ -128,7 +128,8 @@ async def change_admission(
             rel_ttp_flag=command.third_party,
         )
         if changes:
-            await visits.set_visit(conn, command.mdtrt_id, **changes)
+            await uow.visits.update(command.mdtrt_id, **changes)
+        await uow.commit()
     return {"result": {"mdtrt_id": command.mdtrt_id, "changed": sorted(changes)}}
 
 
@@ -136,8 +137,8 @@ async def change_outpatient_visit(
     ctx: TreatingContext, request: NationalRequest, command: ChangeOutpatientVisit
 ) -> dict[str, Any]:
     """2203."""
-    async with ctx.engine.begin() as conn:
-        visit = await visit_of(conn, request, command.mdtrt_id, command.psn_no)
+    async with ctx.uow() as uow:
+        visit = await visit_of(uow, request, command.mdtrt_id, command.psn_no)
         check(visit, Action.CHANGE)
         if visit.inpatient:
             raise RelayError(E3002, detail="2203 只用于门诊就诊，住院请用 2403")
@@ -151,22 +152,24 @@ async def change_outpatient_visit(
             trum_flag=command.trauma,
             rel_ttp_flag=command.third_party,
         )
-        await visits.set_visit(conn, command.mdtrt_id, **changes)
+        await uow.visits.update(command.mdtrt_id, **changes)
+        await uow.commit()
     return {"result": {"mdtrt_id": command.mdtrt_id, "med_type": command.med_type}}
 
 
 async def _undo(
     ctx: TreatingContext, request: NationalRequest, ref: VisitRef, action: Action
 ) -> dict[str, Any]:
-    async with ctx.engine.begin() as conn:
-        visit = await visit_of(conn, request, ref.mdtrt_id, ref.psn_no)
+    async with ctx.uow() as uow:
+        visit = await visit_of(uow, request, ref.mdtrt_id, ref.psn_no)
         state = check(visit, action)
         if action is Action.CANCEL_ADMISSION and any(
-            line.status == "active" for line in await visits.lines_of(conn, ref.mdtrt_id)
+            line.status == "active" for line in await uow.visits.lines(ref.mdtrt_id)
         ):
             raise RelayError(E3002, detail="请先撤销费用明细（2302），再取消入院")
         extra = {"endtime": None} if action is Action.CANCEL_DISCHARGE else {}
-        await visits.set_visit(conn, ref.mdtrt_id, state=state.value, **extra)
+        await uow.visits.update(ref.mdtrt_id, state=state.value, **extra)
+        await uow.commit()
     return {"result": {"mdtrt_id": ref.mdtrt_id, "state": state.value}}
 
 

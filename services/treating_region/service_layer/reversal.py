@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.treating_region.adapters import ledger, messages, visits
+from services.treating_region.adapters import ledger, messages
 from services.treating_region.domain.visit import Action, VisitState, transition
 from services.treating_region.service_layer.commands import Reverse
 from services.treating_region.service_layer.context import (
@@ -45,7 +45,8 @@ async def reverse(
     if it has. Where later business rests on the original (fee lines on an admission, a refund
     of an uploaded line, a settlement after a cancel) the reversal is refused with E4008.
     No transaction is held across the relay: what moves before it and what ``apply`` records
-    after it are short transactions of their own.
+    after it are short transactions of their own (a unit of work each, or one autocommitted
+    statement of the message log or the ledger).
     """
     stored = await messages.find(ctx.pool, command.omsgid)
     owner = stored.fixmedins_code if stored is not None else spec_form_owner(command.omsgid)
@@ -114,7 +115,7 @@ async def apply(
     if oinfno in infno.SETTLE:
         if info:  # the settlement's negative mirror, kept like a cancel's: the visit opens again
             entry = ledger.entry_of(answer, msgid=source.msgid, infno=source.infno)
-            await ledger.record(ctx.pool, entry)
+            await ledger.Ledger(ctx.pool).record(entry)  # one statement, autocommitted
         elif mdtrt_id:  # a tombstone: a settle still on its way will be refused
             await move_if(ctx, mdtrt_id, VisitState.SETTLING, Action.SETTLE_REFUSED)
     elif oinfno in infno.CANCEL and mdtrt_id:
@@ -155,19 +156,20 @@ async def _reverse_upload(
     """The lines of that upload are cancelled, unless settled or refunded since."""
     if stored is None:
         return _reversed(command, "tombstone")
-    async with ctx.engine.begin() as conn:
-        lines = await visits.lines_uploaded_by(conn, command.omsgid)
+    async with ctx.uow() as uow:
+        lines = await uow.visits.lines_uploaded_by(command.omsgid)
         if not lines:  # the upload was refused: nothing of it is kept
             return _reversed(command, "nothing kept")
         mdtrt_id = lines[0].mdtrt_id
-        visit = await visit_of(conn, request, mdtrt_id, command.psn_no)
+        visit = await visit_of(uow, request, mdtrt_id, command.psn_no)
         check(visit, Action.CANCEL_LINES)
         if any(line.setl_id is not None for line in lines):
             raise RelayError(E4008, detail=f"报文 {command.omsgid} 上传的明细已结算")
         sns = [line.feedetl_sn for line in lines]
-        if await visits.refunds_of(conn, mdtrt_id, sns, other_than=command.omsgid):
+        if await uow.visits.refunds_of(mdtrt_id, sns, other_than=command.omsgid):
             raise RelayError(E4008, detail=f"报文 {command.omsgid} 上传的明细之后已有退费")
-        count = await visits.cancel_upload(conn, command.omsgid)
+        count = await uow.visits.cancel_upload(command.omsgid)
+        await uow.commit()
     return _reversed(command, "fee lines", mdtrt_id=mdtrt_id, cancelled=count)
 
 
@@ -189,10 +191,10 @@ async def _check_registration_reversible(
     mdtrt_id = _visit_registered_by(stored)
     if mdtrt_id is None:
         return
-    async with ctx.engine.begin() as conn:
-        visit = await visit_of(conn, request, mdtrt_id, command.psn_no, lock=False)
+    async with ctx.uow() as uow:  # reads only: nothing to commit
+        visit = await visit_of(uow, request, mdtrt_id, command.psn_no, lock=False)
         check(visit, Action.REVERSE_REGISTRATION)
-        if any(line.status == "active" for line in await visits.lines_of(conn, mdtrt_id)):
+        if any(line.status == "active" for line in await uow.visits.lines(mdtrt_id)):
             raise RelayError(
                 E4008, detail=f"就诊 {mdtrt_id} 已有费用明细，请先撤销明细（2302/2205）"
             )
@@ -201,14 +203,15 @@ async def _check_registration_reversible(
 async def _cancel_registered_visit(ctx: TreatingContext, mdtrt_id: str) -> None:
     """The visit is cancelled — unless fee lines came meanwhile (the insured region keeps
     nothing for a registration, so the visit simply stays as it is then)."""
-    async with ctx.engine.begin() as conn:
-        visit = await visits.get_visit(conn, mdtrt_id, lock=True)
+    async with ctx.uow() as uow:
+        visit = await uow.visits.get(mdtrt_id, lock=True)
         if visit is None:
             return
-        if any(line.status == "active" for line in await visits.lines_of(conn, mdtrt_id)):
+        if any(line.status == "active" for line in await uow.visits.lines(mdtrt_id)):
             raise RelayError(E4008, detail=f"就诊 {mdtrt_id} 在冲正期间上传了费用明细")
         state = transition(VisitState(visit.state), Action.REVERSE_REGISTRATION, inpatient=True)
-        await visits.move_visit(conn, mdtrt_id, visit.state, state.value)
+        await uow.visits.move(mdtrt_id, visit.state, state.value)
+        await uow.commit()
 
 
 # ---------------------------------------------------------------- a settlement's cancel
@@ -218,30 +221,31 @@ async def _reverse_cancel(
     """The cancelled settlement stands again on both sides, its lines settled by it again.
 
     While the reversal is on its way the visit is ``cancelling`` again: no settle, no upload
-    can start on it (a new settlement there and the reinstated one would both stand). One
-    transaction before the relay; after it, the ledger's (``apply``), or one to move it back.
+    can start on it (a new settlement there and the reinstated one would both stand). One unit
+    of work before the relay; after it, the ledger's statement (``apply``), or a second unit of
+    work to move it back.
     """
     moved: tuple[str, str] | None = None
-    async with ctx.engine.begin() as conn:
-        mirror = await visits.settlement_by_msgid(conn, command.omsgid)
+    async with ctx.uow() as uow:
+        mirror = await uow.ledger.by_msgid(command.omsgid)
         if mirror is not None:
-            visit = await visit_of(conn, request, mirror.mdtrt_id, command.psn_no)
+            visit = await visit_of(uow, request, mirror.mdtrt_id, command.psn_no)
             check(visit, Action.REVERSE_CANCEL)
-            if await visits.unsettled_total(conn, visit.mdtrt_id) != -mirror.medfee_sumamt:
+            if await uow.visits.unsettled_total(visit.mdtrt_id) != -mirror.medfee_sumamt:
                 raise RelayError(
                     E4008, detail=f"就诊 {visit.mdtrt_id} 的费用明细在撤销结算后已有变化"
                 )
             if visit.state != VisitState.CANCELLING.value:
-                await visits.move_visit(
-                    conn, visit.mdtrt_id, visit.state, VisitState.CANCELLING.value
-                )
+                await uow.visits.move(visit.mdtrt_id, visit.state, VisitState.CANCELLING.value)
                 moved = (visit.mdtrt_id, visit.state)
+        await uow.commit()
     try:
         answer = await _relay(ctx, request, command, insured)
     except RelayError as exc:
         if moved is not None and exc.code != E5002.code:  # refused: as it was
-            async with ctx.engine.begin() as conn:
-                await visits.move_visit(conn, moved[0], VisitState.CANCELLING.value, moved[1])
+            async with ctx.uow() as uow:
+                await uow.visits.move(moved[0], VisitState.CANCELLING.value, moved[1])
+                await uow.commit()
         raise  # E5002: it stays cancelling until the outcome is known
     return answer, mirror.mdtrt_id if mirror is not None else None
 
@@ -253,8 +257,7 @@ async def _apply_cancel_reversal(
     If the cancel never got there, the visit simply is settled again."""
     if result.get("reversed") in ("cancel", "already reversed"):
         setl_id = result.get("init_setl_id")
-        await ledger.reinstate(
-            ctx.pool,
+        await ledger.Ledger(ctx.pool).reinstate(  # one statement, autocommitted
             cancel_msgid=omsgid,
             mdtrt_id=mdtrt_id,
             setl_id=str(setl_id) if setl_id else None,

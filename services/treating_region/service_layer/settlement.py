@@ -4,6 +4,11 @@ A settle moves the visit to ``settling`` before it leaves, so a second settle ca
 the first is on its way; the answer moves it on. The settlement the insured region makes is kept
 in the ledger (``adapters/ledger.py``), on time and from a late reply alike. Its 2601 is in
 ``reversal.py``.
+
+The settle path (``_settleable`` and the ledger's record) runs single statements, each
+autocommitted on the pool (``Visits(ctx.pool)``, ``Ledger(ctx.pool)``): a unit of work around
+one statement would add a BEGIN and a COMMIT round trip and make nothing more atomic. Where a
+use case writes more than one statement together, it does so in ``ctx.uow()``.
 """
 
 from __future__ import annotations
@@ -70,8 +75,7 @@ async def _settleable(
     """
     if store:
         opened = VisitState.DISCHARGED if inpatient else VisitState.REGISTERED
-        visit = await visits.to_settling(
-            ctx.pool,
+        visit = await visits.Visits(ctx.pool).to_settling(
             command.mdtrt_id,
             request.fixmedins_code,
             command.psn_no,
@@ -88,7 +92,7 @@ async def _settleable(
         )
     try:
         same_region(request, visit)
-        lines = await visits.active_splits_on(ctx.pool, command.mdtrt_id)
+        lines = await visits.Visits(ctx.pool).active_splits(command.mdtrt_id)
         if not lines:
             raise RelayError(E3008, detail=command.mdtrt_id)
         totals = totals_of(lines)
@@ -109,8 +113,9 @@ async def _settleable(
 async def _reopen(ctx: TreatingContext, mdtrt_id: str, *, inpatient: bool) -> None:
     """A settle refused (here, or by the insured region): the visit opens again."""
     state = transition(VisitState.SETTLING, Action.SETTLE_REFUSED, inpatient=inpatient)
-    async with ctx.engine.begin() as conn:
-        await visits.move_visit(conn, mdtrt_id, VisitState.SETTLING.value, state.value)
+    async with ctx.uow() as uow:
+        await uow.visits.move(mdtrt_id, VisitState.SETTLING.value, state.value)
+        await uow.commit()
 
 
 async def _diagnose(
@@ -123,7 +128,7 @@ async def _diagnose(
 ) -> visits.VisitRecord:
     """The visit, or the error that says why it cannot be (pre-)settled."""
     visit = own(
-        await visits.get_visit_on(ctx.pool, command.mdtrt_id),
+        await visits.Visits(ctx.pool).get(command.mdtrt_id),
         request,
         command.mdtrt_id,
         command.psn_no,
@@ -201,7 +206,9 @@ async def settle(ctx: TreatingContext, request: NationalRequest, command: Settle
 
     The visit moves to ``settling`` before the relay and the ledger keeps the answer after it
     (no transaction is held across the round trip); the ledger's one statement also answers the
-    hospital's message.
+    hospital's message. Both are single statements autocommitted on the pool — a unit of work
+    would add a BEGIN and a COMMIT round trip to each; a refusal reopens the visit in a unit of
+    work of its own (``_reopen``).
     """
     inpatient = request.infno in infno.INPATIENT
     store = request.infno in infno.SETTLE
@@ -227,7 +234,7 @@ async def settle(ctx: TreatingContext, request: NationalRequest, command: Settle
         return answer
     categories = [category.model_dump(mode="json") for category in payload.categories]
     entry = ledger.entry_of(answer, msgid=request.msgid, infno=request.infno, categories=categories)
-    await ledger.record(ctx.pool, entry, answered=answer)
+    await ledger.Ledger(ctx.pool).record(entry, answered=answer)
     return Answered(answer)
 
 
@@ -236,20 +243,22 @@ async def cancel(
 ) -> Output:
     """2305/2208: the insured region makes the negative mirror; the ledger keeps it here.
 
-    The visit moves to ``cancelling`` in one transaction before the relay, and the ledger keeps
-    the answer in one statement after it (no transaction is held across the round trip).
+    The visit moves to ``cancelling`` in one unit of work before the relay, and the ledger keeps
+    the answer in one autocommitted statement after it; a refusal moves the visit back in a
+    second unit of work (no transaction is held across the round trip).
     """
     inpatient = request.infno in infno.INPATIENT
-    async with ctx.engine.begin() as conn:
-        visit = await visit_of(conn, request, command.mdtrt_id, command.psn_no)
+    async with ctx.uow() as uow:
+        visit = await visit_of(uow, request, command.mdtrt_id, command.psn_no)
         if visit.inpatient != inpatient:
             raise RelayError(E3002, detail="住院撤销结算请用 2305，门诊请用 2208")
         cancelling = check(visit, Action.CANCEL_SETTLEMENT)
         same_region(request, visit)
-        original = await visits.settlement(conn, command.setl_id)
+        original = await uow.ledger.by_setl_id(command.setl_id)
         if original is None or original.mdtrt_id != command.mdtrt_id:
             raise RelayError(E3001, detail=f"setl_id {command.setl_id}")
-        await visits.move_visit(conn, command.mdtrt_id, visit.state, cancelling.value)
+        await uow.visits.move(command.mdtrt_id, visit.state, cancelling.value)
+        await uow.commit()
     payload = CancelPayload(
         psn_no=command.psn_no, setl_id=command.setl_id, mdtrt_id=command.mdtrt_id
     )
@@ -260,11 +269,12 @@ async def cancel(
     except RelayError as exc:
         if exc.code != E5002.code:  # refused: the settlement stands
             settled = transition(cancelling, Action.CANCEL_REFUSED, inpatient=inpatient)
-            async with ctx.engine.begin() as conn:
-                await visits.move_visit(conn, command.mdtrt_id, cancelling.value, settled.value)
+            async with ctx.uow() as uow:
+                await uow.visits.move(command.mdtrt_id, cancelling.value, settled.value)
+                await uow.commit()
         raise  # E5002: the visit stays "cancelling" until the outcome is known
     entry = ledger.entry_of(answer, msgid=request.msgid, infno=request.infno)
-    await ledger.record(ctx.pool, entry, answered=answer)
+    await ledger.Ledger(ctx.pool).record(entry, answered=answer)
     return Answered(answer)
 
 
@@ -272,4 +282,4 @@ async def record_late(ctx: TreatingContext, reply: RelayEnvelope) -> None:
     """A settle's or cancel's answer after the deadline: the ledger entry the on-time answer
     would have made (the category totals were the request's: an answer does not carry them)."""
     entry = ledger.entry_of(reply.payload, msgid=reply.msgid, infno=reply.infno)
-    await ledger.record(ctx.pool, entry)
+    await ledger.Ledger(ctx.pool).record(entry)
