@@ -27,6 +27,7 @@ from services.treating_region.service_layer.context import (
 )
 from shared.envelope import NationalRequest
 from shared.errors import E3002, E9002, RelayError
+from shared.settlement import RegistrationPayload
 
 PHARMACY = "41"
 """The medical type of a purchase at a pharmacy (药店购药)."""
@@ -47,16 +48,16 @@ async def register(
     answer = await relay(
         ctx,
         request,
-        {
-            "psn_no": command.psn_no,
-            "insutype": command.insutype,
-            "med_type": command.med_type,
-            "begntime": china_date(command.begins_at).isoformat(),
-            "emergency": command.emergency,
-            "trum_flag": command.trauma,
-            "rel_ttp_flag": command.third_party,
-            "medins_lv": inst.medins_lv,
-        },
+        RegistrationPayload(
+            psn_no=command.psn_no,
+            insutype=command.insutype,
+            med_type=command.med_type,
+            begntime=china_date(command.begins_at),
+            emergency=command.emergency,
+            trum_flag=command.trauma,
+            rel_ttp_flag=command.third_party,
+            medins_lv=inst.medins_lv,
+        ).model_dump(mode="json"),
     )
     result = answer.get("result") or {}
     mdtrt_id = str(result.get("mdtrt_id") or "")

@@ -31,6 +31,7 @@ from services.treating_region.service_layer.context import (
 from shared import infno
 from shared.envelope import NationalRequest, RelayEnvelope, spec_form_owner
 from shared.errors import E4007, E4008, E5002, E9002, E9006, E9009, RelayError
+from shared.settlement import ReversalPayload
 
 REVERSED = "reversed"
 """The status of a message a 2601 undid (or came before): its msgid is spent."""
@@ -81,7 +82,8 @@ async def reverse(
         return answer
     if command.oinfno in infno.CANCEL:
         answer, mdtrt_id = await _reverse_cancel(ctx, request, command, insured)
-        return await apply(ctx, request, answer, mdtrt_hint=command.mdtrt_id or mdtrt_id)
+        # the visit the cancel's mirror belongs to, whatever this request names
+        return await apply(ctx, request, answer, mdtrt_hint=mdtrt_id or command.mdtrt_id)
     if command.oinfno in infno.REGISTER:
         await _check_registration_reversible(ctx, request, command, stored)
     answer = await _relay(ctx, request, command, insured)
@@ -141,7 +143,11 @@ async def _relay(
     return await relay(
         ctx,
         request,
-        {"data": {"psn_no": command.psn_no, "omsgid": command.omsgid, "oinfno": command.oinfno}},
+        {
+            "data": ReversalPayload(
+                psn_no=command.psn_no, omsgid=command.omsgid, oinfno=command.oinfno
+            ).model_dump(mode="json")
+        },
         insured=insured,
     )
 

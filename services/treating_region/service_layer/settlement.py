@@ -38,6 +38,7 @@ from shared.envelope import NationalRequest, RelayEnvelope
 from shared.errors import E3001, E3002, E3007, E3008, E5002, E9002, RelayError
 from shared.money import MAX_AMOUNT, ZERO, to_cents
 from shared.settlement import CancelPayload, CategoryTotal, SettlementPayload, SplitLine
+from shared.web import describe_validation_error
 
 
 def _amounts_match(command: Settle, totals: Totals) -> list[str]:
@@ -141,7 +142,8 @@ async def _diagnose(
 
 def _cents(value: Decimal) -> Decimal:
     """Whole cents, as the wire has always carried them (``12.50``, never ``-0.00``)."""
-    return to_cents(value) if value else ZERO
+    cents = to_cents(value)
+    return cents if cents else ZERO
 
 
 def _payload(
@@ -220,8 +222,8 @@ async def settle(ctx: TreatingContext, request: NationalRequest, command: Settle
     except ValidationError as exc:  # what the insured region would refuse: refused here
         if store:
             await _reopen(ctx, command.mdtrt_id, inpatient=inpatient)
-        where = ".".join(str(part) for part in exc.errors()[0]["loc"])
-        raise RelayError(E9002, detail=f"字段 {where}：超出结算接口的取值范围") from exc
+        detail = describe_validation_error(list(exc.errors()), prefix="settlement")
+        raise RelayError(E9002, detail=detail) from exc
     try:
         answer = await relay(
             ctx, request, payload.model_dump(mode="json"), insured=visit.insuplc_admdvs
@@ -248,6 +250,13 @@ async def cancel(
     second unit of work (no transaction is held across the round trip).
     """
     inpatient = request.infno in infno.INPATIENT
+    try:  # before the visit moves: what the insured region would refuse is refused here
+        payload = CancelPayload(
+            psn_no=command.psn_no, setl_id=command.setl_id, mdtrt_id=command.mdtrt_id
+        )
+    except ValidationError as exc:
+        detail = describe_validation_error(list(exc.errors()), prefix="data")
+        raise RelayError(E9002, detail=detail) from exc
     async with ctx.uow() as uow:
         visit = await visit_of(uow, request, command.mdtrt_id, command.psn_no)
         if visit.inpatient != inpatient:
@@ -259,9 +268,6 @@ async def cancel(
             raise RelayError(E3001, detail=f"setl_id {command.setl_id}")
         await uow.visits.move(command.mdtrt_id, visit.state, cancelling.value)
         await uow.commit()
-    payload = CancelPayload(
-        psn_no=command.psn_no, setl_id=command.setl_id, mdtrt_id=command.mdtrt_id
-    )
     try:
         answer = await relay(
             ctx, request, {"data": payload.model_dump(mode="json")}, insured=visit.insuplc_admdvs
