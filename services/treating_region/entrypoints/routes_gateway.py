@@ -1,0 +1,226 @@
+"""The hospital gateway's routes (design §3): one URL, the national envelope, never an HTTP 500;
+and the reads of a message's outcome (the hospital its own, the operator any)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from services.treating_region.adapters import messages
+from services.treating_region.adapters.messages import StoredMessage
+from services.treating_region.entrypoints.access import SignatureCheck
+from services.treating_region.entrypoints.schemas import INPUT_MODELS
+from services.treating_region.service_layer.commands import Command
+from services.treating_region.service_layer.gateway import Answer
+from shared.envelope import NationalRequest, national_time
+from shared.errors import E5999, E9001, E9002, E9003, E9005, E9012, RelayError
+from shared.logging import msgid_var
+from shared.operator_access import OPERATOR_RESPONSES, OperatorDep
+from shared.web import (
+    ErrorEnvelope,
+    StatusError,
+    describe_validation_error,
+    error_body,
+    json_response,
+)
+
+log = logging.getLogger(__name__)
+
+router = APIRouter()
+
+GATEWAY_PATH = "/fsi/api/rsfComIfsService/callService"
+
+
+def _envelope(answer: Answer) -> dict[str, Any]:
+    if answer.error is not None:
+        return error_body(answer.error, refmsgid=answer.inf_refmsgid)
+    now = national_time(datetime.now(UTC))
+    return {
+        "infcode": 0,
+        "inf_refmsgid": answer.inf_refmsgid,
+        "refmsg_time": now,
+        "respond_time": now,
+        "err_code": None,
+        "err_msg": "成功",
+        "warn_msg": None,
+        "output": answer.output,
+    }
+
+
+MAX_NESTING = 32
+"""The national envelope nests four levels deep; far deeper is no hospital message."""
+
+
+def _unstorable(value: Any, path: str, depth: int = 0) -> str | None:
+    """Where the body holds what no database column can store: a NUL character (PostgreSQL
+    refuses it in text), or nesting far deeper than any national message."""
+    if depth > MAX_NESTING:
+        raise RelayError(E9001, detail=f"嵌套超过 {MAX_NESTING} 层")
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _unstorable(item, f"{path}.{key}" if path else str(key), depth + 1)
+            if found or "\x00" in key:
+                return found or path
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _unstorable(item, f"{path}[{i}]", depth + 1)
+            if found:
+                return found
+    return None
+
+
+def _parse(body: bytes, max_bytes: int) -> tuple[NationalRequest, Command]:
+    """Strict about meaning, tolerant about form: any content type, UTF-8 JSON object.
+
+    JSON numbers are read as Decimal, so an amount sent as a number never becomes a float.
+    Everything a column could not take is refused here, naming the field, before anything is
+    written (never "outcome unknown" for input the gateway could have refused).
+    """
+    if len(body) > max_bytes:
+        raise RelayError(E9005, detail=f"{len(body)} 字节，上限 {max_bytes}")
+    try:
+        raw = json.loads(body.decode("utf-8"), parse_float=Decimal)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RelayError(E9001, detail=f"不是 UTF-8 JSON（{type(exc).__name__}）") from exc
+    except RecursionError as exc:
+        raise RelayError(E9001, detail=f"嵌套超过 {MAX_NESTING} 层") from exc
+    if not isinstance(raw, dict):
+        raise RelayError(E9001, detail="报文应为 JSON 对象")
+    nul = _unstorable(raw, "")
+    if nul is not None:
+        raise RelayError(E9002, detail=f"字段 {nul}：含有空字符（\\u0000）")
+    try:
+        request = NationalRequest.model_validate(raw)
+    except ValidationError as exc:
+        raise RelayError(E9002, detail=describe_validation_error(list(exc.errors()))) from exc
+    model = INPUT_MODELS.get(request.infno)
+    if model is None:
+        raise RelayError(E9003, detail=f"infno {request.infno}")
+    try:
+        typed = model.model_validate(request.input)
+    except ValidationError as exc:
+        detail = describe_validation_error(list(exc.errors()), prefix="input")
+        raise RelayError(E9002, detail=detail) from exc
+    return request.model_copy(update={"input": typed.as_sent()}), typed.to_command()
+
+
+def _message_out(stored: StoredMessage) -> dict[str, Any]:
+    return {
+        "msgid": stored.msgid,
+        "infno": stored.infno,
+        "status": stored.status,
+        "err_code": stored.err_code,
+        "err_detail": stored.err_detail,
+        "output": stored.output,
+        "received_at": stored.received_at.isoformat(),
+        "answered_at": stored.answered_at.isoformat() if stored.answered_at else None,
+    }
+
+
+def _no_message(msgid: str) -> StatusError:
+    """One answer for a msgid never received and for another institution's: a hospital does not
+    learn which msgids exist (they are guessable: institution code, time, sequence)."""
+    return StatusError(E9012, status_code=404, detail=f"msgid {msgid}")
+
+
+MsgidPath = Annotated[str, Path(max_length=40)]
+
+HOSPITAL_READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {
+        "model": ErrorEnvelope,
+        "description": "x-tif headers missing, not verifying or stale (E9007, E9008)",
+    },
+}
+
+
+@router.post(
+    GATEWAY_PATH,
+    tags=["gateway"],
+    summary="Every hospital transaction, in the national envelope",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/HospitalRequest"}}
+            },
+        },
+        "responses": {
+            "200": {
+                "description": "infcode 0 with output, or infcode -1 with err_code/err_msg",
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/NationalResponse"}
+                    }
+                },
+            }
+        },
+    },
+)
+async def call_service(request: Request) -> Response:
+    state = request.app.state
+    try:
+        national, command = _parse(await request.body(), state.max_body_bytes)
+        msgid_var.set(national.msgid)
+        signatures: SignatureCheck | None = state.signatures
+        nonce = (
+            signatures.verify(request.headers, national.fixmedins_code)
+            if signatures is not None
+            else None
+        )
+        answer = await state.gateway.call(national, command, nonce)
+    except RelayError as exc:
+        return json_response(error_body(exc))
+    except Exception:
+        log.exception("gateway failure")
+        return json_response(error_body(RelayError(E5999)))
+    return json_response(_envelope(answer))
+
+
+@router.get(
+    "/fsi/messages/{msgid}",
+    tags=["gateway"],
+    summary="A hospital reads what became of its own message (signed with the x-tif "
+    "headers, as on the gateway; another institution's msgid is not found)",
+    responses=HOSPITAL_READ_RESPONSES,
+)
+async def own_message(request: Request, msgid: MsgidPath) -> dict[str, Any]:
+    """The hospital's way to learn an outcome after E5002 (design §3: a hospital reads only
+    its own messages). The signature and its timestamp are checked; the nonce is not
+    recorded, as a read changes nothing."""
+    paasid = request.headers.get("x-tif-paasid", "")
+    try:
+        # reads are always signed, whatever require_signature says: the signature is how the
+        # relay knows whose messages the caller may read
+        read_signatures: SignatureCheck = request.app.state.read_signatures
+        read_signatures.verify(request.headers, paasid)
+    except RelayError as exc:
+        raise StatusError(exc.spec, status_code=401, detail=exc.detail) from exc
+    stored = await messages.find(request.app.state.runtime.pool, msgid)
+    if stored is None or stored.fixmedins_code != paasid:
+        raise _no_message(msgid)
+    return _message_out(stored)
+
+
+@router.get(
+    "/admin/messages/{msgid}",
+    tags=["operator"],
+    summary="Operators: what became of any hospital message (ok, error, unknown, late "
+    "reply); personal data masked unless unmasked=true with the PII token",
+    responses=OPERATOR_RESPONSES,
+)
+async def message_status(
+    request: Request, operator: OperatorDep, msgid: MsgidPath
+) -> dict[str, Any]:
+    stored = await messages.find(request.app.state.runtime.pool, msgid)
+    if stored is None:
+        raise _no_message(msgid)
+    return operator.view(_message_out(stored))
