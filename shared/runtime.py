@@ -11,7 +11,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from shared.db import make_engine, make_session_factory, ping
+from shared.db import make_engine, make_session_factory
 from shared.messaging import Broker
 from shared.regions import parse_region_list
 from shared.settings import CommonSettings
@@ -42,7 +42,12 @@ async def _keep_session(_conn: asyncpg.Connection) -> None:
 
 
 async def open_runtime(settings: CommonSettings, *, startup_wait_s: float = 30.0) -> Runtime:
-    """Connect to PostgreSQL and RabbitMQ, waiting a bounded time for them to come up."""
+    """Connect to PostgreSQL and RabbitMQ, waiting a bounded time for them to come up.
+
+    The asyncpg pool is the one every service's writes and the health check use. The
+    SQLAlchemy engine connects only when something asks it (admin reads, the ORM paths that
+    remain): a service that never does holds no second set of connections.
+    """
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     broker = Broker(
         settings.amqp_url,
@@ -50,21 +55,23 @@ async def open_runtime(settings: CommonSettings, *, startup_wait_s: float = 30.0
         prefetch=settings.prefetch,
         publish_timeout_s=settings.publish_timeout_s,
     )
+    pool: asyncpg.Pool | None = None
     async for attempt in AsyncRetrying(
         stop=stop_after_delay(startup_wait_s),
         wait=wait_fixed(0.5),
-        retry=retry_if_exception_type(OSError),
+        retry=retry_if_exception_type((OSError, asyncpg.CannotConnectNowError)),
         reraise=True,
     ):
         with attempt:
-            await ping(engine)
+            if pool is None:
+                pool = await asyncpg.create_pool(
+                    settings.database_url.replace("postgresql+asyncpg://", "postgresql://"),
+                    min_size=2,
+                    max_size=settings.db_pool_size,
+                    reset=_keep_session,
+                )
             await broker.connect()
-    pool = await asyncpg.create_pool(
-        settings.database_url.replace("postgresql+asyncpg://", "postgresql://"),
-        min_size=2,
-        max_size=settings.db_pool_size,
-        reset=_keep_session,
-    )
+    assert pool is not None
     return Runtime(
         settings=settings,
         engine=engine,
@@ -90,7 +97,7 @@ async def health(runtime: Runtime) -> dict[str, str]:
     """Really asks the database and looks at the broker connection (issue: /healthz)."""
     status = {"database": "ok", "broker": "ok"}
     try:
-        await ping(runtime.engine)
+        await runtime.pool.fetchval("SELECT 1")
     except Exception as exc:
         status["database"] = f"down: {type(exc).__name__}"
     if not runtime.broker.is_connected:
