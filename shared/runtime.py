@@ -55,23 +55,12 @@ async def open_runtime(settings: CommonSettings, *, startup_wait_s: float = 30.0
         prefetch=settings.prefetch,
         publish_timeout_s=settings.publish_timeout_s,
     )
-    pool: asyncpg.Pool | None = None
-    async for attempt in AsyncRetrying(
-        stop=stop_after_delay(startup_wait_s),
-        wait=wait_fixed(0.5),
-        retry=retry_if_exception_type((OSError, asyncpg.CannotConnectNowError)),
-        reraise=True,
-    ):
-        with attempt:
-            if pool is None:
-                pool = await asyncpg.create_pool(
-                    settings.database_url.replace("postgresql+asyncpg://", "postgresql://"),
-                    min_size=2,
-                    max_size=settings.db_pool_size,
-                    reset=_keep_session,
-                )
-            await broker.connect()
-    assert pool is not None
+    try:
+        pool = await _connect(settings, broker, startup_wait_s)
+    except BaseException:  # gave up: nothing opened on the way stays open
+        await broker.close()
+        await engine.dispose()
+        raise
     return Runtime(
         settings=settings,
         engine=engine,
@@ -80,6 +69,35 @@ async def open_runtime(settings: CommonSettings, *, startup_wait_s: float = 30.0
         regions=parse_region_list(settings.regions),
         pool=pool,
     )
+
+
+async def _connect(settings: CommonSettings, broker: Broker, startup_wait_s: float) -> asyncpg.Pool:
+    """The asyncpg pool and the broker connection, retried for a bounded time; the pool is made
+    once and closed if the broker never comes."""
+    pool: asyncpg.Pool | None = None
+    try:
+        async for attempt in AsyncRetrying(
+            stop=stop_after_delay(startup_wait_s),
+            wait=wait_fixed(0.5),
+            retry=retry_if_exception_type((OSError, asyncpg.CannotConnectNowError)),
+            reraise=True,
+        ):
+            with attempt:
+                if pool is None:
+                    pool = await asyncpg.create_pool(
+                        settings.database_url.replace("postgresql+asyncpg://", "postgresql://"),
+                        min_size=2,
+                        max_size=settings.db_pool_size,
+                        reset=_keep_session,
+                    )
+                await broker.connect()
+    except BaseException:
+        if pool is not None:
+            await pool.close()
+        raise
+    if pool is None:  # AsyncRetrying ran no attempt: cannot happen with a stop by delay
+        raise RuntimeError("no connection attempt was made")
+    return pool
 
 
 async def close_runtime(runtime: Runtime) -> None:
@@ -93,11 +111,17 @@ async def close_runtime(runtime: Runtime) -> None:
     await runtime.engine.dispose()
 
 
+HEALTH_TIMEOUT_S = 2.0
+
+
 async def health(runtime: Runtime) -> dict[str, str]:
     """Really asks the database and looks at the broker connection (issue: /healthz)."""
     status = {"database": "ok", "broker": "ok"}
     try:
-        await runtime.pool.fetchval("SELECT 1")
+        # bounded: behind a burst the pool may have no free connection; say so within the
+        # healthcheck's own time limit rather than hang past it
+        async with runtime.pool.acquire(timeout=HEALTH_TIMEOUT_S) as conn:
+            await conn.fetchval("SELECT 1", timeout=HEALTH_TIMEOUT_S)
     except Exception as exc:
         status["database"] = f"down: {type(exc).__name__}"
     if not runtime.broker.is_connected:

@@ -56,8 +56,8 @@ class UnitOfWork:
     async def commit(self) -> None:
         if self._transaction is None:
             raise RuntimeError("commit outside the unit of work's block, or twice")
-        await self._transaction.commit()
-        self._transaction = None
+        transaction, self._transaction = self._transaction, None
+        await transaction.commit()  # failed or not, the server has ended this transaction
 
     async def rollback(self) -> None:
         if self._transaction is not None:

@@ -253,7 +253,7 @@ class Visits:
     ) -> None:
         """The lines of one upload, each with its split (all or none: the caller's transaction).
 
-        A ``feedetl_sn`` already taken raises ``asyncpg.IntegrityConstraintViolationError``."""
+        A ``feedetl_sn`` already taken raises ``asyncpg.UniqueViolationError``."""
         now = datetime.now(UTC)
         await self._db.executemany(
             _ADD_LINE,

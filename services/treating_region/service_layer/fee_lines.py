@@ -85,7 +85,7 @@ async def upload(
             results.append(_line_result(split, entry))
         try:
             await uow.visits.add_lines(mdtrt_id, accepted, request.msgid)
-        except asyncpg.IntegrityConstraintViolationError as exc:
+        except asyncpg.UniqueViolationError as exc:
             # a concurrent upload took a feedetl_sn first
             raise RelayError(E3003, detail="feedetl_sn 已被同时上传的明细使用") from exc
         await uow.commit()

@@ -1,6 +1,6 @@
 """The treating region's unit of work (``shared/unit_of_work.py``): ``uow.visits`` and
 ``uow.ledger`` speak for its transaction. A use case that relays between two short transactions
-(none is held across the network round trip) opens the same ``uow`` again after the block.
+(none is held across the network round trip) opens a second one (``ctx.uow()``) after it.
 
 The settle path's single statements (``to_settling``, the splits read, the ledger's record) do
 not come here: on the pool each is its own autocommitted transaction, while a transaction here
