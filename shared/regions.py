@@ -46,6 +46,10 @@ REGIONS: dict[str, Region] = {
     )
 }
 
+PLATFORM = "000000"
+"""The national platform's own code: the sender of the answers the hub makes itself, and the
+identity of its broker connection."""
+
 POOLS: tuple[str, ...] = tuple(code for code, r in REGIONS.items() if r.is_pool)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -12,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from shared.db import make_engine, make_session_factory
-from shared.messaging import Broker
+from shared.messaging import Broker, Brokers
+from shared.messaging.broker import TopologyMissing
+from shared.messaging.brokers import PLATFORM
 from shared.regions import parse_region_list
 from shared.settings import CommonSettings
 
@@ -24,7 +27,8 @@ class Runtime:
     settings: CommonSettings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    broker: Broker
+    brokers: Brokers
+    """The platform's one identity at the hub; one per served region in a region service."""
     regions: tuple[str, ...]
     pool: asyncpg.Pool
     """Plain asyncpg for the hot path's single statements: no ORM, no BEGIN/COMMIT pair."""
@@ -41,7 +45,28 @@ async def _keep_session(_conn: asyncpg.Connection) -> None:
     """
 
 
-async def open_runtime(settings: CommonSettings, *, startup_wait_s: float = 30.0) -> Runtime:
+Declare = Callable[[Broker], Awaitable[None]]
+
+
+def brokers_of(settings: CommonSettings, *, platform: bool) -> Brokers:
+    """The hub connects as the platform; a region service as each region it serves."""
+
+    def broker(url: str) -> Broker:
+        return Broker(url, prefetch=settings.prefetch, publish_timeout_s=settings.publish_timeout_s)
+
+    if platform:
+        return Brokers({PLATFORM: broker(settings.amqp_url)})
+    regions = parse_region_list(settings.regions)
+    return Brokers({admdvs: broker(settings.region_amqp_url(admdvs)) for admdvs in regions})
+
+
+async def open_runtime(
+    settings: CommonSettings,
+    *,
+    platform: bool = False,
+    declare: Declare | None = None,
+    startup_wait_s: float = 30.0,
+) -> Runtime:
     """Connect to PostgreSQL and RabbitMQ, waiting a bounded time for them to come up.
 
     The asyncpg pool is the one every service's writes and the health check use. The
@@ -49,37 +74,37 @@ async def open_runtime(settings: CommonSettings, *, startup_wait_s: float = 30.0
     remain): a service that never does holds no second set of connections.
     """
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
-    broker = Broker(
-        settings.amqp_url,
-        relay_secret=settings.relay_secret,
-        prefetch=settings.prefetch,
-        publish_timeout_s=settings.publish_timeout_s,
-    )
+    brokers = brokers_of(settings, platform=platform)
     try:
-        pool = await _connect(settings, broker, startup_wait_s)
+        pool = await _connect(settings, brokers, declare, startup_wait_s)
     except BaseException:  # gave up: nothing opened on the way stays open
-        await broker.close()
+        await brokers.close()
         await engine.dispose()
         raise
     return Runtime(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
-        broker=broker,
+        brokers=brokers,
         regions=parse_region_list(settings.regions),
         pool=pool,
     )
 
 
-async def _connect(settings: CommonSettings, broker: Broker, startup_wait_s: float) -> asyncpg.Pool:
-    """The asyncpg pool and the broker connection, retried for a bounded time; the pool is made
-    once and closed if the broker never comes."""
+async def _connect(
+    settings: CommonSettings, brokers: Brokers, declare: Declare | None, startup_wait_s: float
+) -> asyncpg.Pool:
+    """The asyncpg pool and the broker connections, retried for a bounded time (a region also
+    waits for the hub to declare the topology); the pool is made once and closed if the broker
+    never comes."""
     pool: asyncpg.Pool | None = None
     try:
         async for attempt in AsyncRetrying(
             stop=stop_after_delay(startup_wait_s),
             wait=wait_fixed(0.5),
-            retry=retry_if_exception_type((OSError, asyncpg.CannotConnectNowError)),
+            retry=retry_if_exception_type(
+                (OSError, asyncpg.CannotConnectNowError, TopologyMissing)
+            ),
             reraise=True,
         ):
             with attempt:
@@ -90,7 +115,7 @@ async def _connect(settings: CommonSettings, broker: Broker, startup_wait_s: flo
                         max_size=settings.db_pool_size,
                         reset=_keep_session,
                     )
-                await broker.connect()
+                await brokers.connect(declare=declare)
     except BaseException:
         if pool is not None:
             await pool.close()
@@ -106,7 +131,7 @@ async def close_runtime(runtime: Runtime) -> None:
     for task in runtime.background:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-    await runtime.broker.close()
+    await runtime.brokers.close()
     await runtime.pool.close()
     await runtime.engine.dispose()
 
@@ -124,6 +149,6 @@ async def health(runtime: Runtime) -> dict[str, str]:
             await conn.fetchval("SELECT 1", timeout=HEALTH_TIMEOUT_S)
     except Exception as exc:
         status["database"] = f"down: {type(exc).__name__}"
-    if not runtime.broker.is_connected:
+    if not runtime.brokers.is_connected:
         status["broker"] = "down"
     return status

@@ -7,6 +7,8 @@ from typing import Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.messaging.topology import region_user, with_credentials
+
 DEV_OPERATOR_TOKEN = "dev-operator-token"
 DEV_OPERATOR_PII_TOKEN = "dev-operator-pii-token"
 """Development defaults (loopback), like the dev relay and hospital secrets: a deployment sets
@@ -17,14 +19,26 @@ class CommonSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     database_url: str
-    amqp_url: str = "amqp://relay:relay@127.0.0.1:5672/relay"
+    amqp_url: str = Field(
+        default="amqp://relay:relay@127.0.0.1:5672/relay",
+        description="the broker and vhost; the hub connects as this URL's user, a region "
+        "service as each served region's own user (region_<admdvs>) on the same broker",
+    )
+    amqp_region_password: str = Field(
+        default="relay",
+        description="password of the served regions' broker users (development default)",
+    )
+    amqp_region_passwords: dict[str, str] = Field(
+        default_factory=dict,
+        description='per region, overriding amqp_region_password: {"110000": "…"}',
+    )
     http_host: str = "127.0.0.1"
     http_port: int
     log_level: str = "INFO"
     regions: str = Field(default="all", description="comma-separated admdvs served, or 'all'")
     relay_secret: str = Field(
         default="dev-relay-secret",
-        description="signs relay messages; each region's key is derived from it",
+        description="keys the national person index's certificate hashes",
     )
     operator_token: str = Field(
         default=DEV_OPERATOR_TOKEN,
@@ -39,6 +53,11 @@ class CommonSettings(BaseSettings):
     db_pool_size: int = 10
     prefetch: int = 32
     publish_timeout_s: float = 5.0
+
+    def region_amqp_url(self, admdvs: str) -> str:
+        """The broker as this region's user: RabbitMQ then vouches for what it sends."""
+        password = self.amqp_region_passwords.get(admdvs, self.amqp_region_password)
+        return with_credentials(self.amqp_url, region_user(admdvs), password)
 
     @model_validator(mode="after")
     def _pii_right_is_separate(self) -> Self:

@@ -5,6 +5,7 @@
 #   deploy/local/infra.sh up      install if missing, configure, start, create roles/dbs/vhost/user
 #   deploy/local/infra.sh down    stop both (harmless when already stopped)
 #   deploy/local/infra.sh status  report; exit 0 only when both are up
+#   deploy/local/infra.sh vhost N add vhost N with the relay's users and policy (a parallel run)
 #
 # Environment overrides: PG_PORT (5432), AMQP_PORT (5672), RMQ_START_TIMEOUT (120 s).
 # The compose equivalents live in deploy/postgres/init.sql and deploy/rabbitmq/.
@@ -26,6 +27,11 @@ RMQ_VHOST=relay
 RMQ_VHOSTS=(relay relay_test relay_bench)
 RMQ_USER=relay
 RMQ_PASS=relay
+# One broker user per insured-region pool: RabbitMQ checks each message's user_id against it, and
+# the permissions let a region publish only requests, replies and hub events, and read only its
+# own queues (design §4). Users, permissions and policies come from the compose definitions.
+RMQ_DEFINITIONS="$(cd "$(dirname "${BASH_SOURCE[0]}")/../rabbitmq" && pwd)/definitions.json"
+RMQ_REGION_PASS="${RMQ_REGION_PASS:-relay}"
 
 # Node name on "localhost" so the CLI reaches it over loopback whatever the hostname resolves to.
 RMQ_NODENAME=rabbit@localhost
@@ -346,7 +352,41 @@ rmq_up() {
       rmqctl -q authenticate_user "$RMQ_USER" "$RMQ_PASS" >/dev/null || die "rabbitmq: $RMQ_USER cannot authenticate"
     fi
   done
+  for vhost in "${RMQ_VHOSTS[@]}"; do
+    rmq_region_users "$vhost"
+  done
   log "rabbitmq: ready at amqp://$RMQ_USER:$RMQ_PASS@$BIND_ADDR:$AMQP_PORT/$RMQ_VHOST"
+}
+
+# The regions' users, what each may do on vhost $1, and the operator's policies: imported from
+# deploy/rabbitmq/definitions.json (the file compose loads; written by
+# `python -m shared.messaging.definitions`), its vhost "relay" renamed to $1. Idempotent;
+# `infra.sh vhost NAME` runs it for a vhost of one's own (a parallel test run).
+rmq_region_users() {
+  local vhost=$1 user count renamed
+  renamed=$(mktemp --suffix=.json)
+  sed "s/\"vhost\": \"relay\"/\"vhost\": \"$vhost\"/" "$RMQ_DEFINITIONS" >"$renamed"
+  chmod 644 "$renamed"  # read by the broker's own user
+  if ! rmqctl -q import_definitions "$renamed" >/dev/null; then
+    rm -f "$renamed"
+    die "rabbitmq: cannot import $RMQ_DEFINITIONS into vhost '$vhost'"
+  fi
+  rm -f "$renamed"
+  count=$(grep -c '"name": "region_' "$RMQ_DEFINITIONS")
+  if [[ "$RMQ_REGION_PASS" != relay ]]; then
+    for user in $(grep -o '"name": "region_[0-9]*"' "$RMQ_DEFINITIONS" | cut -d'"' -f4); do
+      rmqctl -q change_password "$user" "$RMQ_REGION_PASS" >/dev/null
+    done
+  fi
+  log "rabbitmq: vhost '$vhost': $count region users, their permissions and the policies"
+}
+
+cmd_vhost() {
+  local vhost=${1:?usage: infra.sh vhost NAME}
+  rmq_running || die "rabbitmq is not running (infra.sh up)"
+  rmqctl -s list_vhosts | grep -qxF "$vhost" || rmqctl -q add_vhost "$vhost"
+  rmqctl -q set_permissions -p "$vhost" "$RMQ_USER" '.*' '.*' '.*'
+  rmq_region_users "$vhost"
 }
 
 rmq_down() {
@@ -398,5 +438,6 @@ case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  vhost) shift; cmd_vhost "$@" ;;
+  *) echo "usage: $0 up|down|status|vhost NAME" >&2; exit 2 ;;
 esac

@@ -23,7 +23,7 @@ async def build(settings: Settings, policies: Mapping[str, RegionPolicy]) -> Run
     # what seed and index-sync queued while the service was down reaches the hub's person
     # index before the service says it is healthy (the hub starts first: make up)
     try:
-        sent = await outbox.drain(runtime.pool, runtime.broker)
+        sent = await outbox.drain(runtime.pool, runtime.brokers)
     except Exception as exc:  # the relay loop tries again
         log.warning("outbox: start-up drain failed: %s", exc)
     else:
@@ -31,7 +31,7 @@ async def build(settings: Settings, policies: Mapping[str, RegionPolicy]) -> Run
             log.info("outbox: %d queued messages sent to the hub at start", sent)
     runtime.background.append(
         asyncio.create_task(
-            outbox.relay_forever(runtime.pool, runtime.broker, OUTBOX_RELAY_EVERY_S)
+            outbox.relay_forever(runtime.pool, runtime.brokers, OUTBOX_RELAY_EVERY_S)
         )
     )
     return runtime

@@ -18,7 +18,7 @@ async def build(
     institutions: Mapping[str, Institution],
 ) -> tuple[Runtime, Gateway]:
     runtime = await open_runtime(settings)
-    relay = RelayClient(runtime.broker, "treating_region")
+    relay = RelayClient(runtime.brokers, "treating_region")
     ctx = TreatingContext(
         pool=runtime.pool,
         relay=relay,

@@ -1,14 +1,16 @@
-"""Messaging on aio-pika: topology, a confirmed publisher, consumers, request/reply."""
+"""Messaging on aio-pika: topology, confirmed publishers, consumers, request/reply."""
 
-from shared.messaging.broker import Broker, TransientError, signature_of
+from shared.messaging.broker import Broker, NotPublished, TransientError, sender_region
+from shared.messaging.brokers import PLATFORM, Brokers
 from shared.messaging.rpc import RelayClient, ReplyTimeout
-from shared.messaging.signing import SenderCheck
 
 __all__ = [
+    "PLATFORM",
     "Broker",
+    "Brokers",
+    "NotPublished",
     "RelayClient",
     "ReplyTimeout",
-    "SenderCheck",
     "TransientError",
-    "signature_of",
+    "sender_region",
 ]

@@ -1,12 +1,15 @@
-"""One broker connection per process: declared topology, confirmed publishes, bounded consumers."""
+"""One broker identity per connection: confirmed publishes that ride out a reconnect, consumers
+that resume, and the topology the hub declares (design §4)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 import aio_pika
+import aiormq
 from aio_pika.abc import (
     AbstractChannel,
     AbstractExchange,
@@ -16,45 +19,81 @@ from aio_pika.abc import (
 )
 from pydantic import ValidationError
 
-from shared.envelope import RelayEnvelope
+from shared.envelope import MessageKind, RelayEnvelope
 from shared.logging import msgid_var, relay_id_var
 from shared.messaging import topology
-from shared.messaging.signing import RegionKeys, SenderCheck
 
 log = logging.getLogger(__name__)
 
-SIGNATURE_HEADER = "x-relay-sig"
-SENDER_HEADER = "x-relay-sender"
-
 EnvelopeHandler = Callable[[RelayEnvelope, AbstractIncomingMessage], Awaitable[None]]
+
+RECONNECT_INTERVAL_S = 0.5
+"""aio-pika's default is 5 s: a whole reply deadline for a broker that is back in one."""
+_RETRY_PAUSE_S = 0.05
+
+_LINK_DOWN: tuple[type[BaseException], ...] = (
+    aio_pika.exceptions.AMQPConnectionError,
+    aio_pika.exceptions.ChannelInvalidStateError,
+    aiormq.exceptions.ChannelClosed,
+    ConnectionError,
+    RuntimeError,  # aio-pika's "channel closed" on a robust channel that is reopening
+)
 
 
 class TransientError(Exception):
     """A database or broker hiccup: the message goes back to the queue (bounded by the limit)."""
 
 
-class Broker:
-    """Owns the connection, a publishing channel with confirms, and the consuming channel."""
+class TopologyMissing(Exception):
+    """The ``relay`` exchange is not declared yet: the hub, which owns it, has not started."""
 
-    def __init__(self, url: str, *, relay_secret: str, prefetch: int, publish_timeout_s: float):
+
+class NotPublished(Exception):
+    """The broker never confirmed the message before the deadline.
+
+    ``maybe_sent`` is False when no attempt reached an open connection (nothing happened: safe
+    to repeat, E5003), True when one may have (the receiver may have it: outcome unknown)."""
+
+    def __init__(self, detail: str, *, maybe_sent: bool) -> None:
+        super().__init__(detail)
+        self.maybe_sent = maybe_sent
+
+
+class Broker:
+    """One connection as one user (a region's, or the platform's): a publishing channel with
+    confirms and a consuming channel. RabbitMQ stamps and checks ``user_id`` against the user,
+    so a receiver knows who sent a message (``sender_region``)."""
+
+    def __init__(self, url: str, *, prefetch: int, publish_timeout_s: float) -> None:
         self._url = url
-        self._keys = RegionKeys(relay_secret)
+        self.user = topology.user_of(url)
         self._prefetch = prefetch
         self._publish_timeout_s = publish_timeout_s
         self.connection: AbstractRobustConnection | None = None
         self._publish_channel: AbstractChannel | None = None
         self._consume_channel: AbstractChannel | None = None
-        self.exchanges: dict[str, AbstractExchange] = {}
+        self._relay: AbstractExchange | None = None
 
-    async def connect(self) -> None:
-        self.connection = await aio_pika.connect_robust(self._url)
-        # confirms on, and an unroutable publish raises instead of vanishing (style gotcha 2)
-        self._publish_channel = await self.connection.channel(
-            publisher_confirms=True, on_return_raises=True
+    async def connect(self, *, declare: Callable[[Broker], Awaitable[None]] | None = None) -> None:
+        """Connect; ``declare`` (the hub's) declares the topology, otherwise it must exist."""
+        connection = await aio_pika.connect_robust(
+            self._url, reconnect_interval=RECONNECT_INTERVAL_S, fail_fast=True
         )
-        self._consume_channel = await self.connection.channel()
-        await self._consume_channel.set_qos(prefetch_count=self._prefetch)
-        await self._declare_exchanges()
+        try:
+            self.connection = connection
+            self._publish_channel = await connection.channel(publisher_confirms=True)
+            self._consume_channel = await connection.channel()
+            await self._consume_channel.set_qos(prefetch_count=self._prefetch)
+            if declare is not None:
+                await declare(self)
+            try:
+                self._relay = await self._publish_channel.get_exchange(topology.RELAY, ensure=True)
+            except aiormq.exceptions.ChannelNotFoundEntity as exc:
+                raise TopologyMissing(topology.RELAY) from exc
+        except BaseException:
+            self.connection = None
+            await connection.close()
+            raise
 
     async def close(self) -> None:
         if self.connection is not None:
@@ -65,88 +104,125 @@ class Broker:
     def is_connected(self) -> bool:
         return self.connection is not None and not self.connection.is_closed
 
-    async def _declare_exchanges(self) -> None:
-        channel = self._require(self._consume_channel)
-        dead = await channel.declare_exchange(
-            topology.HUB_DEAD, aio_pika.ExchangeType.FANOUT, durable=True
-        )
-        unrouted = await channel.declare_exchange(
-            topology.HUB_UNROUTED, aio_pika.ExchangeType.FANOUT, durable=True
-        )
-        ingress = await channel.declare_exchange(
-            topology.HUB_INGRESS, aio_pika.ExchangeType.TOPIC, durable=True
-        )
-        egress = await channel.declare_exchange(
-            topology.HUB_EGRESS,
+    @property
+    def consume_channel(self) -> AbstractChannel:
+        return _require(self._consume_channel)
+
+    # ------------------------------------------------------------------ topology (the hub's)
+
+    async def declare_topology(self, pools: Iterable[str], *, journal_max_bytes: int) -> None:
+        """Every exchange, sink, region queue and the journal: idempotent, the hub's at start."""
+        channel = self.consume_channel
+        declare = channel.declare_exchange
+        dead = await declare(topology.HUB_DEAD, aio_pika.ExchangeType.FANOUT, durable=True)
+        unrouted = await declare(topology.HUB_UNROUTED, aio_pika.ExchangeType.FANOUT, durable=True)
+        relay = await declare(topology.RELAY, aio_pika.ExchangeType.TOPIC, durable=True)
+        route = await declare(
+            topology.RELAY_ROUTE,
             aio_pika.ExchangeType.TOPIC,
             durable=True,
             arguments={"alternate-exchange": topology.HUB_UNROUTED},
         )
-        self.exchanges = {
-            topology.HUB_DEAD: dead,
-            topology.HUB_UNROUTED: unrouted,
-            topology.HUB_INGRESS: ingress,
-            topology.HUB_EGRESS: egress,
-        }
-        # the publishing channel needs its own exchange handles
-        pub = self._require(self._publish_channel)
-        for name in (topology.HUB_INGRESS, topology.HUB_EGRESS):
-            self.exchanges[f"pub:{name}"] = await pub.get_exchange(name, ensure=False)
+        await route.bind(relay, routing_key="#")
+        sinks = (
+            (topology.HUB_UNROUTED, unrouted),
+            (topology.HUB_DEAD, dead),
+            (topology.HUB_DEAD_LOG, dead),
+        )
+        for name, exchange in sinks:
+            sink = await channel.declare_queue(
+                name, durable=True, arguments={"x-queue-type": "quorum"}
+            )
+            await sink.bind(exchange)
+        journal = await channel.declare_queue(
+            topology.HUB_JOURNAL,
+            durable=True,
+            arguments=topology.journal_arguments(journal_max_bytes),
+        )
+        await journal.bind(relay, routing_key="#")
+        # every pool's queues exist even while its service is down: requests wait, durable
+        keys = [topology.RESOLVE_KEY, topology.INDEX_KEY]
+        await self._quorum(topology.HUB_REQUESTS, route, keys)
+        for admdvs in pools:
+            for key in (topology.insured_key(admdvs), topology.treating_key(admdvs)):
+                await self._quorum(key, route, [key])
 
-    async def declare_quorum_queue(
-        self, name: str, *, exchange: str, routing_keys: Iterable[str]
+    async def _quorum(
+        self, name: str, exchange: AbstractExchange, routing_keys: Iterable[str]
     ) -> AbstractQueue:
-        channel = self._require(self._consume_channel)
-        queue = await channel.declare_queue(
+        queue = await self.consume_channel.declare_queue(
             name, durable=True, arguments=topology.quorum_arguments()
         )
         for key in routing_keys:
-            await queue.bind(self.exchanges[exchange], routing_key=key)
+            await queue.bind(exchange, routing_key=key)
         return queue
+
+    async def queue(self, name: str) -> AbstractQueue:
+        """A queue the hub declared, to consume: declared passively (a region may not declare
+        it), which is also how the robust channel finds it again after a reconnect."""
+        return await self.consume_channel.get_queue(name, ensure=True)
 
     async def declare_reply_queue(self, name: str) -> AbstractQueue:
-        """A classic exclusive queue: quorum queues cannot be exclusive (design §4)."""
-        channel = self._require(self._consume_channel)
-        queue = await channel.declare_queue(name, exclusive=True, auto_delete=True)
-        await queue.bind(self.exchanges[topology.HUB_EGRESS], routing_key=name)
+        """This process's reply queue, bound on ``relay.route`` under its own name."""
+        channel = self.consume_channel
+        queue = await channel.declare_queue(
+            name, durable=True, arguments=topology.reply_queue_arguments()
+        )
+        route = await channel.get_exchange(topology.RELAY_ROUTE, ensure=False)
+        await queue.bind(route, routing_key=name)
         return queue
 
-    async def declare_sink_queues(self) -> tuple[AbstractQueue, AbstractQueue]:
-        """``hub.unrouted`` and ``hub.dead``: where nothing is lost."""
-        channel = self._require(self._consume_channel)
-        unrouted = await channel.declare_queue(
-            topology.HUB_UNROUTED, durable=True, arguments={"x-queue-type": "quorum"}
-        )
-        await unrouted.bind(self.exchanges[topology.HUB_UNROUTED])
-        dead = await channel.declare_queue(
-            topology.HUB_DEAD, durable=True, arguments={"x-queue-type": "quorum"}
-        )
-        await dead.bind(self.exchanges[topology.HUB_DEAD])
-        return unrouted, dead
+    # ------------------------------------------------------------------ publish and consume
 
-    def sender_of(self, message: AbstractIncomingMessage) -> SenderCheck:
-        """The claimed sender of a delivered message, checked against its signature here, at the
-        consumer edge, with the same keys this process signs with."""
-        claimed, signature = signature_of(message)
-        return self._keys.check(message.body, claimed, signature)
+    async def publish(
+        self, routing_key: str, envelope: RelayEnvelope, *, until: datetime | None = None
+    ) -> None:
+        """Persistent, identified, confirmed; retried with the same message id across a lost
+        connection until ``until`` (default: the publish timeout). A request expires in the
+        broker at its deadline (dead-lettered to the hub, which records it)."""
+        deadline = until or datetime.now(UTC) + timedelta(seconds=self._publish_timeout_s)
+        message = self._message(envelope)
+        maybe_sent = False
+        while True:
+            remaining = (deadline - datetime.now(UTC)).total_seconds()
+            if remaining <= 0:
+                raise NotPublished(
+                    f"{routing_key}: not confirmed before the deadline", maybe_sent=maybe_sent
+                )
+            if not self.is_connected or self._relay is None:
+                await asyncio.sleep(_RETRY_PAUSE_S)
+                continue
+            try:
+                await self._relay.publish(message, routing_key=routing_key, timeout=remaining)
+                return
+            except aio_pika.exceptions.DeliveryError as exc:  # nacked: the broker refused it
+                raise NotPublished(
+                    f"{routing_key}: refused by the broker", maybe_sent=False
+                ) from exc
+            except TimeoutError:
+                maybe_sent = True
+            except _LINK_DOWN as exc:
+                maybe_sent = maybe_sent or not isinstance(
+                    exc, aio_pika.exceptions.ChannelInvalidStateError
+                )
+                log.info("publish to %s waits for the broker: %s", routing_key, exc)
+                await asyncio.sleep(_RETRY_PAUSE_S)
 
-    async def publish(self, exchange: str, routing_key: str, envelope: RelayEnvelope) -> None:
-        """Persistent, identified, signed by the sender region, confirmed by the broker."""
-        body = envelope.model_dump_json().encode()
-        message = aio_pika.Message(
-            body,
+    def _message(self, envelope: RelayEnvelope) -> aio_pika.Message:
+        expiration = None
+        if envelope.kind == MessageKind.REQUEST:
+            # at least a moment: an expiration of 0 would drop it before a consumer could look
+            left = (envelope.deadline - datetime.now(UTC)).total_seconds()
+            expiration = timedelta(seconds=max(left, 0.1))
+        return aio_pika.Message(
+            envelope.model_dump_json().encode(),
             content_type="application/json",
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             message_id=envelope.relay_id,
             correlation_id=envelope.msgid,
-            headers={
-                "infno": envelope.infno,
-                SENDER_HEADER: envelope.sender_admdvs,
-                SIGNATURE_HEADER: self._keys.sign(envelope.sender_admdvs, body),
-            },
-        )
-        await self.exchanges[f"pub:{exchange}"].publish(
-            message, routing_key=routing_key, mandatory=True, timeout=self._publish_timeout_s
+            user_id=self.user,
+            expiration=expiration,
+            headers={"infno": envelope.infno},
         )
 
     async def consume(self, queue: AbstractQueue, handler: EnvelopeHandler) -> None:
@@ -169,14 +245,14 @@ class Broker:
 
         await queue.consume(on_message)
 
-    @staticmethod
-    def _require(channel: AbstractChannel | None) -> AbstractChannel:
-        if channel is None:
-            raise RuntimeError("broker is not connected")
-        return channel
+
+def sender_region(message: AbstractIncomingMessage) -> str | None:
+    """The region whose broker user sent this message (checked by RabbitMQ), None for the
+    platform's own users."""
+    return topology.region_of_user(message.user_id)
 
 
-def signature_of(message: AbstractIncomingMessage) -> tuple[str, str]:
-    """(claimed sender region, signature) from a delivered message's headers."""
-    headers: dict[str, Any] = dict(message.headers or {})
-    return str(headers.get(SENDER_HEADER, "")), str(headers.get(SIGNATURE_HEADER, ""))
+def _require(channel: AbstractChannel | None) -> AbstractChannel:
+    if channel is None:
+        raise RuntimeError("broker is not connected")
+    return channel

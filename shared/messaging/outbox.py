@@ -3,8 +3,8 @@
 A service that uses it has a table ``outbox`` (its own migration)::
 
     relay_id     varchar(36) primary key   the envelope's relay id
-    exchange     varchar(40)               where to publish (``hub.ingress``)
-    routing_key  varchar(100)
+    exchange     varchar(40)               where it was published (``relay``), for the record
+    routing_key  varchar(100)              ditto; the relay takes both from the envelope
     envelope     jsonb                     the RelayEnvelope, published as it is
     created_at   timestamptz
     due_at       timestamptz, indexed      when the relay may take it (a lease once taken)
@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from shared.envelope import RelayEnvelope
 from shared.messaging import topology
-from shared.messaging.broker import Broker
+from shared.messaging.brokers import Brokers
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +43,16 @@ _TAKE = """
 """
 
 
-def to_hub(envelope: RelayEnvelope) -> tuple[str, str]:
-    """Exchange and routing key of a message a region sends to the hub."""
-    return topology.HUB_INGRESS, topology.ingress_routing_key(envelope.kind, envelope.sender_admdvs)
+TO_HUB = (topology.RELAY, topology.INDEX_KEY)
+"""Exchange and routing key of the events a region sends to the hub (its person index)."""
 
 
-async def publish_now(pool: asyncpg.Pool, broker: Broker, envelopes: list[RelayEnvelope]) -> bool:
+async def _publish(brokers: Brokers, envelope: RelayEnvelope) -> None:
+    """As the region that sends it: the broker vouches for the sender."""
+    await brokers.of(envelope.sender_admdvs).publish(TO_HUB[1], envelope)
+
+
+async def publish_now(pool: asyncpg.Pool, brokers: Brokers, envelopes: list[RelayEnvelope]) -> bool:
     """Right after the commit that owed them: publish to the hub, then forget the rows.
 
     False if one could not be published; its row stays for the relay, so this never fails the
@@ -57,7 +61,7 @@ async def publish_now(pool: asyncpg.Pool, broker: Broker, envelopes: list[RelayE
     sent: list[str] = []
     try:
         for envelope in envelopes:
-            await broker.publish(*to_hub(envelope), envelope)
+            await _publish(brokers, envelope)
             sent.append(envelope.relay_id)
     except Exception as exc:
         log.warning("outbox: publish after commit failed, the relay will retry: %s", exc)
@@ -74,7 +78,7 @@ async def forget(pool: asyncpg.Pool, relay_ids: list[str]) -> None:
         await pool.execute("DELETE FROM outbox WHERE relay_id = ANY($1::text[])", relay_ids)
 
 
-async def publish_due(pool: asyncpg.Pool, broker: Broker, *, limit: int = BATCH) -> int:
+async def publish_due(pool: asyncpg.Pool, brokers: Brokers, *, limit: int = BATCH) -> int:
     """Publish up to ``limit`` due rows, oldest first; the number confirmed.
 
     Stops at the first publish that fails (the broker is away: the rest would fail too); the
@@ -91,7 +95,7 @@ async def publish_due(pool: asyncpg.Pool, broker: Broker, *, limit: int = BATCH)
             except ValidationError:
                 log.error("outbox: row %s is not an envelope, skipped", row["relay_id"])
                 continue
-            await broker.publish(row["exchange"], row["routing_key"], envelope)
+            await _publish(brokers, envelope)
             sent.append(row["relay_id"])
     except Exception as exc:
         log.warning("outbox: %d of %d sent, the rest wait: %s", len(sent), len(rows), exc)
@@ -100,21 +104,21 @@ async def publish_due(pool: asyncpg.Pool, broker: Broker, *, limit: int = BATCH)
     return len(sent)
 
 
-async def drain(pool: asyncpg.Pool, broker: Broker) -> int:
+async def drain(pool: asyncpg.Pool, brokers: Brokers) -> int:
     """Publish every due row (at start, before the service says it is healthy)."""
     total = 0
     while True:
-        sent = await publish_due(pool, broker)
+        sent = await publish_due(pool, brokers)
         total += sent
         if sent < BATCH:
             return total
 
 
-async def relay_forever(pool: asyncpg.Pool, broker: Broker, every_s: float) -> None:
+async def relay_forever(pool: asyncpg.Pool, brokers: Brokers, every_s: float) -> None:
     """The outbox relay loop of one process; the database or broker being away costs a round."""
     while True:
         await asyncio.sleep(every_s)
         try:
-            await drain(pool, broker)
+            await drain(pool, brokers)
         except Exception as exc:
             log.warning("outbox relay round failed: %s", exc)

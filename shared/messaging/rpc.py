@@ -1,17 +1,25 @@
-"""Request/reply over the hub with a deadline, keyed by relay_id (design §4)."""
+"""Request/reply through the broker with a deadline, keyed by relay_id (design §4).
+
+A request goes straight to its insured region's queue (``insured.<admdvs>``) as the treating
+region's broker user; the answer comes to this process's reply queue for that identity. The
+broker vouches for who sent a reply: only the region the request went to, or the platform (the
+hub answering for a region it cannot route to), may answer it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from aio_pika.abc import AbstractIncomingMessage
 
 from shared.envelope import MessageKind, RelayEnvelope
 from shared.messaging import topology
-from shared.messaging.broker import Broker
+from shared.messaging.broker import NotPublished, sender_region
+from shared.messaging.brokers import Brokers
 
 log = logging.getLogger(__name__)
 
@@ -22,23 +30,33 @@ class ReplyTimeout(Exception):
     """No reply before the deadline: the outcome is unknown (E5002)."""
 
 
-class RelayClient:
-    """Sends requests to the hub and routes each reply to the coroutine that waits for it."""
+@dataclass(slots=True)
+class _Waiting:
+    future: asyncio.Future[RelayEnvelope]
+    insured_admdvs: str
+    """Where the request went; empty while the hub is to find it (a 1101 without it)."""
 
-    def __init__(self, broker: Broker, service: str) -> None:
-        self._broker = broker
-        self._reply_to = topology.reply_queue(service)
-        self._waiting: dict[str, asyncio.Future[RelayEnvelope]] = {}
+
+class RelayClient:
+    """Sends requests as the regions this process serves, and routes each reply to the coroutine
+    that waits for it."""
+
+    def __init__(self, brokers: Brokers, process: str) -> None:
+        self._brokers = brokers
+        self._reply_to = {
+            admdvs: topology.reply_queue(admdvs, process) for admdvs, _ in brokers.items()
+        }
+        self._waiting: dict[str, _Waiting] = {}
         self.on_late_reply: LateReplyHandler | None = None
         """Called with a reply nobody waits for any more (its deadline passed)."""
 
-    @property
-    def reply_to(self) -> str:
-        return self._reply_to
+    def reply_to(self, admdvs: str) -> str:
+        return self._reply_to[admdvs]
 
     async def start(self) -> None:
-        queue = await self._broker.declare_reply_queue(self._reply_to)
-        await self._broker.consume(queue, self._on_reply)
+        for admdvs, broker in self._brokers.items():
+            queue = await broker.declare_reply_queue(self._reply_to[admdvs])
+            await broker.consume(queue, self._on_reply)
 
     def new_request(
         self,
@@ -61,20 +79,27 @@ class RelayClient:
             insuplc_admdvs=insuplc_admdvs,
             fixmedins_code=fixmedins_code,
             deadline=datetime.now(UTC) + timedelta(seconds=deadline_s),
-            reply_to=self._reply_to,
+            reply_to=self._reply_to.get(sender_admdvs),
             payload=dict(payload),
         ).with_hop("treating_region")
 
     async def request(self, envelope: RelayEnvelope) -> RelayEnvelope:
-        """Publish to the hub and wait until the envelope's deadline for the reply."""
+        """Publish (riding out a lost connection until the deadline) and wait for the reply.
+
+        ``NotPublished`` with ``maybe_sent`` False: the broker never had it (nothing happened);
+        ``ReplyTimeout``: it may have gone, and no answer came in time.
+        """
         future: asyncio.Future[RelayEnvelope] = asyncio.get_running_loop().create_future()
-        self._waiting[envelope.relay_id] = future
+        self._waiting[envelope.relay_id] = _Waiting(future, envelope.insuplc_admdvs)
         try:
-            await self._broker.publish(
-                topology.HUB_INGRESS,
-                topology.ingress_routing_key(envelope.kind, envelope.sender_admdvs),
-                envelope,
-            )
+            try:
+                await self._brokers.of(envelope.sender_admdvs).publish(
+                    topology.request_key(envelope.insuplc_admdvs), envelope, until=envelope.deadline
+                )
+            except NotPublished as exc:
+                if exc.maybe_sent:
+                    raise ReplyTimeout(envelope.relay_id) from exc
+                raise
             remaining = (envelope.deadline - datetime.now(UTC)).total_seconds()
             try:
                 return await asyncio.wait_for(future, timeout=max(remaining, 0.0))
@@ -83,10 +108,30 @@ class RelayClient:
         finally:
             self._waiting.pop(envelope.relay_id, None)
 
-    async def _on_reply(self, envelope: RelayEnvelope, _message: AbstractIncomingMessage) -> None:
-        future = self._waiting.get(envelope.relay_id)
-        if future is not None and not future.done():
-            future.set_result(envelope)
+    async def _on_reply(self, envelope: RelayEnvelope, message: AbstractIncomingMessage) -> None:
+        sender = sender_region(message)
+        if envelope.kind != MessageKind.REPLY or (
+            sender is not None and sender != envelope.insuplc_admdvs
+        ):
+            log.warning(
+                "dropped a %s for %s sent by %s as %s",
+                envelope.kind,
+                envelope.msgid,
+                message.user_id,
+                envelope.insuplc_admdvs,
+            )
+            return
+        waiting = self._waiting.get(envelope.relay_id)
+        if waiting is not None and waiting.insured_admdvs not in ("", envelope.insuplc_admdvs):
+            log.warning(
+                "dropped a reply for %s from %s: the request went to %s",
+                envelope.msgid,
+                envelope.insuplc_admdvs,
+                waiting.insured_admdvs,
+            )
+            return
+        if waiting is not None and not waiting.future.done():
+            waiting.future.set_result(envelope)
             return
         log.warning("late reply for %s (%s)", envelope.msgid, envelope.infno)
         if self.on_late_reply is not None:

@@ -241,3 +241,32 @@ async def reconcile(psn_nos: list[str]) -> tuple[dict[str, Any], dict[str, Any]]
             {r["setl_id"]: (r["medfee_sumamt"], r["fund_pay_sumamt"], r["acct_pay"]) for r in rows}
         )
     return sides[0], sides[1]
+
+
+JOURNAL_SETTLE_S = 0.5
+"""Longer than the journal's batch wait: after it, rows that were coming have come."""
+
+
+def hub_log(
+    http: httpx.Client, stack: Stack, msgid: str, *, rows: int = 1, wait_s: float = 15.0
+) -> list[dict[str, Any]]:
+    """The hub's log of a message once it has at least ``rows`` rows: the hub writes it from the
+    journal, a moment after the message passed (design §4); then a moment more, so that a row
+    too many would show."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        response = http.get(f"{stack.hub_url}/relay-log", params={"msgid": msgid}, headers=OPERATOR)
+        assert response.status_code == 200, response.text
+        found: list[dict[str, Any]] = response.json()
+        if len(found) >= rows or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    time.sleep(JOURNAL_SETTLE_S)
+    response = http.get(f"{stack.hub_url}/relay-log", params={"msgid": msgid}, headers=OPERATOR)
+    result: list[dict[str, Any]] = response.json()
+    return result
+
+
+def hops(rows: list[dict[str, Any]], *fields: str) -> list[tuple[Any, ...]]:
+    """The rows' ``fields``, sorted: a message's path through the relay, as the hub logged it."""
+    return sorted(tuple(r[f] for f in fields) for r in rows)

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.e2e
 @pytest.mark.parametrize(
     ("exchange", "routing_key", "queue"),
     [
-        pytest.param(topology.HUB_EGRESS, "insured.650100", "insured.650100", id="insured"),
-        pytest.param(topology.HUB_INGRESS, "request.110000", "hub.ingress", id="hub"),
+        pytest.param(topology.RELAY, "insured.650100", "insured.650100", id="insured"),
+        pytest.param(topology.RELAY, topology.RESOLVE_KEY, topology.HUB_REQUESTS, id="hub"),
     ],
 )
 @pytest.mark.usefixtures("stack")  # the services consume, and reject, the poison

@@ -158,6 +158,31 @@ async def settlement_rows(psn_nos: list[str]) -> tuple[list[Row], list[Row]]:
     return sides[0], sides[1]
 
 
+JOURNAL_CATCH_UP_S = 30.0
+
+
+async def journal_rows(msgids: list[str], expect: int) -> list[Row]:
+    """The hub's log rows of these messages as its journal wrote them (where each went: the
+    insured region's queue, the reply queue), once there are ``expect`` or the wait is over."""
+    conn = await asyncpg.connect(database_url("national_hub", E2E_SUFFIX, driver="postgresql"))
+    try:
+        deadline = asyncio.get_running_loop().time() + JOURNAL_CATCH_UP_S
+        while True:
+            rows: list[Row] = [
+                dict(r)
+                for r in await conn.fetch(
+                    "SELECT relay_id, msgid, kind, stage FROM relay_log"
+                    " WHERE msgid = ANY($1::text[]) AND stage IN ('insured', 'reply')",
+                    msgids,
+                )
+            ]
+            if len(rows) >= expect or asyncio.get_running_loop().time() > deadline:
+                return rows
+            await asyncio.sleep(0.2)
+    finally:
+        await conn.close()
+
+
 async def open_visits(
     hospital: Hospital,
     http: httpx.AsyncClient,
@@ -354,6 +379,19 @@ async def burst_with_a_crash(http: httpx.AsyncClient, stack: Stack, victim: str)
     log.info("faults: %s", json.dumps(measured))  # shown with the failure, if one follows
     with (stack.log_dir / "faults.jsonl").open("a") as out:  # the figures, failing runs too
         out.write(json.dumps(measured) + "\n")
+    if victim == "national_hub":
+        # the broker routes: a hub away costs the hospital nothing (design §4) ...
+        assert len(accepted) == BURST, measured
+        # ... and its log, written from the journal, catches up to exactly what passed: each
+        # settlement's request to the insured region and its reply, once
+        passed = 2 * len(accepted)
+        rows = await journal_rows([e["msgid"] for e in envelopes], passed)
+        measured["journal_rows"] = len(rows)
+        log.info("faults: journal %d rows for %d messages that passed", len(rows), passed)
+        assert Counter((r["msgid"], r["kind"], r["stage"]) for r in rows) == Counter(
+            [(e["msgid"], "request", "insured") for e in envelopes]
+            + [(e["msgid"], "reply", "reply") for e in envelopes]
+        )
     # nothing the hospital was told about is lost, nothing exists on one side only
     assert figures.lost == 0, (figures.told_missing, figures.one_sided)
     # no visit and no hospital msgid settled twice, on either side

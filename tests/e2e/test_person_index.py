@@ -20,6 +20,8 @@ from tests.e2e.harness import (
     OPERATOR,
     Stack,
     envelope_1101,
+    hops,
+    hub_log,
     new_msgid,
     new_person,
     signed,
@@ -67,13 +69,6 @@ def call_once_indexed(
         body = {**body, "msgid": new_msgid(body["fixmedins_code"])}
 
 
-def hub_log(http: httpx.Client, stack: Stack, msgid: str) -> list[dict[str, Any]]:
-    response = http.get(f"{stack.hub_url}/relay-log", params={"msgid": msgid}, headers=OPERATOR)
-    assert response.status_code == 200, response.text
-    rows: list[dict[str, Any]] = response.json()
-    return rows
-
-
 def index_size(http: httpx.Client, stack: Stack, admdvs: str) -> int:
     response = http.get(f"{stack.hub_url}/person-index", headers=OPERATOR)
     assert response.status_code == 200, response.text
@@ -109,11 +104,13 @@ def test_1101_without_insured_region_finds_the_person_and_answers_the_region(
     assert answer["infcode"] == 0, answer
     assert answer["output"]["baseinfo"]["psn_no"] == person["psn_no"]
     assert [i["insuplc_admdvs"] for i in answer["output"]["insuinfo"]] == ["650100"]
-    rows = hub_log(http, stack, sent["msgid"])
-    hops = sorted((r["kind"], r["insuplc_admdvs"], r["outcome"], r["route"]) for r in rows)
-    assert hops == [
-        ("reply", "650100", "forwarded", "cross"),
-        ("request", "650100", "forwarded", "cross"),
+    # to the hub (no region yet), on from the hub to the region it found, answered directly
+    rows = hub_log(http, stack, sent["msgid"], rows=4)
+    assert hops(rows, "kind", "stage", "insuplc_admdvs", "outcome", "route") == [
+        ("reply", "reply", "650100", "sent", "cross"),
+        ("request", "decision", "650100", "forwarded", "cross"),
+        ("request", "hub", "", "sent", None),
+        ("request", "insured", "650100", "sent", "cross"),
     ]
 
 
@@ -130,7 +127,8 @@ def test_1101_treated_at_home_without_insured_region_is_intra(
 
     assert answer["infcode"] == 0, answer
     assert answer["output"]["insuinfo"][0]["insuplc_admdvs"] == "150200"
-    assert {(r["insuplc_admdvs"], r["route"]) for r in hub_log(http, stack, sent["msgid"])} == {
+    rows = hub_log(http, stack, sent["msgid"], rows=4)
+    assert {(r["insuplc_admdvs"], r["route"]) for r in rows if r["insuplc_admdvs"]} == {
         ("150200", "intra")
     }
 
@@ -150,9 +148,11 @@ def test_1101_for_a_certificate_nobody_enrolled_is_e1001_from_the_index(
     assert answer["err_msg"].startswith("[E1001] 参保地未查询到该人员的参保信息")
     assert NOT_IN_INDEX in answer["err_msg"]
     assert answer["output"] is None
-    rows = hub_log(http, stack, body["msgid"])
-    assert [(r["kind"], r["outcome"], r["err_code"], r["insuplc_admdvs"]) for r in rows] == [
-        ("request", "refused", "E1001", "")
+    rows = hub_log(http, stack, body["msgid"], rows=3)
+    assert hops(rows, "kind", "stage", "outcome", "err_code", "insuplc_admdvs") == [
+        ("reply", "reply", "sent", "E1001", ""),
+        ("request", "decision", "refused", "E1001", ""),
+        ("request", "hub", "sent", None, ""),
     ]
 
 

@@ -15,6 +15,8 @@ from tests.e2e.harness import (
     TEST_DEADLINE_S,
     Stack,
     envelope_1101,
+    hops,
+    hub_log,
     new_person,
     signed,
 )
@@ -37,13 +39,6 @@ def call(http: httpx.Client, stack: Stack, body: dict[str, Any]) -> dict[str, An
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
     return result
-
-
-def hub_log(http: httpx.Client, stack: Stack, msgid: str) -> list[dict[str, Any]]:
-    response = http.get(f"{stack.hub_url}/relay-log", params={"msgid": msgid}, headers=OPERATOR)
-    assert response.status_code == 200, response.text
-    rows: list[dict[str, Any]] = response.json()
-    return rows
 
 
 def test_all_three_services_report_healthy(http: httpx.Client, stack: Stack) -> None:
@@ -72,11 +67,11 @@ def test_cross_province_round_trip_returns_the_person_and_logs_both_hops(
     assert insu[0]["insuplc_admdvs"] == "650100"
     assert answer["output"]["filinginfo"] == []
 
-    rows = hub_log(http, stack, body["msgid"])
-    hops = sorted((r["kind"], r["sender_admdvs"], r["outcome"], r["route"]) for r in rows)
-    assert hops == [
-        ("reply", "650100", "forwarded", "cross"),
-        ("request", "110000", "forwarded", "cross"),
+    rows = hub_log(http, stack, body["msgid"], rows=2)
+    # the broker routed both ways; the hub's journal saw each message once
+    assert hops(rows, "kind", "stage", "sender_admdvs", "outcome", "route") == [
+        ("reply", "reply", "650100", "sent", "cross"),
+        ("request", "insured", "110000", "sent", "cross"),
     ]
     assert len({r["relay_id"] for r in rows}) == 1
     request_row = next(r for r in rows if r["kind"] == "request")
@@ -92,7 +87,7 @@ def test_intra_province_traffic_is_marked_intra(http: httpx.Client, stack: Stack
 
     assert answer["infcode"] == 0, answer
     assert answer["output"]["insuinfo"][0]["insutype"] == "390"
-    assert {r["route"] for r in hub_log(http, stack, body["msgid"])} == {"intra"}
+    assert {r["route"] for r in hub_log(http, stack, body["msgid"], rows=2)} == {"intra"}
 
 
 def test_unknown_person_is_e1001_from_the_insured_region(http: httpx.Client, stack: Stack) -> None:
@@ -105,7 +100,7 @@ def test_unknown_person_is_e1001_from_the_insured_region(http: httpx.Client, sta
     assert answer["err_code"] == "E1001"
     assert answer["err_msg"].startswith("[E1001] 参保地未查询到该人员的参保信息")
     assert answer["output"] is None
-    reply = [r for r in hub_log(http, stack, body["msgid"]) if r["kind"] == "reply"]
+    reply = [r for r in hub_log(http, stack, body["msgid"], rows=2) if r["kind"] == "reply"]
     assert [(r["sender_admdvs"], r["err_code"]) for r in reply] == [("120000", "E1001")]
 
 
@@ -125,24 +120,28 @@ def test_name_that_does_not_match_the_certificate_is_e1002(
 def test_unknown_insured_region_is_e5001_refused_at_the_hub(
     http: httpx.Client, stack: Stack
 ) -> None:
+    """No queue is bound for it: the broker gives it to the alternate exchange, and the hub
+    answers for the region that does not exist."""
     body = envelope_1101(treating="110000", insured="990000", certno="11010519491231002X")
 
     answer = call(http, stack, body)
 
     assert (answer["infcode"], answer["err_code"]) == (-1, "E5001")
-    rows = hub_log(http, stack, body["msgid"])
-    assert [(r["kind"], r["outcome"], r["err_code"]) for r in rows] == [
-        ("request", "refused", "E5001")
+    assert "990000" in answer["err_msg"]
+    rows = hub_log(http, stack, body["msgid"], rows=3)
+    assert hops(rows, "kind", "stage", "sender_admdvs", "outcome", "err_code") == [
+        ("reply", "reply", "000000", "sent", "E5001"),
+        ("request", "insured", "110000", "sent", None),
+        ("request", "unrouted", "110000", "refused", "E5001"),
     ]
 
 
-async def test_a_message_its_sender_did_not_sign_is_e5004_refused_at_the_hub(
-    monkeypatch: pytest.MonkeyPatch, http: httpx.Client, stack: Stack
+async def test_a_request_for_a_treating_region_its_sender_is_not_is_e5004(
+    http: httpx.Client, stack: Stack
 ) -> None:
-    """The hub's consumer edge checks the claimed sender's signature: a region keyed with
-    another deployment's secret is answered E5004 and its request is logged as refused."""
-    monkeypatch.setenv("RELAY_E2E_RELAY_SECRET", "not-this-deployments-relay-secret")
-    forger = TreatingRegionDouble()
+    """The broker vouches for the sender (``user_id``): 120000's user writing a request as
+    treating region 110000 is answered E5004 by the insured region, which does nothing else."""
+    forger = TreatingRegionDouble(regions=("120000",))
     await forger.start()
     try:
         msgid = forger.msgid("H11000000077")
@@ -152,14 +151,17 @@ async def test_a_message_its_sender_did_not_sign_is_e5004_refused_at_the_hub(
             insured="650100",
             payload={"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": "11010519491231002X"}},
             msgid=msgid,
+            as_region="120000",
         )
     finally:
         await forger.close()
 
-    assert (reply.sender_admdvs, reply.err_code) == ("000000", "E5004")
-    rows = await asyncio.to_thread(hub_log, http, stack, msgid)
-    assert [(r["kind"], r["outcome"], r["err_code"]) for r in rows] == [
-        ("request", "refused", "E5004")
+    assert (reply.sender_admdvs, reply.err_code) == ("650100", "E5004")
+    assert "120000" in (reply.err_detail or "")
+    rows = await asyncio.to_thread(hub_log, http, stack, msgid, rows=2)
+    assert hops(rows, "kind", "stage", "err_code") == [
+        ("reply", "reply", "E5004"),
+        ("request", "insured", None),
     ]
 
 
@@ -183,8 +185,12 @@ def test_insured_region_that_does_not_answer_is_e5002_and_kept_unknown(
         f"{stack.treating_url}/admin/messages/{body['msgid']}", headers=OPERATOR
     ).json()
     assert status["status"] == "unknown"
-    rows = hub_log(http, stack, body["msgid"])
-    assert [(r["kind"], r["outcome"]) for r in rows] == [("request", "forwarded")]
+    # nobody took it: it expired in its queue at its deadline and the hub recorded it
+    rows = hub_log(http, stack, body["msgid"], rows=2)
+    assert hops(rows, "kind", "stage", "outcome") == [
+        ("request", "dead", "expired"),
+        ("request", "insured", "sent"),
+    ]
 
 
 def test_same_msgid_same_body_returns_the_stored_answer(http: httpx.Client, stack: Stack) -> None:
@@ -197,7 +203,7 @@ def test_same_msgid_same_body_returns_the_stored_answer(http: httpx.Client, stac
     assert first["infcode"] == 0
     assert again["inf_refmsgid"] == first["inf_refmsgid"]
     assert again["output"] == first["output"]
-    requests = [r for r in hub_log(http, stack, body["msgid"]) if r["kind"] == "request"]
+    requests = [r for r in hub_log(http, stack, body["msgid"], rows=2) if r["kind"] == "request"]
     assert len(requests) == 1
 
 

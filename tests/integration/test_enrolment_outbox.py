@@ -20,10 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from services.insured_region.domain.person import Insurance, Person
 from services.insured_region.service_layer import enrolment
 from services.insured_region.settings import Settings
+from services.national_hub.settings import Settings as HubSettings
 from shared.db import make_engine, run_migrations
 from shared.envelope import MessageKind, RelayEnvelope
-from shared.messaging import Broker, outbox
+from shared.messaging import Broker, Brokers, outbox, topology
 from shared.messaging.person_index import EnrolmentPayload, certno_hash, index_key
+from shared.messaging.topology import region_user, with_credentials
+from shared.regions import POOLS
 
 pytestmark = pytest.mark.integration
 
@@ -94,7 +97,7 @@ async def test_an_enrolment_and_its_event_commit_together(
     (event,) = events
     new = [r for r in await owed(connection) if r.relay_id not in before]
     assert [(r.relay_id, r.exchange, r.routing_key) for r in new] == [
-        (event.relay_id, "hub.ingress", "event.650100")
+        (event.relay_id, "relay", "hub.index")
     ]
     assert new[0].due_at - new[0].created_at == timedelta(seconds=enrolment.PUBLISH_GRACE_S)
     stored = RelayEnvelope.model_validate(new[0].envelope)
@@ -163,11 +166,25 @@ async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
         await admin.close()
 
 
+def region_650100(settings: Settings) -> Brokers:
+    """The sending region's own broker user, as the service connects."""
+    url = with_credentials(settings.amqp_url, region_user("650100"), "relay")
+    return Brokers({"650100": Broker(url, prefetch=8, publish_timeout_s=5)})
+
+
+async def declare(admin: Broker) -> None:
+    max_bytes = HubSettings().journal_max_bytes  # as the hub declares it: the same arguments
+    await admin.declare_topology(POOLS, journal_max_bytes=max_bytes)
+
+
 @pytest.fixture
-async def broker(settings: Settings) -> AsyncIterator[Broker]:
-    real = Broker(
-        settings.amqp_url, relay_secret="integration-secret", prefetch=8, publish_timeout_s=5
-    )
+async def broker(settings: Settings) -> AsyncIterator[Brokers]:
+    """The region's identity, on a broker whose topology the platform's user declared first
+    (as the hub does at start)."""
+    admin = Broker(settings.amqp_url, prefetch=8, publish_timeout_s=5)
+    await admin.connect(declare=declare)
+    await admin.close()
+    real = region_650100(settings)
     await real.connect()
     try:
         yield real
@@ -177,12 +194,16 @@ async def broker(settings: Settings) -> AsyncIterator[Broker]:
 
 @pytest.fixture
 async def queue(settings: Settings) -> AsyncIterator[AbstractQueue]:
-    """Bound on hub.egress under its own name: nothing else routes there or reads it. Its own
-    connection, so that a test may close the publishing one."""
-    reader = Broker(settings.amqp_url, relay_secret="x", prefetch=8, publish_timeout_s=5)
-    await reader.connect()
+    """A copy of every hub event, on a queue of the test's own (the platform's user declares the
+    topology, as the hub does). Its own connection, so that a test may close the publishing one."""
+    reader = Broker(settings.amqp_url, prefetch=8, publish_timeout_s=5)
+    await reader.connect(declare=declare)
     try:
-        yield await reader.declare_reply_queue(f"reply.itest.{uuid.uuid4().hex[:12]}")
+        channel = reader.consume_channel
+        copy = await channel.declare_queue(f"itest.{uuid.uuid4().hex[:12]}", exclusive=True)
+        route = await channel.get_exchange(topology.RELAY_ROUTE, ensure=False)
+        await copy.bind(route, routing_key=topology.INDEX_KEY)
+        yield copy
     finally:
         await reader.close()
 
@@ -199,14 +220,12 @@ def event() -> RelayEnvelope:
     )
 
 
-async def owe(
-    pool: asyncpg.Pool, queue: AbstractQueue, envelope: RelayEnvelope, *, due_in_s: float = 0.0
-) -> None:
+async def owe(pool: asyncpg.Pool, envelope: RelayEnvelope, *, due_in_s: float = 0.0) -> None:
     now = datetime.now(UTC)
     await pool.execute(
-        "INSERT INTO outbox VALUES ($1, 'hub.egress', $2, $3::jsonb, $4, $5)",
+        "INSERT INTO outbox VALUES ($1, $2, $3, $4::jsonb, $5, $6)",
         envelope.relay_id,
-        queue.name,
+        *outbox.TO_HUB,
         envelope.model_dump_json(),
         now,
         now + timedelta(seconds=due_in_s),
@@ -231,13 +250,13 @@ async def left(pool: asyncpg.Pool) -> list[str]:
 
 
 async def test_due_rows_are_published_oldest_first_then_forgotten(
-    pool: asyncpg.Pool, broker: Broker, queue: AbstractQueue
+    pool: asyncpg.Pool, broker: Brokers, queue: AbstractQueue
 ) -> None:
     due = [event() for _ in range(3)]
     for envelope in due:
-        await owe(pool, queue, envelope)
+        await owe(pool, envelope)
     later = event()
-    await owe(pool, queue, later, due_in_s=60)
+    await owe(pool, later, due_in_s=60)
 
     sent = await outbox.drain(pool, broker)
 
@@ -247,11 +266,11 @@ async def test_due_rows_are_published_oldest_first_then_forgotten(
 
 
 async def test_relays_in_several_processes_never_take_one_row_twice(
-    pool: asyncpg.Pool, broker: Broker, queue: AbstractQueue
+    pool: asyncpg.Pool, broker: Brokers, queue: AbstractQueue
 ) -> None:
     owed_now = [event() for _ in range(30)]
     for envelope in owed_now:
-        await owe(pool, queue, envelope)
+        await owe(pool, envelope)
 
     counts = await asyncio.gather(*(outbox.publish_due(pool, broker, limit=7) for _ in range(6)))
 
@@ -261,16 +280,16 @@ async def test_relays_in_several_processes_never_take_one_row_twice(
 
 
 async def test_a_publish_that_fails_after_the_commit_leaves_the_row_for_the_relay(
-    pool: asyncpg.Pool, broker: Broker, queue: AbstractQueue, settings: Settings
+    pool: asyncpg.Pool, broker: Brokers, queue: AbstractQueue, settings: Settings
 ) -> None:
     envelope = event()
-    await owe(pool, queue, envelope)
+    await owe(pool, envelope)
     await broker.close()
 
     assert await outbox.publish_now(pool, broker, [envelope]) is False
     assert await left(pool) == [envelope.relay_id]
 
-    again = Broker(settings.amqp_url, relay_secret="x", prefetch=8, publish_timeout_s=5)
+    again = region_650100(settings)
     await again.connect()
     try:
         assert await outbox.drain(pool, again) == 1

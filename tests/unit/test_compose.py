@@ -23,12 +23,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 from unittest import mock
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
+
+from shared.messaging.definitions import hash_matches
+from shared.messaging.topology import region_user
+from shared.regions import parse_region_list
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -313,7 +317,7 @@ def url_problems(compose: Compose, root: Path = ROOT) -> list[str]:
     roles, databases = _init_sql_accounts(root / INIT_SQL)
     definitions = json.loads((root / RABBITMQ_DEFINITIONS).read_text(encoding="utf-8"))
     vhosts = {v["name"] for v in definitions.get("vhosts", [])}
-    users = {u["name"] for u in definitions.get("users", [])}
+    users = {u["name"]: u["password_hash"] for u in definitions.get("users", [])}
     for name, module in app_services(compose).items():
         cls = settings_class(module)
         prefix = env_prefix(cls)
@@ -339,6 +343,29 @@ def url_problems(compose: Compose, root: Path = ROOT) -> list[str]:
                     problems.append(f"{key}: vhost {path!r} not in definitions.json")
                 if url.username not in users:
                     problems.append(f"{key}: user {url.username!r} not in definitions.json")
+                elif not hash_matches(unquote(url.password or ""), users[url.username]):
+                    problems.append(f"{key}: password of {url.username!r} not in definitions.json")
+        if serves and name != "national_hub":
+            problems += _region_user_problems(name, prefix, cls, values, users)
+    return problems
+
+
+def _region_user_problems(
+    name: str, prefix: str, cls: type[BaseSettings], values: dict[str, str], users: dict[str, str]
+) -> list[str]:
+    """A region service connects as each served region's broker user (design §4): every one
+    must be in the definitions with the password the service will give."""
+    default = cls.model_fields["amqp_region_password"].default
+    password = values.get("amqp_region_password", default)
+    overrides = json.loads(values.get("amqp_region_passwords", "{}"))
+    problems = []
+    for admdvs in parse_region_list(values.get("regions", "all")):
+        user = region_user(admdvs)
+        key = f"services.{name}.environment.{prefix}REGIONS: {admdvs}"
+        if user not in users:
+            problems.append(f"{key}: broker user {user!r} not in definitions.json")
+        elif not hash_matches(overrides.get(admdvs, password), users[user]):
+            problems.append(f"{key}: password of {user!r} not in definitions.json")
     return problems
 
 
@@ -584,6 +611,21 @@ WRONG_ENTRIES: list[tuple[str, Callable[[Compose], None], str]] = [
         "broker host that is no service",
         _set_env("national_hub", "NATIONAL_HUB_AMQP_URL", "amqp://relay:relay@127.0.0.1/relay"),
         "services.national_hub.environment.NATIONAL_HUB_AMQP_URL",
+    ),
+    (
+        "broker password other than the definitions'",
+        _set_env("national_hub", "NATIONAL_HUB_AMQP_URL", "amqp://relay:nope@rabbitmq:5672/relay"),
+        "services.national_hub.environment.NATIONAL_HUB_AMQP_URL: password of 'relay'",
+    ),
+    (
+        "region password other than the definitions'",
+        _set_env("insured_region", "INSURED_REGION_AMQP_REGION_PASSWORD", "nope"),
+        "services.insured_region.environment.INSURED_REGION_REGIONS: 110000: password",
+    ),
+    (
+        "one region's password other than the definitions'",
+        _set_env("treating_region", "TREATING_REGION_AMQP_REGION_PASSWORDS", '{"650100": "x"}'),
+        "services.treating_region.environment.TREATING_REGION_REGIONS: 650100: password",
     ),
     (
         "module that does not exist",

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.insured_region.adapters.ledger import OwedReply
 from services.insured_region.adapters.orm import OutboxRow
 from shared.envelope import RelayEnvelope
-from shared.messaging.outbox import to_hub
+from shared.messaging.outbox import TO_HUB
 
 
 async def mark_replies_sent(pool: asyncpg.Pool, relay_ids: list[str]) -> None:
@@ -57,8 +57,8 @@ async def send_to_hub(
         [
             {
                 "relay_id": e.relay_id,
-                "exchange": to_hub(e)[0],
-                "routing_key": to_hub(e)[1],
+                "exchange": TO_HUB[0],
+                "routing_key": TO_HUB[1],
                 "envelope": e.model_dump(mode="json"),
                 "created_at": now,
                 "due_at": now + timedelta(seconds=grace_s),

@@ -21,9 +21,9 @@ from services.insured_region.service_layer.owed_replies import OwedReplyRelay, o
 from services.insured_region.service_layer.unit_of_work import UnitOfWork
 from shared import infno
 from shared.envelope import MessageKind, RelayEnvelope, china_today
-from shared.errors import E5005, E5999, E9002, E9003, RelayError
+from shared.errors import E5001, E5004, E5005, E5999, E9002, E9003, RelayError
 from shared.infra_errors import DATABASE_DOWN
-from shared.messaging import TransientError, topology
+from shared.messaging import TransientError, sender_region, topology
 from shared.runtime import Runtime
 from shared.settlement import (
     CancelPayload,
@@ -275,20 +275,30 @@ class InsuredConsumer:
         self._owed = OwedReplyRelay(runtime.pool, self._reply)
 
     async def start(self) -> None:
-        broker = self._runtime.broker
-        for admdvs in self._runtime.regions:
-            name = topology.insured_queue(admdvs)
-            queue = await broker.declare_quorum_queue(
-                name, exchange=topology.HUB_EGRESS, routing_keys=[name]
-            )
-            await broker.consume(queue, self.on_request)
+        for admdvs, broker in self._runtime.brokers.items():
+            queue = await broker.queue(topology.insured_key(admdvs))
+            await broker.consume(queue, self._consumer_of(admdvs))
         self._runtime.background.append(asyncio.create_task(self._owed.relay_forever()))
         self._runtime.background.append(asyncio.create_task(self._owed.mark_sent_forever()))
 
-    async def on_request(self, envelope: RelayEnvelope, _message: AbstractIncomingMessage) -> None:
-        if envelope.kind != MessageKind.REQUEST:
-            log.warning("ignored %s on an insured queue", envelope.kind)
-            return
+    def _consumer_of(
+        self, admdvs: str
+    ) -> Callable[[RelayEnvelope, AbstractIncomingMessage], Awaitable[None]]:
+        async def on_request(envelope: RelayEnvelope, message: AbstractIncomingMessage) -> None:
+            refusal = sender_refusal(admdvs, envelope, sender_region(message))
+            if refusal is not None:
+                log.warning("refused %s %s: %s", envelope.infno, envelope.msgid, refusal.detail)
+                if envelope.kind == MessageKind.REQUEST and envelope.reply_to:
+                    await self._reply(
+                        envelope,
+                        envelope.reply(admdvs, err_code=refusal.code, err_detail=refusal.detail),
+                    )
+                return
+            await self.on_request(envelope)
+
+        return on_request
+
+    async def on_request(self, envelope: RelayEnvelope) -> None:
         try:
             if envelope.expired():
                 # a redelivery after a crash may find its settlement already made: answer with
@@ -323,10 +333,35 @@ class InsuredConsumer:
         await self._reply(envelope, answer)
 
     async def _reply(self, request: RelayEnvelope, answer: RelayEnvelope) -> None:
-        await self._runtime.broker.publish(
-            topology.HUB_INGRESS,
-            topology.ingress_routing_key(MessageKind.REPLY, request.insuplc_admdvs),
-            answer.with_hop("insured_region"),
-        )
+        """To the process that waits, as the insured region's broker user; a reply that cannot
+        be published now stays owed (the relay sends it again)."""
+        if not request.reply_to:
+            return
+        broker = self._runtime.brokers.of(answer.sender_admdvs)
+        await broker.publish(request.reply_to, answer.with_hop("insured_region"))
         if request.infno in infno.STORED_BY_MSGID:  # confirmed by the broker: no longer owed
             self._owed.sent(request.relay_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    code: str
+    detail: str
+
+
+def sender_refusal(admdvs: str, envelope: RelayEnvelope, sender: str | None) -> Refusal | None:
+    """A request on this region's queue must be for this region, and come from the treating
+    region it names, as the broker vouches (``user_id``); the platform may send on its behalf
+    (a 1101 it routed from the person index)."""
+    if envelope.kind != MessageKind.REQUEST:
+        return Refusal(E9002.code, f"参保地队列只受理请求报文，收到 {envelope.kind}")
+    if envelope.insuplc_admdvs != admdvs:
+        return Refusal(
+            E5001.code, f"参保地 insuplc_admdvs {envelope.insuplc_admdvs} 不是本队列的 {admdvs}"
+        )
+    if sender is not None and sender != envelope.mdtrtarea_admvs:
+        return Refusal(
+            E5004.code,
+            f"请求报文的发送方为 {sender}，应为就医地 {envelope.mdtrtarea_admvs}",
+        )
+    return None

@@ -38,7 +38,7 @@ async def create_person(request: Request, operator: OperatorDep, body: PersonIn)
     if events is None:
         raise RelayError(E1003, detail=person.psn_no)
     # the national person index learns of the person now; the outbox is the backstop
-    await outbox.publish_now(runtime.pool, runtime.broker, events)
+    await outbox.publish_now(runtime.pool, runtime.brokers, events)
     return JSONResponse(operator.view(person_out(person, today())), status_code=201)
 
 

@@ -16,7 +16,9 @@ class Base(DeclarativeBase):
 
 
 class RelayLog(Base):
-    """One row per message the hub handled at one stage (ingress, unrouted, dead)."""
+    """One row per message and stage: where the journal saw it go (``insured``, ``treating``,
+    ``reply``, ``hub``: outcome ``sent``), what the hub decided (``decision``), and what was
+    routed nowhere (``unrouted``) or dead-lettered (``dead``)."""
 
     __tablename__ = "relay_log"
     __table_args__ = (
@@ -58,4 +60,15 @@ class PersonIndex(Base):
     certno_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     psn_cert_type: Mapped[str] = mapped_column(String(2), primary_key=True)
     insuplc_admdvs: Mapped[str] = mapped_column(String(6))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class JournalOffset(Base):
+    """How far the hub has read a stream into its log: the next offset to read, written in the
+    same transaction as the rows it read (design §4)."""
+
+    __tablename__ = "journal_offset"
+
+    stream: Mapped[str] = mapped_column(String(40), primary_key=True)
+    next_offset: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -15,6 +15,7 @@ from services.national_hub.adapters.orm import RelayLog
 from shared.envelope import RelayEnvelope
 from shared.infra_errors import DATABASE_DOWN
 from shared.logging import mask_id_no
+from shared.regions import is_known, route_between
 
 _TABLE = cast(Table, RelayLog.__table__)
 
@@ -27,6 +28,13 @@ def _person_fields(payload: dict[str, Any]) -> tuple[str | None, str | None]:
     psn_no = data.get("psn_no")
     certno = data.get("certno") or data.get("mdtrt_cert_no")
     return (str(psn_no) if psn_no else None, mask_id_no(str(certno)) if certno else None)
+
+
+def _route(envelope: RelayEnvelope) -> str | None:
+    """intra or cross, when both regions are known (no hop stamps it now the broker routes)."""
+    if is_known(envelope.mdtrtarea_admvs) and is_known(envelope.insuplc_admdvs):
+        return route_between(envelope.mdtrtarea_admvs, envelope.insuplc_admdvs).value
+    return None
 
 
 _COLUMNS = (
@@ -78,6 +86,7 @@ def log_row(
 ) -> Row:
     psn_no, certno_masked = _person_fields(envelope.payload)
     detail = err_detail or envelope.err_detail or None
+    route = route or envelope.route or _route(envelope)
     return (
         envelope.relay_id,
         envelope.msgid,
@@ -145,15 +154,23 @@ class LogWriter:
             _fail([one], exc)
 
     async def _write(self, batch: list[tuple[Row, asyncio.Future[bool]]]) -> None:
-        columns = [list(values) for values in zip(*(row for row, _ in batch), strict=True)]
-        rows = await self._pool.fetch(_RECORD, *columns)
-        inserted = {tuple(r) for r in rows}  # RETURNING gives the key, in _KEY's order
+        inserted = await insert(self._pool, [row for row, _ in batch])
         for row, future in batch:
             key = tuple(row[i] for i in _KEY)
             new = key in inserted
             inserted.discard(key)  # the same row twice in one batch: the second was not new
             if not future.done():
                 future.set_result(new)
+
+
+async def insert(
+    conn: asyncpg.Pool | asyncpg.Connection, rows: Sequence[Row]
+) -> set[tuple[Any, ...]]:
+    """One INSERT for many rows; the keys (relay_id, kind, stage) of those that were new."""
+    if not rows:
+        return set()
+    columns = [list(values) for values in zip(*rows, strict=True)]
+    return {tuple(r) for r in await conn.fetch(_RECORD, *columns)}
 
 
 def _transient(exc: asyncpg.PostgresError) -> bool:

@@ -1,4 +1,6 @@
-"""Where the hub sends a message, decided from the envelope alone (design §4).
+"""What the hub decides for the messages that come to it (design §4): a 1101 to route by the
+person index, an enrolment event, a request the broker could route nowhere. Decided from the
+envelope and the broker-checked sender alone.
 
 Alone but for one fact: a 1101 may come without its insured region (the patient shows only a
 card or an e-voucher). The edge then looks the certificate up in the national person index and
@@ -13,10 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from shared.errors import E1001, E5001, E5004, E5005, ErrorSpec
-from shared.regions import REGIONS, Route, route_between
+from shared.regions import PLATFORM, REGIONS, Route, route_between
 
-NATIONAL_SENDER = "000000"
-"""The hub signs the error replies it makes itself with this sender code."""
+NATIONAL_SENDER = PLATFORM
+"""The sender code of the answers the hub makes itself."""
 
 PERSON_INFO = "1101"
 ENROLMENT_EVENT = "enrolled"
@@ -63,8 +65,9 @@ Decision = Forward | Refuse | Index
 class Incoming:
     kind: str
     sender_admdvs: str
-    claimed_sender: str
-    signature_ok: bool
+    sender: str | None
+    """The region whose broker user published it, as RabbitMQ checked (``user_id``); None for
+    the platform's own users."""
     mdtrtarea_admvs: str
     insuplc_admdvs: str
     reply_to: str | None
@@ -119,11 +122,7 @@ def decide(msg: Incoming, now: datetime) -> Decision:
     if msg.mdtrtarea_admvs in REGIONS and insured in REGIONS:
         route = route_between(msg.mdtrtarea_admvs, insured)
     sender = expected_sender(msg.kind, msg.mdtrtarea_admvs, msg.insuplc_admdvs)
-    if (
-        not msg.signature_ok
-        or msg.claimed_sender != msg.sender_admdvs
-        or msg.sender_admdvs != sender
-    ):
+    if (msg.sender is not None and msg.sender != msg.sender_admdvs) or msg.sender_admdvs != sender:
         kind = KIND_ZH.get(msg.kind, msg.kind)
         return Refuse(E5004, f"{kind}报文的发送方为 {msg.sender_admdvs}，应为 {sender}", route)
     if msg.kind == "reply":

@@ -1,27 +1,42 @@
-"""The hub's consumer edge: a delivered message becomes an envelope plus what its headers say.
+"""The hub's consumer edge: a delivered message becomes an envelope plus who sent it.
 
-The broker has already parsed the body (a poison body is dead-lettered there); here the claimed
-sender's signature is checked with the broker's own region keys, so the service layer sees no
-broker type and decides on ``signature_ok`` alone (``routing.decide``).
+The broker has already parsed the body (a poison body is dead-lettered there) and checked the
+publishing user (``user_id``); the service layer sees no broker type, only the sender region.
 """
 
 from __future__ import annotations
 
-from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
+from typing import Any
 
-from services.national_hub.service_layer.relay import HubRelay
+from aio_pika.abc import AbstractIncomingMessage
+
+from services.national_hub.service_layer.relay import Hub
 from shared.envelope import RelayEnvelope
-from shared.messaging import Broker
+from shared.messaging import Broker, sender_region, topology
 
 
-async def consume(
-    broker: Broker, relay: HubRelay, *, ingress: AbstractQueue, unrouted: AbstractQueue
-) -> None:
-    async def on_ingress(envelope: RelayEnvelope, message: AbstractIncomingMessage) -> None:
-        await relay.on_ingress(envelope, broker.sender_of(message))
+def dead_reason(message: AbstractIncomingMessage) -> str:
+    """Why RabbitMQ dead-lettered it (``expired``, ``rejected``, ``delivery_limit``…)."""
+    headers: dict[str, Any] = dict(message.headers or {})
+    reason = headers.get("x-first-death-reason")
+    if reason is None:
+        deaths = headers.get("x-death") or []
+        reason = deaths[0].get("reason") if deaths and isinstance(deaths[0], dict) else None
+    if isinstance(reason, bytes):
+        reason = reason.decode()
+    return str(reason or "dead")
 
-    async def on_unrouted(envelope: RelayEnvelope, _message: AbstractIncomingMessage) -> None:
-        await relay.on_unrouted(envelope)
 
-    await broker.consume(ingress, on_ingress)
-    await broker.consume(unrouted, on_unrouted)
+async def consume(broker: Broker, hub: Hub) -> None:
+    async def on_request(envelope: RelayEnvelope, message: AbstractIncomingMessage) -> None:
+        await hub.on_request(envelope, sender_region(message))
+
+    async def on_unrouted(envelope: RelayEnvelope, message: AbstractIncomingMessage) -> None:
+        await hub.on_unrouted(envelope, sender_region(message))
+
+    async def on_dead(envelope: RelayEnvelope, message: AbstractIncomingMessage) -> None:
+        await hub.on_dead(envelope, dead_reason(message))
+
+    await broker.consume(await broker.queue(topology.HUB_REQUESTS), on_request)
+    await broker.consume(await broker.queue(topology.HUB_UNROUTED), on_unrouted)
+    await broker.consume(await broker.queue(topology.HUB_DEAD_LOG), on_dead)

@@ -1,5 +1,7 @@
-"""The hub's one job per message: check the sender, log the hop, route, forward (design §4);
-and keep the national person index that routes a 1101 sent without its insured region."""
+"""What the hub still does with a message itself (design §4): the broker routes every request
+and reply, and the hub answers only for what the broker cannot — a 1101 to route by the
+national person index, an enrolment event for that index, a request routed nowhere (E5001), and
+what expired or was rejected on the way (recorded). Its transaction log comes from the journal."""
 
 from __future__ import annotations
 
@@ -13,23 +15,27 @@ from services.national_hub.adapters import person_index, relay_log
 from services.national_hub.domain.person_index import IndexEntry
 from services.national_hub.domain.routing import (
     NATIONAL_SENDER,
+    Decision,
     Forward,
     Incoming,
     Index,
+    Refuse,
     certificate_of,
     decide,
     needs_index,
 )
 from shared.envelope import MessageKind, RelayEnvelope
-from shared.errors import E9002
+from shared.errors import E5001, E9002
 from shared.infra_errors import DATABASE_DOWN
-from shared.messaging import Broker, SenderCheck, TransientError, topology
+from shared.messaging import Broker, TransientError, topology
 from shared.messaging.person_index import EnrolmentPayload, cert_type, certno_hash, index_key
 
 log = logging.getLogger(__name__)
 
+NO_QUEUE = "参保地 insuplc_admdvs {insured} 没有可投递的队列，国家平台未转发"
 
-class HubRelay:
+
+class Hub:
     def __init__(self, broker: Broker, pool: asyncpg.Pool, relay_secret: str) -> None:
         self._broker = broker
         self._pool = pool
@@ -47,75 +53,107 @@ class HubRelay:
             cert_type(certificate.psn_cert_type),
         )
 
-    async def on_ingress(self, envelope: RelayEnvelope, sender: SenderCheck) -> None:
-        """``sender``: what the consumer edge found in the message's signature headers."""
-        signature_ok = sender.signature_ok
+    async def _decide(self, envelope: RelayEnvelope, sender: str | None) -> Decision:
+        indexed = None
+        if needs_index(envelope.kind.value, envelope.infno, envelope.insuplc_admdvs):
+            indexed = await self._indexed(envelope)
+        return decide(
+            Incoming(
+                kind=envelope.kind.value,
+                sender_admdvs=envelope.sender_admdvs,
+                sender=sender,
+                mdtrtarea_admvs=envelope.mdtrtarea_admvs,
+                insuplc_admdvs=envelope.insuplc_admdvs,
+                reply_to=envelope.reply_to,
+                deadline=envelope.deadline,
+                infno=envelope.infno,
+                indexed_admdvs=indexed,
+            ),
+            datetime.now(UTC),
+        )
+
+    async def on_request(self, envelope: RelayEnvelope, sender: str | None) -> None:
+        """``hub.requests``: a 1101 without its insured region, or an enrolment event."""
         try:
-            indexed = None
-            if signature_ok and needs_index(
-                envelope.kind.value, envelope.infno, envelope.insuplc_admdvs
-            ):
-                indexed = await self._indexed(envelope)
-            decision = decide(
-                Incoming(
-                    kind=envelope.kind.value,
-                    sender_admdvs=envelope.sender_admdvs,
-                    claimed_sender=sender.claimed,
-                    signature_ok=signature_ok,
-                    mdtrtarea_admvs=envelope.mdtrtarea_admvs,
-                    insuplc_admdvs=envelope.insuplc_admdvs,
-                    reply_to=envelope.reply_to,
-                    deadline=envelope.deadline,
-                    infno=envelope.infno,
-                    indexed_admdvs=indexed,
-                ),
-                datetime.now(UTC),
-            )
+            decision = await self._decide(envelope, sender)
             route = decision.route.value if decision.route else None
             if isinstance(decision, Index):
                 await self._keep(envelope, decision.insured_admdvs)
-                return
-            if isinstance(decision, Forward):
-                forwarded = envelope.with_hop("national_hub", route=route)
-                if decision.insured_admdvs is not None:
-                    # a region found in the person index travels on: the insured region answers
-                    # for it and the reply carries it back to the hospital
-                    forwarded = forwarded.model_copy(
-                        update={"insuplc_admdvs": decision.insured_admdvs}
-                    )
-                    key = topology.insured_queue(decision.insured_admdvs)
-                else:
-                    key = str(decision.reply_to)
-                await self._log.record(
-                    relay_log.log_row(forwarded, stage="ingress", outcome="forwarded", route=route)
+            elif isinstance(decision, Forward) and decision.insured_admdvs is not None:
+                # the region found in the person index travels on: the insured region answers
+                # the waiting process directly, and the reply carries the region back
+                forwarded = envelope.with_hop("national_hub", route=route).model_copy(
+                    update={"insuplc_admdvs": decision.insured_admdvs}
                 )
-                await self._broker.publish(topology.HUB_EGRESS, key, forwarded)
-                log.info("forwarded %s %s to %s (%s)", envelope.kind, envelope.infno, key, route)
-                return
-            await self._log.record(
-                relay_log.log_row(
-                    envelope,
-                    stage="ingress",
-                    outcome="refused",
-                    route=route,
-                    err_code=decision.error.code,
-                    err_detail=decision.detail,
-                )
-            )
-            log.warning(
-                "refused %s %s: %s %s",
-                envelope.kind,
-                envelope.infno,
-                decision.error.code,
-                decision.detail,
-            )
-            if envelope.kind == MessageKind.REQUEST and envelope.reply_to:
-                answer = envelope.with_hop("national_hub", route=route).reply(
-                    NATIONAL_SENDER, err_code=decision.error.code, err_detail=decision.detail
-                )
-                await self._broker.publish(topology.HUB_EGRESS, envelope.reply_to, answer)
+                await self._record(forwarded, "decision", "forwarded", route)
+                await self._broker.publish(topology.insured_key(decision.insured_admdvs), forwarded)
+            elif isinstance(decision, Refuse):
+                await self._refuse(envelope, decision, stage="decision")
+            else:  # a reply has no business here
+                await self._record(envelope, "decision", "ignored", route)
         except DATABASE_DOWN as exc:
             raise TransientError(str(exc)) from exc
+
+    async def on_unrouted(self, envelope: RelayEnvelope, sender: str | None) -> None:
+        """Routed nowhere: a request to a region the broker does not know is answered E5001; a
+        reply whose process is gone, or an event nobody takes, is recorded — never lost."""
+        try:
+            if envelope.kind != MessageKind.REQUEST:
+                await self._record(envelope, "unrouted", "late", envelope.route)
+                log.warning("unroutable %s %s recorded as late", envelope.kind, envelope.infno)
+                return
+            decision = await self._decide(envelope, sender)
+            if not isinstance(decision, Refuse):
+                detail = NO_QUEUE.format(insured=envelope.insuplc_admdvs)
+                decision = Refuse(E5001, detail, decision.route)
+            await self._refuse(envelope, decision, stage="unrouted")
+        except DATABASE_DOWN as exc:
+            raise TransientError(str(exc)) from exc
+
+    async def on_dead(self, envelope: RelayEnvelope, reason: str) -> None:
+        """Expired on its way (the insured region never took it in time), rejected, or a reply
+        nobody took: recorded."""
+        outcome = "late" if envelope.kind == MessageKind.REPLY else reason[:10] or "dead"
+        try:
+            await self._record(envelope, "dead", outcome, envelope.route)
+        except DATABASE_DOWN as exc:
+            raise TransientError(str(exc)) from exc
+        log.warning("dead-lettered %s %s (%s) recorded", envelope.kind, envelope.infno, reason)
+
+    async def _refuse(self, envelope: RelayEnvelope, decision: Refuse, *, stage: str) -> None:
+        route = decision.route.value if decision.route else None
+        await self._record(
+            envelope,
+            stage,
+            "refused",
+            route,
+            err_code=decision.error.code,
+            err_detail=decision.detail,
+        )
+        log.warning(
+            "refused %s %s: %s %s",
+            envelope.kind,
+            envelope.infno,
+            decision.error.code,
+            decision.detail,
+        )
+        if envelope.kind == MessageKind.REQUEST and envelope.reply_to:
+            answer = envelope.with_hop("national_hub", route=route).reply(
+                NATIONAL_SENDER, err_code=decision.error.code, err_detail=decision.detail
+            )
+            await self._broker.publish(envelope.reply_to, answer)
+
+    async def _record(
+        self,
+        envelope: RelayEnvelope,
+        stage: str,
+        outcome: str,
+        route: str | None,
+        **error: str | None,
+    ) -> None:
+        await self._log.record(
+            relay_log.log_row(envelope, stage=stage, outcome=outcome, route=route, **error)
+        )
 
     async def _keep(self, envelope: RelayEnvelope, insured_admdvs: str) -> None:
         """An enrolment event: upsert its persons into the index, then log it (a replay after a
@@ -125,15 +163,8 @@ class HubRelay:
         except ValidationError as exc:
             first = exc.errors()[0]
             detail = f"参保登记事件 字段 {'.'.join(map(str, first['loc']))}：{first['msg']}"
-            await self._log.record(
-                relay_log.log_row(
-                    envelope,
-                    stage="ingress",
-                    outcome="refused",
-                    route=None,
-                    err_code=E9002.code,
-                    err_detail=detail,
-                )
+            await self._record(
+                envelope, "decision", "refused", None, err_code=E9002.code, err_detail=detail
             )
             log.warning("refused an enrolment event of %s: %s", insured_admdvs, detail)
             return
@@ -142,17 +173,5 @@ class HubRelay:
             insured_admdvs,
             [IndexEntry(p.certno_hash, p.psn_cert_type, p.enrolled_at) for p in payload.persons],
         )
-        await self._log.record(
-            relay_log.log_row(envelope, stage="ingress", outcome="indexed", route=None)
-        )
+        await self._record(envelope, "decision", "indexed", None)
         log.info("person index: %d persons of %s", len(payload.persons), insured_admdvs)
-
-    async def on_unrouted(self, envelope: RelayEnvelope) -> None:
-        """A reply whose waiting process is gone: recorded, never lost (design §4)."""
-        try:
-            await self._log.record(
-                relay_log.log_row(envelope, stage="unrouted", outcome="late", route=envelope.route)
-            )
-        except DATABASE_DOWN as exc:
-            raise TransientError(str(exc)) from exc
-        log.warning("unroutable %s %s recorded as late", envelope.kind, envelope.infno)

@@ -153,6 +153,13 @@ async def answer(
     return str(result).endswith(" 1")
 
 
+async def release(pool: asyncpg.Pool, msgid: str) -> None:
+    """A claim whose message never left: the msgid is free again, so repeating it is safe."""
+    await pool.execute(
+        "DELETE FROM hospital_message WHERE msgid = $1 AND status = 'pending'", msgid
+    )
+
+
 async def find(pool: asyncpg.Pool, msgid: str) -> StoredMessage | None:
     row = await pool.fetchrow(_FIND, msgid)
     return _stored(row) if row is not None else None

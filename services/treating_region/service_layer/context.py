@@ -21,9 +21,9 @@ from services.treating_region.domain.catalogue import CatalogueEntry, Institutio
 from services.treating_region.domain.visit import Action, VisitState, transition
 from services.treating_region.service_layer.unit_of_work import UnitOfWork
 from shared.envelope import CHINA_TZ, NationalRequest
-from shared.errors import E3001, E3006, E5002, E9002, RelayError, lookup
+from shared.errors import E3001, E3006, E5002, E5003, E9002, RelayError, lookup
 from shared.infra_errors import BROKER_DOWN
-from shared.messaging import RelayClient, ReplyTimeout
+from shared.messaging import NotPublished, RelayClient, ReplyTimeout
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ async def relay(
     *,
     insured: str | None = None,
 ) -> dict[str, Any]:
-    """Send through the hub and wait; an error reply is raised as its catalogue error.
+    """Send to the insured region and wait; an error reply is raised as its catalogue error.
 
     ``insured`` is the region the message goes to when something better than the hospital's
     ``insuplc_admdvs`` knows it (the visit, the original message); ``""`` lets the hub find it.
@@ -87,6 +87,11 @@ async def relay(
         reply = await ctx.relay.request(envelope)
     except ReplyTimeout as exc:
         raise RelayError(E5002, detail=request.msgid) from exc
+    except NotPublished as exc:
+        # the broker never took it, so the insured region cannot have acted: safe to repeat
+        raise RelayError(
+            E5003, detail=f"报文 {request.msgid}：消息服务暂不可用，本笔交易未发出，可重试"
+        ) from exc
     except BROKER_DOWN as exc:
         # the publish may or may not have reached the broker: the outcome is unknown, not failed
         raise RelayError(E5002, detail=f"报文 {request.msgid}：与国家平台的连接中断") from exc

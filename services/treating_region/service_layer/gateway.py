@@ -200,6 +200,10 @@ class Gateway:
         try:
             output = await handler(self._ctx, request, command)
         except RelayError as exc:
+            if exc.code == E5003.code:  # never sent: nothing to remember, the msgid may come again
+                with contextlib.suppress(*DATABASE_FAILED):
+                    await messages.release(pool, request.msgid)
+                return Answer(refmsgid, None, exc)
             # E5002: the insured region may still act; the outcome stays open until known
             status = "unknown" if exc.code == E5002.code else "error"
             await messages.answer(

@@ -31,22 +31,20 @@ REPLY_QUEUE = "treating.reply.110000.4f2c"
 REQUEST = Incoming(
     kind="request",
     sender_admdvs="110000",
-    claimed_sender="110000",
-    signature_ok=True,
+    sender="110000",
     mdtrtarea_admvs="110000",
     insuplc_admdvs="650100",
     reply_to=REPLY_QUEUE,
     deadline=NOW + timedelta(seconds=30),
 )
-REPLY = replace(REQUEST, kind="reply", sender_admdvs="650100", claimed_sender="650100")
+REPLY = replace(REQUEST, kind="reply", sender_admdvs="650100", sender="650100")
 PERSON_INFO = replace(REQUEST, infno="1101")
 UNPLACED = replace(PERSON_INFO, insuplc_admdvs="")
 """A 1101 whose insured region the hospital did not know (design §4)."""
 ENROLMENT = Incoming(
     kind="event",
     sender_admdvs="650100",
-    claimed_sender="650100",
-    signature_ok=True,
+    sender="650100",
     mdtrtarea_admvs="650100",
     insuplc_admdvs="650100",
     reply_to=None,
@@ -56,8 +54,8 @@ ENROLMENT = Incoming(
 
 
 def sent_by(msg: Incoming, admdvs: str) -> Incoming:
-    """The same message, sent (and signed) by another region."""
-    return replace(msg, sender_admdvs=admdvs, claimed_sender=admdvs)
+    """The same message, sent by another region's broker user."""
+    return replace(msg, sender_admdvs=admdvs, sender=admdvs)
 
 
 @dataclass(frozen=True)
@@ -107,13 +105,13 @@ CASES = [
     ),
     Case(
         "bad_signature_is_e5004",
-        replace(REQUEST, signature_ok=False),
+        replace(REQUEST, sender="120000"),
         E5004,
         Route.CROSS,
     ),
     Case(
         "claimed_sender_header_differs_from_envelope_sender_is_e5004",
-        replace(REQUEST, claimed_sender="120000"),
+        replace(REQUEST, sender="120000"),
         E5004,
         Route.CROSS,
     ),
@@ -131,7 +129,7 @@ CASES = [
     ),
     Case(
         "bad_signature_is_checked_before_the_region_is_e5004",
-        replace(REQUEST, insuplc_admdvs="990100", signature_ok=False),
+        replace(REQUEST, insuplc_admdvs="990100", sender="120000"),
         E5004,
         None,
     ),
@@ -236,7 +234,7 @@ CASES = [
     ),
     Case(
         "person_info_without_insured_region_and_bad_signature_is_e5004",
-        replace(UNPLACED, signature_ok=False, indexed_admdvs="650100"),
+        replace(UNPLACED, sender="120000", indexed_admdvs="650100"),
         E5004,
         Route.CROSS,
     ),
@@ -279,13 +277,13 @@ CASES = [
     ),
     Case(
         "enrolment_event_claiming_another_sender_is_e5004",
-        replace(ENROLMENT, claimed_sender="110000"),
+        replace(ENROLMENT, sender="110000"),
         E5004,
         Route.INTRA,
     ),
     Case(
         "enrolment_event_with_bad_signature_is_e5004",
-        replace(ENROLMENT, signature_ok=False),
+        replace(ENROLMENT, sender="120000"),
         E5004,
         Route.INTRA,
     ),

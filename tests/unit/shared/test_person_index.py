@@ -8,8 +8,6 @@ import pytest
 
 from services.national_hub.domain.routing import certificate_of
 from shared.envelope import MessageKind, RelayEnvelope
-from shared.messaging import topology
-from shared.messaging.outbox import to_hub
 from shared.messaging.person_index import (
     BATCH_MAX,
     ENROLMENT_INFNO,
@@ -67,14 +65,13 @@ def test_no_persons_no_event() -> None:
     assert enrolment_events("650100", [], KEY, now=NOW) == []
 
 
-def test_event_is_signed_as_and_addressed_from_its_region() -> None:
+def test_event_is_addressed_from_its_region() -> None:
     (event,) = enrolment_events("650100", persons(1), KEY, now=NOW)
     assert event.kind == MessageKind.EVENT
     assert event.infno == ENROLMENT_INFNO
     assert (event.sender_admdvs, event.mdtrtarea_admvs, event.insuplc_admdvs) == ("650100",) * 3
     assert event.reply_to is None
     assert event.deadline == NOW + EVENT_SHELF_LIFE
-    assert to_hub(event) == (topology.HUB_INGRESS, "event.650100")
 
 
 def test_event_fits_the_hub_log_columns() -> None:

@@ -1,0 +1,164 @@
+"""The hub's copy of every message (design §4): the stream ``hub.journal``, read from the offset
+the log last stored, written to the transaction log in batches, off the settlement's path.
+
+Each batch's rows and the next offset commit in one transaction, so after a crash or an outage
+the hub goes on exactly where its log stops; a row read twice (a batch that committed just
+before its acknowledgement was lost) is the same row and is not written again. The stream keeps
+what passed while the hub was away: the log catches up when it comes back, and ``rebuild``
+writes the log again from whatever the stream still holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import aio_pika
+import asyncpg
+from aio_pika.abc import AbstractIncomingMessage
+from pydantic import ValidationError
+
+from services.national_hub.adapters import relay_log
+from shared.envelope import RelayEnvelope
+from shared.messaging import topology
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+PREFETCH = 2 * BATCH
+"""A stream consumer must set a prefetch: what the broker sends ahead of the acknowledgements."""
+FLUSH_S = 0.2
+"""How long the first message of a batch waits for others: a log behind by at most this."""
+RETRY_S = 1.0
+
+JOURNAL_STAGES = ("insured", "treating", "reply", "hub")
+"""The log stages the journal writes: where each message was sent (its routing key's head)."""
+
+_LOAD = "SELECT next_offset FROM journal_offset WHERE stream = $1"
+_STORE = """
+    INSERT INTO journal_offset (stream, next_offset, updated_at) VALUES ($1, $2, $3)
+    ON CONFLICT (stream) DO UPDATE
+       SET next_offset = GREATEST(journal_offset.next_offset, EXCLUDED.next_offset),
+           updated_at = EXCLUDED.updated_at
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """One journal message: its offset, and its log row (None: not an envelope)."""
+
+    offset: int
+    row: relay_log.Row | None
+
+
+def stage_of(routing_key: str | None) -> str:
+    """``insured.650100`` → ``insured``; ``reply.110000.…`` → ``reply``."""
+    head = (routing_key or "").split(".", 1)[0]
+    return head if head in JOURNAL_STAGES else "hub"
+
+
+def read(message: AbstractIncomingMessage) -> Read:
+    headers: dict[str, Any] = dict(message.headers or {})
+    offset = int(headers["x-stream-offset"])
+    try:
+        envelope = RelayEnvelope.model_validate_json(message.body)
+    except ValidationError:
+        log.warning("journal: offset %d is no envelope (%s), skipped", offset, message.message_id)
+        return Read(offset, None)
+    stage = stage_of(message.routing_key)
+    return Read(offset, relay_log.log_row(envelope, stage=stage, outcome="sent", route=None))
+
+
+async def stored_offset(pool: asyncpg.Pool, stream: str = topology.HUB_JOURNAL) -> int:
+    value = await pool.fetchval(_LOAD, stream)
+    return int(value) if value is not None else 0
+
+
+async def write(pool: asyncpg.Pool, batch: list[Read], stream: str = topology.HUB_JOURNAL) -> int:
+    """The batch's rows and the offset after it, in one transaction; the number of new rows."""
+    rows = [r.row for r in batch if r.row is not None]
+    async with pool.acquire() as conn, conn.transaction():
+        new = await relay_log.insert(conn, rows)
+        await conn.execute(_STORE, stream, batch[-1].offset + 1, datetime.now(UTC))
+    return len(new)
+
+
+class JournalReader:
+    """Reads the stream on a connection of its own, as the platform's user; after any failure
+    it reconnects and starts again from the stored offset."""
+
+    def __init__(self, url: str, pool: asyncpg.Pool) -> None:
+        self._url = url
+        self._pool = pool
+        self.caught_up = asyncio.Event()
+        """Set whenever a read found nothing more waiting (the log has what the stream has)."""
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                await self._read_from(await stored_offset(self._pool))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning(
+                    "journal: reading stopped (%s: %s), again in %.0f s",
+                    type(exc).__name__,
+                    exc,
+                    RETRY_S,
+                )
+            await asyncio.sleep(RETRY_S)
+
+    async def _read_from(self, offset: int | str, *, idle_s: float | None = None) -> int:
+        """Read and write from ``offset``; with ``idle_s``, return once nothing came for that
+        long (the number of rows written), else read until the connection fails."""
+        written = 0
+        connection = await aio_pika.connect(self._url)
+        try:
+            channel = await connection.channel()
+            await channel.set_qos(prefetch_count=PREFETCH)
+            queue = await channel.get_queue(topology.HUB_JOURNAL, ensure=False)
+            inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+            await queue.consume(inbox.put, arguments={"x-stream-offset": offset})
+            log.info("journal: reading from offset %s", offset)
+            while not connection.is_closed:
+                batch = await _take(inbox, idle_s or FLUSH_S)
+                if not batch:
+                    self.caught_up.set()
+                    if idle_s is not None:
+                        return written
+                    continue
+                self.caught_up.clear()
+                written += await write(self._pool, [read(m) for m in batch])
+                await batch[-1].ack(multiple=True)
+            raise ConnectionError("the journal's connection closed")
+        finally:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+    async def rebuild(self, idle_s: float = 2.0) -> int:
+        """Write the log again from the start of the stream: the journal's rows are deleted and
+        read anew (the hub's own decisions, not in the stream, stay). Returns rows written.
+
+        From the stream's ``first`` offset: what its size limit already dropped is gone, so the
+        rebuilt log starts where the stream now does. Meant for a stopped hub; a running one
+        writes the same rows, which the log's unique key keeps single."""
+        await self._pool.execute(
+            "DELETE FROM relay_log WHERE stage = ANY($1::text[])", list(JOURNAL_STAGES)
+        )
+        return await self._read_from("first", idle_s=idle_s)
+
+
+async def _take(inbox: asyncio.Queue[AbstractIncomingMessage], wait_s: float) -> list[Any]:
+    """What is waiting, up to a batch; waits ``wait_s`` for the first one only."""
+    try:
+        first = await asyncio.wait_for(inbox.get(), timeout=wait_s)
+    except TimeoutError:
+        return []
+    batch = [first]
+    while len(batch) < BATCH and not inbox.empty():
+        batch.append(inbox.get_nowait())
+    return batch
