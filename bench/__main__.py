@@ -1,10 +1,11 @@
-"""make bench: the transport's ceiling, the issue's reference pipeline and the relay against
-both, and how the relay's cost grows.
+"""make bench: the transport's ceiling, the reference pipeline and the relay against both, what
+each part of the relay costs in CPU, and how the relay's cost grows.
 
 One run on one machine, under ten minutes, JSON to ``bench/results/`` with a top-level ``ratio``
-(outpatient settlements sustained by the relay ÷ bare round trips the transport sustains). The
-reference pipeline (``bench.pipeline``: HTTP → hub → consumer + one INSERT → reply) is swept under
-the same rule as the relay, so the JSON also says how far a pipeline with no logic at all gets.
+(outpatient settlements sustained by the relay ÷ bare round trips the transport sustains, the
+four-trip ceiling kept as the unit). The reference pipeline (``bench.pipeline``: the relay's
+topology, HTTP → broker → consumer + one INSERT → reply, no logic) is swept under the same rule
+as the relay: ``relay_to_reference`` says how much of a no-logic pipeline the relay achieves.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import httpx
 
 from bench import relay
+from bench.cpu import CpuMeter, relay_groups
 from bench.pipeline import Pipeline, closed_loop, post_calls
 from bench.stack import fresh_databases, peak_memory_mib
 from bench.transport import measure_ceiling
@@ -31,9 +33,20 @@ OUTPATIENT_RATES = (20, 40, 60, 80, 100, 115, 130, 160, 200, 260, 320)
 INPATIENT_RATES = (10, 20, 30, 40, 50, 60, 80)
 
 
+def best_step(steps: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The step the sustained figure comes from (the highest sustained rate)."""
+    sustained = [s for s in steps if s["sustained"]]
+    return max(sustained, key=lambda s: s["achieved_per_s"]) if sustained else None
+
+
+def cpu_at_best(steps: list[dict[str, Any]]) -> dict[str, float] | None:
+    best = best_step(steps)
+    return best.get("cpu_ms_per_call") if best else None
+
+
 async def reference_pipeline(seconds: float) -> dict[str, Any]:
-    """The issue's minimal pipeline: closed loop at the ceiling's concurrency, then the relay's
-    open-loop sweep and rule."""
+    """The relay's topology with no logic: closed loop at the ceiling's concurrency, then the
+    relay's open-loop sweep and rule."""
     role, database = relay.DATABASES["national_hub"]
     async with Pipeline(relay.AMQP_URL, relay.dsn(role, database)) as pipeline:
         closed = await closed_loop(
@@ -46,7 +59,8 @@ async def reference_pipeline(seconds: float) -> dict[str, Any]:
             async def calls(count: int) -> list[relay.Call]:
                 return post_calls(client, pipeline.size, count)
 
-            steps = await relay.sweep_calls(calls, "pipeline", PIPELINE_RATES, seconds)
+            cpu = CpuMeter(relay_groups(pipeline.pids()))
+            steps = await relay.sweep_calls(calls, "pipeline", PIPELINE_RATES, seconds, cpu=cpu)
         finally:
             await client.close()
         rows = await pipeline.rows()
@@ -54,6 +68,7 @@ async def reference_pipeline(seconds: float) -> dict[str, Any]:
         "closed_loop": closed,
         "sustained_per_s": relay.sustained(steps),
         "p99_limit_ms": relay.P99_LIMIT_MS,
+        "cpu_ms_per_call": cpu_at_best(steps),
         "steps": steps,
         "rows_inserted": rows,
     }
@@ -65,7 +80,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     ceiling = await measure_ceiling(relay.AMQP_URL, concurrency=16, seconds=args.seconds)
     print(f"    {ceiling['rate']:.0f} round trips/s, p99 {ceiling['p99_ms']:.1f} ms")
     await fresh_databases("_bench")
-    print("2/6 reference pipeline (HTTP → hub → consumer + one INSERT → reply, no logic)")
+    print("2/6 reference pipeline (HTTP → broker → consumer + one INSERT → reply, no logic)")
     pipeline = await reference_pipeline(args.seconds)
     stack = relay.start_bench_stack()
     try:
@@ -76,7 +91,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             # warm every cache on the path (statements, connections, channels) before measuring
             await relay.sweep(bench, "outpatient", (10,), 3, quiet=True)
             print("3/6 outpatient settlements (2207), open loop at rising rates")
-            outpatient = await relay.sweep(bench, "outpatient", OUTPATIENT_RATES, args.seconds)
+            cpu = CpuMeter(relay_groups(stack.pids()))
+            outpatient = await relay.sweep(
+                bench, "outpatient", OUTPATIENT_RATES, args.seconds, cpu=cpu
+            )
             print("4/6 inpatient settlements (2304, ~50 lines), open loop at rising rates")
             inpatient = await relay.sweep(
                 bench, "inpatient", INPATIENT_RATES, args.seconds, lines=50
@@ -119,6 +137,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "outpatient": {
             "sustained_per_s": best,
             "p99_limit_ms": relay.P99_LIMIT_MS,
+            "cpu_ms_per_call": cpu_at_best(outpatient),
             "steps": outpatient,
         },
         "inpatient": {"sustained_per_s": best_in, "lines": 50, "steps": inpatient},
@@ -155,6 +174,11 @@ def main() -> None:
         f"inpatient sustained: {result['inpatient']['sustained_per_s']}/s; latency growth "
         f"10³→10⁶ stored: ×{result['by_stored_settlements']['growth']}; "
         f"peak memory MiB: {result['peak_memory_mib']}; {result['seconds']} s"
+    )
+    print(
+        "CPU ms per outpatient settlement at the best sustained rate: "
+        f"{result['outpatient']['cpu_ms_per_call']}; reference pipeline per call: "
+        f"{reference['cpu_ms_per_call']}"
     )
     print(f"written {path}")
 

@@ -1,14 +1,15 @@
-"""The issue's reference pipeline: HTTP → hub → consumer + one INSERT → reply, and nothing else.
+"""The reference pipeline: HTTP → broker → consumer + one INSERT → reply, and nothing else.
 
-Issue 6 says such a hand-written pipeline reaches ~430/s on a machine where the bare transport
-peaks at ~520/s (83 %), and takes that as proof that a relay at 50 % of the ceiling is possible.
-This module measures that claim on *this* machine, with the relay's settings, so the relay's
-figure can be read against both: transport ceiling ≥ this pipeline ≥ the relay.
+The relay's own topology (design §4) with none of its logic: the front publishes to ``relay``
+(bound ``#`` to a journal stream and to ``relay.route``), the recorder consumes its quorum queue,
+INSERTs one row and publishes the reply straight to the front's reply queue. Two confirmed trips
+a round, like the relay's settlements; the journal's copy is made, not read (the relay's hub
+reads it off the settlement's path). The relay's figure is read against both this and the
+transport ceiling: what the relay costs beyond moving a message and writing it once.
 
-Four OS processes (the hub's hop is ``bench.transport``'s forwarder; all three helpers run on
-uvloop, as the relay's services do)::
+Three OS processes (the two helpers run on uvloop, as the relay's services do)::
 
-    load ──HTTP──▶ front ──▶ forwarder ──▶ recorder (one INSERT, committed) ──▶ forwarder ──▶ front
+    load ──HTTP──▶ front ──▶ [relay] ──▶ recorder (one INSERT, committed) ──▶ [relay] ──▶ front
 
 Same message size, persistence, confirms, quorum queues and prefetch as the ceiling; the INSERT
 is one autocommitted row through an asyncpg pool, durable like the relay's commits.
@@ -38,7 +39,6 @@ from aio_pika.abc import AbstractIncomingMessage
 from bench import transport
 from bench.transport import (
     PUBLISH_TIMEOUT_S,
-    REPLY_KEY,
     Link,
     Names,
     json_body,
@@ -51,8 +51,8 @@ log = logging.getLogger("bench.pipeline")
 
 DSN_ENV: Final = "BENCH_PIPELINE_DSN"
 PORT: Final = 18109
-Role = Literal["front", "forwarder", "recorder"]
-ROLES: Final[tuple[Role, ...]] = ("forwarder", "recorder", "front")
+Role = Literal["front", "recorder"]
+ROLES: Final[tuple[Role, ...]] = ("recorder", "front")
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -72,6 +72,8 @@ def recorder_handler(link: Link, pool: asyncpg.Pool, names: Names, size: int) ->
     async def record(message: AbstractIncomingMessage) -> None:
         request = orjson.loads(message.body)
         await pool.execute(insert, str(request["id"]), message.body)
+        if not message.reply_to:
+            raise ValueError("request without reply_to")
         await link.ingress.publish(
             persistent(
                 reply_body(str(request["id"])),
@@ -79,7 +81,7 @@ def recorder_handler(link: Link, pool: asyncpg.Pool, names: Names, size: int) ->
                 reply_to=message.reply_to,
                 kind="reply",
             ),
-            routing_key=REPLY_KEY,
+            routing_key=message.reply_to,
             mandatory=True,
             timeout=PUBLISH_TIMEOUT_S,
         )
@@ -91,7 +93,7 @@ async def serve_recorder(
     amqp_url: str, dsn: str, names: Names, *, size: int, lifetime: float
 ) -> None:
     pool = await asyncpg.create_pool(dsn, min_size=2, max_size=10)
-    link = await Link.open(amqp_url, names)
+    link = await Link.open(amqp_url, names, direct=True)
     try:
         await transport.consume_until_stopped(
             "recorder",
@@ -118,7 +120,7 @@ class Front:
         self._waiter: transport.ReplyWaiter | None = None
 
     async def open(self) -> None:
-        self._link = await Link.open(self._amqp_url, self._names)
+        self._link = await Link.open(self._amqp_url, self._names, direct=True)
         self._waiter = transport.ReplyWaiter(self._link, self._names)
         await self._waiter.start()
 
@@ -224,7 +226,7 @@ def post_calls(client: LeanClient, size: int, count: int) -> list[Callable[[], A
 
 
 class Pipeline:
-    """The four processes of one measurement; ``async with`` starts them and cleans up after."""
+    """The processes of one measurement; ``async with`` starts them and cleans up after."""
 
     def __init__(self, amqp_url: str, dsn: str, *, size: int = 2048, port: int = PORT) -> None:
         self.amqp_url = amqp_url
@@ -247,7 +249,7 @@ class Pipeline:
         finally:
             await conn.close()
         try:
-            link = await Link.open(self.amqp_url, self.names)  # declared once, here
+            link = await Link.open(self.amqp_url, self.names, direct=True)  # declared here
             await link.close()
             for role in ROLES:
                 process = await self._spawn(role)
@@ -318,7 +320,7 @@ async def measure_pipeline(
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.pipeline",
-        description="HTTP → hub → consumer + one INSERT → reply, closed loop (one JSON line).",
+        description="HTTP → broker → consumer + one INSERT → reply, closed loop (one JSON line).",
     )
     parser.add_argument("--role", choices=ROLES, help="run one helper (internal)")
     parser.add_argument("--amqp-url", default=os.environ.get(transport.URL_ENV, ""))
@@ -339,18 +341,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not args.amqp_url or not args.dsn:
         raise SystemExit(f"need --amqp-url and --dsn (or {transport.URL_ENV}, {DSN_ENV})")
     names = Names(args.run_id)
-    if args.role == "forwarder":
-        uvloop.run(
-            transport.serve(
-                "forwarder",
-                args.amqp_url,
-                names,
-                size=args.size,
-                lifetime=args.lifetime,
-                watch_stdin=True,
-            )
-        )
-    elif args.role == "recorder":
+    if args.role == "recorder":
         uvloop.run(
             serve_recorder(args.amqp_url, args.dsn, names, size=args.size, lifetime=args.lifetime)
         )

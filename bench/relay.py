@@ -22,6 +22,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from bench.cpu import CpuMeter
 from bench.stack import ROOT, Stack, database_url, start_stack
 from shared.envelope import china_today
 from shared.stats import percentile
@@ -232,6 +233,7 @@ async def sweep(
     lines: int | None = None,
     *,
     quiet: bool = False,
+    cpu: CpuMeter | None = None,
 ) -> list[dict[str, Any]]:
     """The relay's settlements of one kind at increasing offered rates (see ``sweep_calls``)."""
 
@@ -239,7 +241,7 @@ async def sweep(
         ready = await bench.prepare(bench.plans(kind, count, lines=lines))
         return [partial(bench.settle, r) for r in ready]
 
-    return await sweep_calls(calls, kind, rates, seconds, quiet=quiet)
+    return await sweep_calls(calls, kind, rates, seconds, quiet=quiet, cpu=cpu)
 
 
 async def sweep_calls(
@@ -249,6 +251,7 @@ async def sweep_calls(
     seconds: float,
     *,
     quiet: bool = False,
+    cpu: CpuMeter | None = None,
 ) -> list[dict[str, Any]]:
     """Increasing offered rates until two in a row are not sustained (p99 ≥ 100 ms or errors).
 
@@ -260,7 +263,12 @@ async def sweep_calls(
     for rate in rates:
         calls = await make_calls(max(10, int(rate * seconds)))
         await asyncio.sleep(1.0)  # let the preparation's writes settle before measuring
+        if cpu is not None:
+            cpu.start()
         step = await open_loop(calls, rate)
+        if cpu is not None:
+            cpu.stop()
+            step["cpu_ms_per_call"] = cpu.per_call(len(calls))
         steps.append(step)
         if quiet:
             continue

@@ -98,6 +98,10 @@ class Names:
     def responder_queue(self) -> str:
         return f"bench.{self.run}.responder"
 
+    @property
+    def journal_stream(self) -> str:
+        return f"bench.{self.run}.journal"
+
     def new_reply_queue(self) -> str:
         return f"bench.{self.run}.reply.{uuid.uuid4().hex[:12]}"
 
@@ -106,23 +110,40 @@ def quorum_arguments() -> dict[str, Any]:
     return {"x-queue-type": "quorum", "x-expires": QUEUE_EXPIRES_MS}
 
 
+JOURNAL_MAX_BYTES: Final = 200_000_000
+
+
 async def declare_topology(
-    channel: AbstractChannel, names: Names
-) -> tuple[AbstractQueue, AbstractQueue]:
-    """Idempotent: every process declares it. Returns (forwarder queue, responder queue)."""
+    channel: AbstractChannel, names: Names, *, direct: bool = False
+) -> tuple[AbstractQueue | None, AbstractQueue]:
+    """Idempotent: every process declares it. Returns (forwarder queue, responder queue).
+
+    ``direct`` is the relay's own shape (design §4): ingress is ``relay``, bound ``#`` to a
+    stream (the journal) and to egress (``relay.route``), where the responder's queue takes the
+    requests and each reply queue its replies; no forwarder, two confirmed trips a round."""
     ingress = await channel.declare_exchange(
         names.ingress_exchange, aio_pika.ExchangeType.TOPIC, durable=True, auto_delete=True
     )
     egress = await channel.declare_exchange(
         names.egress_exchange, aio_pika.ExchangeType.TOPIC, durable=True, auto_delete=True
     )
+    responder = await channel.declare_queue(
+        names.responder_queue, durable=True, arguments=quorum_arguments()
+    )
+    if direct:
+        await egress.bind(ingress, routing_key="#")
+        journal = await channel.declare_queue(
+            names.journal_stream,
+            durable=True,
+            arguments={"x-queue-type": "stream", "x-max-length-bytes": JOURNAL_MAX_BYTES},
+        )
+        await journal.bind(ingress, routing_key="#")
+        await responder.bind(egress, routing_key=REQUEST_KEY)
+        return None, responder
     forwarder = await channel.declare_queue(
         names.forwarder_queue, durable=True, arguments=quorum_arguments()
     )
     await forwarder.bind(ingress, routing_key="#")
-    responder = await channel.declare_queue(
-        names.responder_queue, durable=True, arguments=quorum_arguments()
-    )
     await responder.bind(egress, routing_key=names.responder_queue)
     return forwarder, responder
 
@@ -134,8 +155,8 @@ async def delete_topology(amqp_url: str, names: Names) -> None:
         # exchanges first: deleting the queues would auto-delete them under our feet
         for exchange in (names.ingress_exchange, names.egress_exchange):
             await channel.exchange_delete(exchange)
-        for queue in (names.forwarder_queue, names.responder_queue):
-            await channel.queue_delete(queue)
+        for queue in (names.forwarder_queue, names.responder_queue, names.journal_stream):
+            await channel.queue_delete(queue)  # one that was never declared: deleted all the same
 
 
 @dataclass
@@ -147,18 +168,18 @@ class Link:
     consume_channel: AbstractChannel
     ingress: AbstractExchange
     egress: AbstractExchange
-    forwarder_queue: AbstractQueue
+    forwarder_queue: AbstractQueue | None
     responder_queue: AbstractQueue
 
     @classmethod
-    async def open(cls, amqp_url: str, names: Names) -> Link:
+    async def open(cls, amqp_url: str, names: Names, *, direct: bool = False) -> Link:
         # a plain connection, not a robust one: a benchmark must fail loudly, not reconnect
         connection = await aio_pika.connect(amqp_url)
         try:
             publish = await connection.channel(publisher_confirms=True, on_return_raises=True)
             consume = await connection.channel()
             await consume.set_qos(prefetch_count=PREFETCH)
-            forwarder, responder = await declare_topology(consume, names)
+            forwarder, responder = await declare_topology(consume, names, direct=direct)
             return cls(
                 connection=connection,
                 consume_channel=consume,
@@ -341,6 +362,8 @@ async def serve(
     link = await Link.open(amqp_url, names)
     try:
         if role == "forwarder":
+            if link.forwarder_queue is None:
+                raise ValueError("a direct topology has no forwarder")
             queue, handler = link.forwarder_queue, forwarder_handler(link, names)
         elif role == "responder":
             queue, handler = link.responder_queue, responder_handler(link, size)

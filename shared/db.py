@@ -28,11 +28,17 @@ def make_metadata() -> MetaData:
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    # no pre-ping: it costs a round trip per checkout; a dead connection fails the transaction,
-    # which the consumers retry (TransientError) and the gateway reports, and the pool replaces it
+    # pre-ping: the settlement paths write through the asyncpg pool, so what still checks out
+    # an engine connection (admin calls, filings, person reads) can afford a round trip to be
+    # sure it is alive; without it, the first such call after a database restart fails (503)
     # hide_parameters: a statement's parameters (names, id numbers) never reach a log line
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, hide_parameters=True
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_recycle=1800,
+        pool_pre_ping=True,
+        hide_parameters=True,
     )
 
 

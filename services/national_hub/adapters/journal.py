@@ -117,6 +117,10 @@ class JournalReader:
         long (the number of rows written), else read until the connection fails."""
         written = 0
         connection = await aio_pika.connect(self._url)
+        # a plain connection closed by the broker never reports is_closed (only close() sets
+        # it): its close callback is what says the reading has stopped
+        lost = asyncio.Event()
+        connection.close_callbacks.add(lambda *_: lost.set())
         try:
             channel = await connection.channel()
             await channel.set_qos(prefetch_count=PREFETCH)
@@ -124,7 +128,7 @@ class JournalReader:
             inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
             await queue.consume(inbox.put, arguments={"x-stream-offset": offset})
             log.info("journal: reading from offset %s", offset)
-            while not connection.is_closed:
+            while not lost.is_set():
                 batch = await _take(inbox, idle_s or FLUSH_S)
                 if not batch:
                     self.caught_up.set()
