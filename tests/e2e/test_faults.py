@@ -32,7 +32,10 @@ import httpx
 import pytest
 
 from bench.stack import database_url, wait_healthy
+from shared.envelope import china_today
 from shared.settlement import setlinfo_violations
+from sim.plan import plan_cares
+from sim.traffic import Catalogue, Endpoints, Gateway, drive, enrol_all, now_tag, run_care
 from tests.e2e.harness import E2E_SUFFIX, Stack, enrol_filed, signed
 from tests.e2e.hospital import Hospital
 
@@ -473,6 +476,78 @@ async def test_restart_postgresql_mid_burst(ahttp: httpx.AsyncClient, stack: Sta
     if not stack.processes or shutil.which("pg_ctlcluster") is None:
         pytest.skip("needs the local PostgreSQL cluster and the processes started by the suite")
     await burst_with_a_crash(ahttp, stack, "postgresql")
+
+
+FULL_SPEED_CARES = 1500
+FULL_SPEED_IN_FLIGHT = 16
+BROKER_DOWN_S = 2.0
+
+
+@pytest.mark.e2e
+async def test_a_broker_outage_under_full_speed_traffic_leaves_only_the_in_flight_unknown(
+    ahttp: httpx.AsyncClient, stack: Stack
+) -> None:
+    """Simulated hospitals at full speed (closed loop, 16 cares in flight) while the broker
+    stops for 2 s: publishes wait for it, so no more than what was in flight may end "outcome
+    unknown", and both ledgers agree afterwards (0 lost, 0 doubled, counted from both sides)."""
+    if not stack.processes or shutil.which("rabbitmqctl", path="/usr/sbin:/usr/bin") is None:
+        pytest.skip("needs the local broker and the processes started by the suite")
+    institutions = (await ahttp.get(f"{stack.treating_url}/institutions")).json()
+    plans = plan_cares(
+        23, FULL_SPEED_CARES, today=china_today(), institutions=institutions, tag=now_tag()
+    )
+    plans = [p for p in plans if p.insured != stack.unserved_region]
+    catalogue = Catalogue(ahttp, stack.treating_url)
+    await catalogue.load(sorted({p.treating for p in plans}))
+    await enrol_all(ahttp, stack.insured_url, plans)
+
+    async def outage() -> float:
+        await asyncio.sleep(3.0)  # traffic at full speed first
+        began = asyncio.get_running_loop().time()
+        await asyncio.to_thread(rabbitmqctl, "stop_app")
+        await asyncio.sleep(BROKER_DOWN_S)
+        await asyncio.to_thread(rabbitmqctl, "start_app")
+        return asyncio.get_running_loop().time() - began
+
+    with reply_deadline(stack, RIDE_THROUGH_DEADLINE_S):
+        gateway = Gateway(Endpoints(stack.treating_url, stack.insured_url))
+        try:
+            down = asyncio.create_task(outage())
+            outcomes, seconds = await drive(
+                plans,
+                lambda plan, t0: run_care(gateway, catalogue, ahttp, stack.insured_url, plan, t0),
+                concurrency=FULL_SPEED_IN_FLIGHT,
+                rate=None,
+            )
+            down_s = await down
+        finally:
+            await gateway.close()
+        await asyncio.to_thread(wait_until_healthy, stack)
+
+    assert seconds > down_s + 3.0, "the outage must fall inside the traffic"
+    by_outcome = Counter(o.outcome for o in outcomes)
+    errors = Counter(o.err_code for o in outcomes if o.outcome in ("error", "unknown"))
+    told = [o.setlinfo["setl_id"] for o in outcomes if o.outcome == "settled" and o.setlinfo]
+    treating_rows, insured_rows = await settlement_rows([p.psn_no for p in plans])
+    figures = fault_figures(told, treating_rows, insured_rows)
+    measured = {
+        "suite": E2E_SUFFIX,
+        "victim": "rabbitmq_full_speed",
+        "cares": len(plans),
+        "in_flight": FULL_SPEED_IN_FLIGHT,
+        "broker_down_s": round(down_s, 1),
+        "seconds": round(seconds, 1),
+        "by_outcome": dict(by_outcome),
+        "errors": dict(errors),
+        **figures.report(),
+    }
+    log.info("faults: %s", json.dumps(measured))
+    with (stack.log_dir / "faults.jsonl").open("a") as out:
+        out.write(json.dumps(measured) + "\n")
+    assert by_outcome["unknown"] <= FULL_SPEED_IN_FLIGHT, measured
+    assert figures.lost == 0, (figures.told_missing, figures.one_sided)
+    assert figures.doubled == 0, (figures.doubled_visits, figures.doubled_msgids)
+    assert figures.money_differs == []
 
 
 # ------------------------------------------------ the figures move (pure: no stack, no e2e mark)
