@@ -319,16 +319,16 @@ E5004 = _spec(
     "relay",
     "报文发送方身份校验失败",
     "The sender of the relay message is not who it claims to be.",
-    "Check the region's relay credentials.",
-    "请核对本地区接入平台的转发凭证。",
+    "Check that each region sends with its own broker user and names itself as the sender.",
+    "请核对本地区接入消息服务的用户：每个统筹区须以本区用户发送，并如实填写发送方区划。",
 )
 E5005 = _spec(
     "E5005",
     "relay",
-    "报文已超过应答时限，国家平台未转发",
-    "The message passed its deadline before the hub could forward it.",
-    "Query the transaction by msgid; it was not delivered.",
-    "请按报文ID（msgid）查询；该报文未转发到参保地。",
+    "报文到达参保地时已超过应答时限，参保地未办理",
+    "The request passed its deadline before the insured region could take it; nothing was done.",
+    "Query the transaction by msgid; the insured region did not process it.",
+    "请按报文ID（msgid）查询；参保地未办理该笔交易。",
 )
 E5999 = _spec(
     "E5999",

@@ -16,6 +16,7 @@ from shared.db import make_engine, make_session_factory
 from shared.messaging import Broker, Brokers
 from shared.messaging.broker import TopologyMissing
 from shared.messaging.brokers import PLATFORM
+from shared.messaging.topology import user_of
 from shared.regions import parse_region_list
 from shared.settings import CommonSettings
 
@@ -52,7 +53,12 @@ def brokers_of(settings: CommonSettings, *, platform: bool) -> Brokers:
     """The hub connects as the platform; a region service as each region it serves."""
 
     def broker(url: str) -> Broker:
-        return Broker(url, prefetch=settings.prefetch, publish_timeout_s=settings.publish_timeout_s)
+        return Broker(
+            url,
+            prefetch=settings.prefetch,
+            publish_timeout_s=settings.publish_timeout_s,
+            platform_user=user_of(settings.amqp_url),
+        )
 
     if platform:
         return Brokers({PLATFORM: broker(settings.amqp_url)})

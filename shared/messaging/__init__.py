@@ -1,6 +1,6 @@
 """Messaging on aio-pika: topology, confirmed publishers, consumers, request/reply."""
 
-from shared.messaging.broker import Broker, NotPublished, TransientError, sender_region
+from shared.messaging.broker import Broker, NotPublished, TransientError
 from shared.messaging.brokers import PLATFORM, Brokers
 from shared.messaging.rpc import RelayClient, ReplyTimeout
 
@@ -12,5 +12,4 @@ __all__ = [
     "RelayClient",
     "ReplyTimeout",
     "TransientError",
-    "sender_region",
 ]

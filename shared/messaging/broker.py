@@ -62,11 +62,22 @@ class NotPublished(Exception):
 class Broker:
     """One connection as one user (a region's, or the platform's): a publishing channel with
     confirms and a consuming channel. RabbitMQ stamps and checks ``user_id`` against the user,
-    so a receiver knows who sent a message (``sender_region``)."""
+    so a receiver knows who sent a message (``sender_of``)."""
 
-    def __init__(self, url: str, *, prefetch: int, publish_timeout_s: float) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefetch: int,
+        publish_timeout_s: float,
+        platform_user: str | None = None,
+    ) -> None:
         self._url = url
         self.user = topology.user_of(url)
+        self.platform_user = platform_user or (
+            self.user if topology.region_of_user(self.user) is None else None
+        )
+        """The platform's broker user (the hub's): a message it sent is the platform's."""
         self._prefetch = prefetch
         self._publish_timeout_s = publish_timeout_s
         self.connection: AbstractRobustConnection | None = None
@@ -193,11 +204,16 @@ class Broker:
                 await asyncio.sleep(_RETRY_PAUSE_S)
                 continue
             try:
-                await self._relay.publish(message, routing_key=routing_key, timeout=remaining)
+                # the whole attempt within the deadline: a robust channel may wait for its
+                # connection before aiormq's own timeout starts
+                async with asyncio.timeout(remaining):
+                    await self._relay.publish(message, routing_key=routing_key)
                 return
-            except aio_pika.exceptions.DeliveryError as exc:  # nacked: the broker refused it
+            except aio_pika.exceptions.DeliveryError as exc:
+                # nacked: one of its queues refused it, another may have taken it (the journal,
+                # or an earlier attempt): never "nothing happened"
                 raise NotPublished(
-                    f"{routing_key}: refused by the broker", maybe_sent=False
+                    f"{routing_key}: refused by the broker", maybe_sent=True
                 ) from exc
             except TimeoutError:
                 maybe_sent = True
@@ -225,6 +241,10 @@ class Broker:
             headers={"infno": envelope.infno},
         )
 
+    def sender_of(self, message: AbstractIncomingMessage) -> str | None:
+        """Who sent it, as RabbitMQ checked: a region, ``PLATFORM``, or None (unverified)."""
+        return topology.sender_of(message.user_id, self.platform_user)
+
     async def consume(self, queue: AbstractQueue, handler: EnvelopeHandler) -> None:
         async def on_message(message: AbstractIncomingMessage) -> None:
             # ack on a clean exit; a bug (unexpected exception) rejects to hub.dead
@@ -244,12 +264,6 @@ class Broker:
                     await message.nack(requeue=True)
 
         await queue.consume(on_message)
-
-
-def sender_region(message: AbstractIncomingMessage) -> str | None:
-    """The region whose broker user sent this message (checked by RabbitMQ), None for the
-    platform's own users."""
-    return topology.region_of_user(message.user_id)
 
 
 def _require(channel: AbstractChannel | None) -> AbstractChannel:

@@ -18,8 +18,9 @@ from aio_pika.abc import AbstractIncomingMessage
 
 from shared.envelope import MessageKind, RelayEnvelope
 from shared.messaging import topology
-from shared.messaging.broker import NotPublished, sender_region
+from shared.messaging.broker import Broker, NotPublished
 from shared.messaging.brokers import Brokers
+from shared.regions import PLATFORM
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,15 @@ class RelayClient:
     async def start(self) -> None:
         for admdvs, broker in self._brokers.items():
             queue = await broker.declare_reply_queue(self._reply_to[admdvs])
-            await broker.consume(queue, self._on_reply)
+            await broker.consume(queue, self._reply_handler(broker))
+
+    def _reply_handler(
+        self, broker: Broker
+    ) -> Callable[[RelayEnvelope, AbstractIncomingMessage], Awaitable[None]]:
+        async def on_reply(envelope: RelayEnvelope, message: AbstractIncomingMessage) -> None:
+            await self._on_reply(envelope, broker.sender_of(message), message.user_id)
+
+        return on_reply
 
     def new_request(
         self,
@@ -108,16 +117,17 @@ class RelayClient:
         finally:
             self._waiting.pop(envelope.relay_id, None)
 
-    async def _on_reply(self, envelope: RelayEnvelope, message: AbstractIncomingMessage) -> None:
-        sender = sender_region(message)
-        if envelope.kind != MessageKind.REPLY or (
-            sender is not None and sender != envelope.insuplc_admdvs
-        ):
+    async def _on_reply(
+        self, envelope: RelayEnvelope, sender: str | None, user_id: str | None
+    ) -> None:
+        """Taken only from the region it claims to come from, or from the platform; a message
+        no broker user vouches for (no ``user_id``) is dropped."""
+        if envelope.kind != MessageKind.REPLY or sender not in (PLATFORM, envelope.insuplc_admdvs):
             log.warning(
                 "dropped a %s for %s sent by %s as %s",
                 envelope.kind,
                 envelope.msgid,
-                message.user_id,
+                user_id,
                 envelope.insuplc_admdvs,
             )
             return

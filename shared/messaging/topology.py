@@ -7,7 +7,7 @@
                                    insured.<admdvs>  ──▶ queue insured.<admdvs> (quorum) ──▶ insured
                                    treating.<admdvs> ──▶ queue treating.<admdvs> (quorum)
                                    reply.<admdvs>.<process> ──▶ queue of the process that waits
-                                   hub.#             ──▶ queue hub.requests (quorum) ──▶ hub
+                                   hub.resolve, hub.index ──▶ queue hub.requests (quorum) ──▶ hub
                routed nowhere on relay.route ──▶ [hub.unrouted] fanout ──▶ queue hub.unrouted
          expired, rejected, over the delivery limit ──▶ [hub.dead] fanout ──▶ queue hub.dead
                                                                         ──▶ queue hub.dead.log
@@ -17,8 +17,12 @@ only takes what its own exchange routed nowhere: with the stream bound ``#`` bes
 every message would count as routed and an unknown region would never reach ``hub.unrouted``.
 
 The hub declares it all at start (it owns which regions exist); a region's processes only
-declare their reply queues. A region's RabbitMQ user (``region_<admdvs>``) may publish only the
-keys below and read only its own queues; the broker stamps and checks ``user_id``.
+declare their reply queues. A region's RabbitMQ user (``region_<admdvs>``) may publish on
+``relay`` only the keys below and read only its own queues, and the broker checks the
+``user_id`` a message carries. The permissions are a first fence, not the proof: a region may
+configure names under its own ``reply.<admdvs>.`` prefix, exchanges included, and so route its
+messages around the topic rules; what a receiver trusts is the broker-checked sender
+(``sender_of``), never a routing key.
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ from __future__ import annotations
 import re
 import uuid
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
+
+from shared.regions import PLATFORM
 
 RELAY = "relay"
 RELAY_ROUTE = "relay.route"
@@ -75,9 +81,25 @@ def region_user(admdvs: str) -> str:
 
 
 def region_of_user(user_id: str | None) -> str | None:
-    """The region a broker-checked ``user_id`` speaks for; None for the platform's own users."""
+    """The region a region user (``region_<admdvs>``) speaks for; None for any other name."""
     match = _REGION_USER.match(user_id or "")
     return match.group(1) if match else None
+
+
+def sender_of(user_id: str | None, platform_user: str | None) -> str | None:
+    """Who sent a message, as the broker checked it: a region's code, ``PLATFORM`` for the
+    platform's user, None when it cannot be told. RabbitMQ checks ``user_id`` only when it is
+    set, so a message without one (or with a user that is neither) is unverified: every
+    receiver refuses it."""
+    if user_id and platform_user and user_id == platform_user:
+        return PLATFORM
+    return region_of_user(user_id)
+
+
+def reply_to_is_of(reply_to: str | None, region: str | None) -> bool:
+    """A ``reply_to`` names a reply queue of ``region`` (``reply.<region>.…``): the only place
+    an answer may go, so that nobody can have the relay publish into someone else's queue."""
+    return bool(reply_to and region and reply_to.startswith(f"reply.{region}."))
 
 
 def region_permissions(admdvs: str) -> dict[str, str]:
@@ -158,7 +180,10 @@ def user_of(url: str) -> str:
 
 
 def with_credentials(url: str, user: str, password: str) -> str:
-    """The same broker and vhost, as another user."""
+    """The same broker and vhost, as another user (credentials escaped for the URL)."""
     parts = urlsplit(url)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
     port = f":{parts.port}" if parts.port else ""
-    return parts._replace(netloc=f"{user}:{password}@{parts.hostname}{port}").geturl()
+    credentials = f"{quote(user, safe='')}:{quote(password, safe='')}"
+    return parts._replace(netloc=f"{credentials}@{host}{port}").geturl()

@@ -10,7 +10,7 @@ from typing import Any
 
 from shared.envelope import RelayEnvelope
 from shared.messaging import Broker, Brokers, RelayClient
-from shared.messaging.topology import region_user, with_credentials
+from shared.messaging.topology import region_user, user_of, with_credentials
 from shared.regions import POOLS
 
 DEFAULT_AMQP_URL = "amqp://relay:relay@127.0.0.1:5672/relay_test"
@@ -26,6 +26,7 @@ def region_broker(admdvs: str) -> Broker:
         with_credentials(url, region_user(admdvs), REGION_PASSWORD),
         prefetch=16,
         publish_timeout_s=5,
+        platform_user=user_of(url),
     )
 
 

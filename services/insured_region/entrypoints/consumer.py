@@ -23,7 +23,8 @@ from shared import infno
 from shared.envelope import MessageKind, RelayEnvelope, china_today
 from shared.errors import E5001, E5004, E5005, E5999, E9002, E9003, RelayError
 from shared.infra_errors import DATABASE_DOWN
-from shared.messaging import TransientError, sender_region, topology
+from shared.messaging import TransientError, topology
+from shared.regions import PLATFORM
 from shared.runtime import Runtime
 from shared.settlement import (
     CancelPayload,
@@ -284,11 +285,17 @@ class InsuredConsumer:
     def _consumer_of(
         self, admdvs: str
     ) -> Callable[[RelayEnvelope, AbstractIncomingMessage], Awaitable[None]]:
+        broker = self._runtime.brokers.of(admdvs)
+
         async def on_request(envelope: RelayEnvelope, message: AbstractIncomingMessage) -> None:
-            refusal = sender_refusal(admdvs, envelope, sender_region(message))
+            sender = broker.sender_of(message)
+            refusal = sender_refusal(admdvs, envelope, sender)
+            answerable = answer_goes_back(envelope, sender)
+            if refusal is None and not answerable:
+                refusal = Refusal(E9002.code, f"应答队列 reply_to {envelope.reply_to} 不属于发送方")
             if refusal is not None:
                 log.warning("refused %s %s: %s", envelope.infno, envelope.msgid, refusal.detail)
-                if envelope.kind == MessageKind.REQUEST and envelope.reply_to:
+                if answerable:
                     await self._reply(
                         envelope,
                         envelope.reply(admdvs, err_code=refusal.code, err_detail=refusal.detail),
@@ -349,17 +356,28 @@ class Refusal:
     detail: str
 
 
+def answer_goes_back(envelope: RelayEnvelope, sender: str | None) -> bool:
+    """An answer goes only into a reply queue of whoever sent the request: its treating region,
+    or for a 1101 the platform routed, the treating region the request names."""
+    region = envelope.mdtrtarea_admvs if sender == PLATFORM else sender
+    return envelope.kind == MessageKind.REQUEST and topology.reply_to_is_of(
+        envelope.reply_to, region
+    )
+
+
 def sender_refusal(admdvs: str, envelope: RelayEnvelope, sender: str | None) -> Refusal | None:
     """A request on this region's queue must be for this region, and come from the treating
     region it names, as the broker vouches (``user_id``); the platform may send on its behalf
     (a 1101 it routed from the person index)."""
+    if sender is None:
+        return Refusal(E5004.code, "请求报文未携带经消息服务校验的发送方（user_id），未办理")
     if envelope.kind != MessageKind.REQUEST:
         return Refusal(E9002.code, f"参保地队列只受理请求报文，收到 {envelope.kind}")
     if envelope.insuplc_admdvs != admdvs:
         return Refusal(
             E5001.code, f"参保地 insuplc_admdvs {envelope.insuplc_admdvs} 不是本队列的 {admdvs}"
         )
-    if sender is not None and sender != envelope.mdtrtarea_admvs:
+    if sender not in (PLATFORM, envelope.mdtrtarea_admvs):
         return Refusal(
             E5004.code,
             f"请求报文的发送方为 {sender}，应为就医地 {envelope.mdtrtarea_admvs}",

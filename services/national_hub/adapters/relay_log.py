@@ -139,7 +139,7 @@ class LogWriter:
             try:
                 await self._write(batch)
             except asyncpg.PostgresError as exc:
-                if len(batch) == 1 or _transient(exc):
+                if len(batch) == 1 or transient(exc):
                     _fail(batch, exc)
                 else:
                     for one in batch:
@@ -173,7 +173,7 @@ async def insert(
     return {tuple(r) for r in await conn.fetch(_RECORD, *columns)}
 
 
-def _transient(exc: asyncpg.PostgresError) -> bool:
+def transient(exc: asyncpg.PostgresError) -> bool:
     """A server going away or refusing connections, not a row it cannot take."""
     return isinstance(exc, (*DATABASE_DOWN, asyncpg.QueryCanceledError))
 

@@ -29,6 +29,7 @@ NOT_IN_INDEX = (
     "或在 insuplc_admdvs 中填写参保地医保区划"
 )
 
+UNVERIFIED = "报文未携带经消息服务校验的发送方（user_id），无法确认发送地区，未转发"
 
 KIND_ZH = {"request": "请求", "reply": "应答", "event": "事件"}
 """An envelope's kind, as a refusal's detail names it."""
@@ -66,8 +67,8 @@ class Incoming:
     kind: str
     sender_admdvs: str
     sender: str | None
-    """The region whose broker user published it, as RabbitMQ checked (``user_id``); None for
-    the platform's own users."""
+    """Who published it, as RabbitMQ checked (``user_id``): a region, ``PLATFORM``, or None
+    when the message carries no user the broker vouched for (refused)."""
     mdtrtarea_admvs: str
     insuplc_admdvs: str
     reply_to: str | None
@@ -122,7 +123,9 @@ def decide(msg: Incoming, now: datetime) -> Decision:
     if msg.mdtrtarea_admvs in REGIONS and insured in REGIONS:
         route = route_between(msg.mdtrtarea_admvs, insured)
     sender = expected_sender(msg.kind, msg.mdtrtarea_admvs, msg.insuplc_admdvs)
-    if (msg.sender is not None and msg.sender != msg.sender_admdvs) or msg.sender_admdvs != sender:
+    if msg.sender is None:
+        return Refuse(E5004, UNVERIFIED, route)
+    if (msg.sender not in (PLATFORM, msg.sender_admdvs)) or msg.sender_admdvs != sender:
         kind = KIND_ZH.get(msg.kind, msg.kind)
         return Refuse(E5004, f"{kind}报文的发送方为 {msg.sender_admdvs}，应为 {sender}", route)
     if msg.kind == "reply":

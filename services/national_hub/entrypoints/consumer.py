@@ -12,7 +12,7 @@ from aio_pika.abc import AbstractIncomingMessage
 
 from services.national_hub.service_layer.relay import Hub
 from shared.envelope import RelayEnvelope
-from shared.messaging import Broker, sender_region, topology
+from shared.messaging import Broker, topology
 
 
 def dead_reason(message: AbstractIncomingMessage) -> str:
@@ -29,10 +29,10 @@ def dead_reason(message: AbstractIncomingMessage) -> str:
 
 async def consume(broker: Broker, hub: Hub) -> None:
     async def on_request(envelope: RelayEnvelope, message: AbstractIncomingMessage) -> None:
-        await hub.on_request(envelope, sender_region(message))
+        await hub.on_request(envelope, broker.sender_of(message))
 
     async def on_unrouted(envelope: RelayEnvelope, message: AbstractIncomingMessage) -> None:
-        await hub.on_unrouted(envelope, sender_region(message))
+        await hub.on_unrouted(envelope, broker.sender_of(message))
 
     async def on_dead(envelope: RelayEnvelope, message: AbstractIncomingMessage) -> None:
         await hub.on_dead(envelope, dead_reason(message))

@@ -32,6 +32,13 @@ from shared.messaging.person_index import EnrolmentPayload, cert_type, certno_ha
 
 log = logging.getLogger(__name__)
 
+DEAD_OUTCOMES = {
+    "expired": "expired",
+    "rejected": "rejected",
+    "maxlen": "maxlen",
+    "delivery_limit": "over_limit",
+}
+"""RabbitMQ's dead-letter reasons, as the log's outcome column (10 characters) keeps them."""
 NO_QUEUE = "参保地 insuplc_admdvs {insured} 没有可投递的队列，国家平台未转发"
 
 
@@ -88,7 +95,7 @@ class Hub:
                 await self._record(forwarded, "decision", "forwarded", route)
                 await self._broker.publish(topology.insured_key(decision.insured_admdvs), forwarded)
             elif isinstance(decision, Refuse):
-                await self._refuse(envelope, decision, stage="decision")
+                await self._refuse(envelope, decision, sender, stage="decision")
             else:  # a reply has no business here
                 await self._record(envelope, "decision", "ignored", route)
         except DATABASE_DOWN as exc:
@@ -106,21 +113,27 @@ class Hub:
             if not isinstance(decision, Refuse):
                 detail = NO_QUEUE.format(insured=envelope.insuplc_admdvs)
                 decision = Refuse(E5001, detail, decision.route)
-            await self._refuse(envelope, decision, stage="unrouted")
+            await self._refuse(envelope, decision, sender, stage="unrouted")
         except DATABASE_DOWN as exc:
             raise TransientError(str(exc)) from exc
 
     async def on_dead(self, envelope: RelayEnvelope, reason: str) -> None:
         """Expired on its way (the insured region never took it in time), rejected, or a reply
         nobody took: recorded."""
-        outcome = "late" if envelope.kind == MessageKind.REPLY else reason[:10] or "dead"
+        outcome = (
+            "late" if envelope.kind == MessageKind.REPLY else DEAD_OUTCOMES.get(reason, "dead")
+        )
         try:
             await self._record(envelope, "dead", outcome, envelope.route)
         except DATABASE_DOWN as exc:
             raise TransientError(str(exc)) from exc
         log.warning("dead-lettered %s %s (%s) recorded", envelope.kind, envelope.infno, reason)
 
-    async def _refuse(self, envelope: RelayEnvelope, decision: Refuse, *, stage: str) -> None:
+    async def _refuse(
+        self, envelope: RelayEnvelope, decision: Refuse, sender: str | None, *, stage: str
+    ) -> None:
+        """Recorded; answered only into a reply queue of the region that sent it (as the broker
+        vouches), so that nobody can have the platform publish into another region's queue."""
         route = decision.route.value if decision.route else None
         await self._record(
             envelope,
@@ -137,11 +150,16 @@ class Hub:
             decision.error.code,
             decision.detail,
         )
-        if envelope.kind == MessageKind.REQUEST and envelope.reply_to:
+        reply_to = envelope.reply_to
+        if (
+            envelope.kind == MessageKind.REQUEST
+            and reply_to
+            and topology.reply_to_is_of(reply_to, sender)
+        ):
             answer = envelope.with_hop("national_hub", route=route).reply(
                 NATIONAL_SENDER, err_code=decision.error.code, err_detail=decision.detail
             )
-            await self._broker.publish(envelope.reply_to, answer)
+            await self._broker.publish(reply_to, answer)
 
     async def _record(
         self,

@@ -79,6 +79,7 @@ _ANSWER = """
     UPDATE hospital_message
        SET status = $2, output = $3::jsonb, err_code = $4, err_detail = $5, answered_at = $6
      WHERE msgid = $1 AND ($7::text IS NULL OR status = $7)
+       AND ($8::text IS NULL OR insuplc_admdvs IN ('', $8))
 """
 
 
@@ -139,7 +140,10 @@ async def answer(
     err_code: str | None = None,
     err_detail: str | None = None,
     only_if: str | None = None,
+    only_from: str | None = None,
 ) -> bool:
+    """Store the outcome; ``only_if``: only from that status; ``only_from``: only if the message
+    went to that insured region (or to the one the hub was to find)."""
     result = await pool.execute(
         _ANSWER,
         msgid,
@@ -149,6 +153,7 @@ async def answer(
         err_detail,
         datetime.now(UTC),
         only_if,
+        only_from,
     )
     return str(result).endswith(" 1")
 

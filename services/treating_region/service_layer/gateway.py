@@ -242,6 +242,9 @@ class Gateway:
             err_code=reply.err_code,
             err_detail=reply.err_detail,
             only_if="unknown",
+            # the reply's region was checked against its broker user: it must also be where
+            # this hospital's message went, or a region could settle another's open outcome
+            only_from=reply.insuplc_admdvs,
         )
         if updated and not reply.err_code and reply.infno in infno.SETTLE | infno.CANCEL:
             await settlement.record_late(self._ctx, reply)

@@ -23,7 +23,7 @@ from services.national_hub.domain.routing import (
 )
 from shared.errors import E1001, E5001, E5004, E5005, ErrorSpec
 from shared.messaging.person_index import ENROLMENT_INFNO
-from shared.regions import Route
+from shared.regions import PLATFORM, Route
 
 NOW = datetime(2026, 11, 23, 2, 15, tzinfo=UTC)
 REPLY_QUEUE = "treating.reply.110000.4f2c"
@@ -104,15 +104,21 @@ CASES = [
         None,
     ),
     Case(
-        "bad_signature_is_e5004",
+        "broker_user_of_another_region_is_e5004",
         replace(REQUEST, sender="120000"),
         E5004,
         Route.CROSS,
     ),
     Case(
-        "claimed_sender_header_differs_from_envelope_sender_is_e5004",
-        replace(REQUEST, sender="120000"),
+        "no_user_id_the_broker_checked_is_e5004",
+        replace(REQUEST, sender=None),
         E5004,
+        Route.CROSS,
+    ),
+    Case(
+        "the_platform_may_send_for_a_region",
+        replace(REQUEST, sender=PLATFORM),
+        Forward("650100", None, Route.CROSS),
         Route.CROSS,
     ),
     Case(
@@ -128,7 +134,7 @@ CASES = [
         Route.CROSS,
     ),
     Case(
-        "bad_signature_is_checked_before_the_region_is_e5004",
+        "a_wrong_sender_is_checked_before_the_region_is_e5004",
         replace(REQUEST, insuplc_admdvs="990100", sender="120000"),
         E5004,
         None,
