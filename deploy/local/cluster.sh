@@ -411,7 +411,7 @@ cmd_status() {
   done
   if [ -n "$ask" ]; then
     members=$(running_members "$ask" | sort | tr '\n' ' ')
-    log "cluster: running members seen by relay$ask: ${members:-none}"
+    log "members running, as relay$ask sees them: ${members:-none}"
     for n in "${NODES[@]}"; do
       grep -qw "$(node_name "$n")" <<<"$members" || rc=1
     done
