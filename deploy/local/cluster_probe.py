@@ -374,14 +374,15 @@ async def quorum_ttl_expires() -> None:
     say(f"  basic.get 2 s after publishing (ttl 1 s): {stale.body if stale else None}")
     if stale:
         await stale.ack()
-    for _ in range(20):
-        await asyncio.sleep(1)
+    last_use = time.monotonic()
+    for _ in range(30):
+        await asyncio.sleep(0.5)
         if not queue_info(name):
             break
     gone = not queue_info(name)
     say(
-        f"  x-expires=4000, unused: queue {'gone' if gone else 'still there'} "
-        f"{time.monotonic() - T0:.1f}s into the probe"
+        f"  x-expires=4000: queue {'gone' if gone else 'still there'} "
+        f"{time.monotonic() - last_use:.1f}s after its last use (basic.get)"
     )
     if not gone:
         await delete(conn, name)
@@ -466,9 +467,16 @@ async def stream_consumer() -> None:
         f"  node down: stream leader={info.get('leader')} online={sorted(info.get('online') or [])}"
     )
     await start(home)
-    info = queue_info(name)
+    back = time.monotonic()
+    for _ in range(30):
+        info = queue_info(name)
+        if len(info.get("online") or []) == 3:
+            break
+        await asyncio.sleep(0.5)
     say(
-        f"  node back: stream leader={info.get('leader')} online={sorted(info.get('online') or [])}"
+        f"  node back: stream leader={info.get('leader')} "
+        f"online={sorted(info.get('online') or [])} "
+        f"({time.monotonic() - back:.1f}s after start-node returned)"
     )
     await delete(reader2, name)
     for conn in (reader2, writer):
