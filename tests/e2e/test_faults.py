@@ -31,7 +31,7 @@ import asyncpg
 import httpx
 import pytest
 
-from bench.stack import database_url, wait_healthy
+from bench.stack import ROOT, database_url, wait_healthy
 from shared.envelope import china_today
 from shared.settlement import setlinfo_violations
 from sim.plan import plan_cares
@@ -156,11 +156,13 @@ SETTLEMENT_ROWS = {
 }
 
 
-async def settlement_rows(psn_nos: list[str]) -> tuple[list[Row], list[Row]]:
+async def settlement_rows(
+    psn_nos: list[str], suffix: str = E2E_SUFFIX
+) -> tuple[list[Row], list[Row]]:
     """Every settlement row of these people on each side, cancels included (read directly)."""
     sides: list[list[Row]] = []
     for service, query in SETTLEMENT_ROWS.items():
-        conn = await asyncpg.connect(database_url(service, E2E_SUFFIX, driver="postgresql"))
+        conn = await asyncpg.connect(database_url(service, suffix, driver="postgresql"))
         try:
             sides.append([dict(r) for r in await conn.fetch(query, psn_nos)])
         finally:
@@ -171,10 +173,10 @@ async def settlement_rows(psn_nos: list[str]) -> tuple[list[Row], list[Row]]:
 JOURNAL_CATCH_UP_S = 30.0
 
 
-async def journal_rows(msgids: list[str], expect: int) -> list[Row]:
+async def journal_rows(msgids: list[str], expect: int, suffix: str = E2E_SUFFIX) -> list[Row]:
     """The hub's log rows of these messages as its journal wrote them (where each went: the
     insured region's queue, the reply queue), once there are ``expect`` or the wait is over."""
-    conn = await asyncpg.connect(database_url("national_hub", E2E_SUFFIX, driver="postgresql"))
+    conn = await asyncpg.connect(database_url("national_hub", suffix, driver="postgresql"))
     try:
         deadline = asyncio.get_running_loop().time() + JOURNAL_CATCH_UP_S
         while True:
@@ -290,6 +292,16 @@ def rabbitmqctl(command: str) -> None:
     )
 
 
+CLUSTER_SCRIPT = ROOT / "deploy" / "local" / "cluster.sh"
+
+
+def cluster(*args: str) -> None:
+    """``deploy/local/cluster.sh`` (the three-node broker cluster on loopback)."""
+    subprocess.run(
+        ["bash", str(CLUSTER_SCRIPT), *args], check=True, timeout=300, capture_output=True
+    )
+
+
 def restart_postgresql() -> None:
     version = subprocess.run(
         ["pg_lsclusters", "--no-header"], capture_output=True, text=True, check=True
@@ -329,7 +341,14 @@ def wait_until_healthy(stack: Stack) -> None:
         wait_healthy(stack.url(name), None, None, timeout_s=60)
 
 
-async def burst_with_a_crash(http: httpx.AsyncClient, stack: Stack, victim: str) -> None:
+async def burst_with_a_crash(
+    http: httpx.AsyncClient, stack: Stack, victim: str, *, suffix: str = E2E_SUFFIX
+) -> dict[str, Any]:
+    """The burst, the crash, the hospital's resolution and the count; returns the figures.
+
+    ``victim``: a service of ``stack``, ``rabbitmq`` (the local broker's application restarts),
+    ``postgresql`` (the cluster restarts) or ``rabbitmq_node`` (node relay1 of the three-node
+    cluster stops, and stays down until the caller starts it again)."""
     hospital = Hospital(http, stack, "H11000000001", "110000")
     visits = await open_visits(hospital, http, stack, BURST)
     spacing = 0.15 if victim == "rabbitmq" else 0.04  # the broker takes longer to go down
@@ -354,6 +373,9 @@ async def burst_with_a_crash(http: httpx.AsyncClient, stack: Stack, victim: str)
         if victim == "postgresql":
             await asyncio.to_thread(restart_postgresql)
             await asyncio.to_thread(wait_until_healthy, stack)
+            return
+        if victim == "rabbitmq_node":
+            await asyncio.to_thread(cluster, "stop-node", "1")
             return
         if victim == "rabbitmq":
             await asyncio.to_thread(rabbitmqctl, "stop_app")
@@ -396,10 +418,10 @@ async def burst_with_a_crash(http: httpx.AsyncClient, stack: Stack, victim: str)
         hospital, http, stack, list(zip(envelopes, answers, visits, strict=True))
     )
 
-    treating_rows, insured_rows = await settlement_rows([v["psn_no"] for v in visits])
+    treating_rows, insured_rows = await settlement_rows([v["psn_no"] for v in visits], suffix)
     figures = fault_figures(accepted | told_late, treating_rows, insured_rows)
     measured = {
-        "suite": E2E_SUFFIX,  # which suite's databases were counted (several may share the file)
+        "suite": suffix,  # which suite's databases were counted (several may share the file)
         "victim": victim,
         "in_flight": BURST,
         "accepted_at_once": len(accepted),
@@ -410,9 +432,9 @@ async def burst_with_a_crash(http: httpx.AsyncClient, stack: Stack, victim: str)
     log.info("faults: %s", json.dumps(measured))  # shown with the failure, if one follows
     with (stack.log_dir / "faults.jsonl").open("a") as out:  # the figures, failing runs too
         out.write(json.dumps(measured) + "\n")
-    if victim == "rabbitmq":
-        # publishes wait for the connection and consumers resume: the restart, shorter than
-        # the deadline, costs the hospital (almost) nothing
+    if victim in ("rabbitmq", "rabbitmq_node"):
+        # publishes wait for the connection and consumers resume: the restart (or the move to
+        # another node), shorter than the deadline, costs the hospital (almost) nothing
         assert len(accepted) >= RIDE_THROUGH_AT_ONCE, measured
     if victim == "national_hub":
         # the broker routes: a hub away costs the hospital nothing (design §4) ...
@@ -420,7 +442,7 @@ async def burst_with_a_crash(http: httpx.AsyncClient, stack: Stack, victim: str)
         # ... and its log, written from the journal, catches up to exactly what passed: each
         # settlement's request to the insured region and its reply, once
         passed = 2 * len(accepted)
-        rows = await journal_rows([e["msgid"] for e in envelopes], passed)
+        rows = await journal_rows([e["msgid"] for e in envelopes], passed, suffix)
         measured["journal_rows"] = len(rows)
         log.info("faults: journal %d rows for %d messages that passed", len(rows), passed)
         assert Counter((r["msgid"], r["kind"], r["stage"]) for r in rows) == Counter(
@@ -434,7 +456,7 @@ async def burst_with_a_crash(http: httpx.AsyncClient, stack: Stack, victim: str)
         told = [
             e["msgid"] for e, a in zip(envelopes, answers, strict=True) if a.get("infcode") == 0
         ]
-        rows = await journal_rows(told, 2 * len(told))
+        rows = await journal_rows(told, 2 * len(told), suffix)
         measured["journal_rows"] = len(rows)
         assert Counter((r["msgid"], r["kind"], r["stage"]) for r in rows) == Counter(
             [(m, "request", "insured") for m in told] + [(m, "reply", "reply") for m in told]
@@ -445,6 +467,7 @@ async def burst_with_a_crash(http: httpx.AsyncClient, stack: Stack, victim: str)
     assert figures.doubled == 0, (figures.doubled_visits, figures.doubled_msgids)
     assert figures.money_differs == []  # same money on both sides
     assert figures.untold == []  # every settle it did not hear back about was reversed
+    return measured
 
 
 @pytest.mark.e2e
