@@ -28,7 +28,7 @@ from bench.stack import fresh_databases, peak_memory_mib
 from bench.transport import measure_ceiling
 from sim.http import LeanClient
 
-PIPELINE_RATES = (80, 120, 160, 180, 200, 220, 240, 260, 280, 320, 360, 400)
+PIPELINE_RATES = (80, 120, 160, 200, 240, 280, 320, 360, 400, 480, 560, 640, 720)
 OUTPATIENT_RATES = (20, 40, 60, 80, 100, 115, 130, 160, 200, 260, 320)
 INPATIENT_RATES = (10, 20, 30, 40, 50, 60, 80)
 

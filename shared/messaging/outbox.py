@@ -37,7 +37,8 @@ BATCH = 100
 
 _TAKE = """
     UPDATE outbox SET due_at = $3
-     WHERE relay_id IN (SELECT relay_id FROM outbox WHERE due_at <= $2
+     WHERE relay_id IN (SELECT relay_id FROM outbox
+                         WHERE due_at <= $2 AND envelope->>'sender_admdvs' = ANY($4::text[])
                          ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED)
     RETURNING relay_id, exchange, routing_key, envelope::text AS envelope, created_at
 """
@@ -86,7 +87,9 @@ async def publish_due(pool: asyncpg.Pool, brokers: Brokers, *, limit: int = BATC
     and comes back too, so it stays visible in the log without holding the others up.
     """
     now = datetime.now(UTC)
-    rows = await pool.fetch(_TAKE, limit, now, now + timedelta(seconds=LEASE_S))
+    # only what this process can send as its own regions: another process serves the others
+    regions = [admdvs for admdvs, _ in brokers.items()]
+    rows = await pool.fetch(_TAKE, limit, now, now + timedelta(seconds=LEASE_S), regions)
     sent: list[str] = []
     try:
         for row in sorted(rows, key=lambda r: r["created_at"]):

@@ -297,3 +297,21 @@ async def test_a_publish_that_fails_after_the_commit_leaves_the_row_for_the_rela
         await again.close()
     assert await received(queue, 1) == [envelope.relay_id]
     assert await left(pool) == []
+
+
+async def test_a_process_sends_only_the_rows_of_the_regions_it_serves(
+    pool: asyncpg.Pool, broker: Brokers, queue: AbstractQueue
+) -> None:
+    """Pools split between processes: a row of a region this process holds no broker user for
+    is left to the process that does, never taken (and held up) here."""
+    own = event()
+    other = event().model_copy(
+        update={"sender_admdvs": "110000", "mdtrtarea_admvs": "110000", "insuplc_admdvs": "110000"}
+    )
+    await owe(pool, other)
+    await owe(pool, own)
+
+    assert await outbox.drain(pool, broker) == 1
+
+    assert await received(queue, 1) == [own.relay_id]
+    assert await left(pool) == [other.relay_id]

@@ -29,14 +29,17 @@ async def mark_replies_sent(pool: asyncpg.Pool, relay_ids: list[str]) -> None:
 
 
 async def replies_pending(
-    pool: asyncpg.Pool, older_than_s: float, limit: int = 200
+    pool: asyncpg.Pool, older_than_s: float, regions: Sequence[str], limit: int = 200
 ) -> list[OwedReply]:
-    """Replies owed for longer than ``older_than_s``: their process died before it sent them."""
+    """Replies owed for longer than ``older_than_s`` (their process died before it sent them),
+    of the regions this process answers for: another process serves the others' pools."""
     rows = await pool.fetch(
         """SELECT relay_id, msgid, request::text AS request FROM owed_reply
-            WHERE created_at < $1 ORDER BY created_at LIMIT $2""",
+            WHERE created_at < $1 AND request->>'insuplc_admdvs' = ANY($3::text[])
+            ORDER BY created_at LIMIT $2""",
         datetime.now(UTC) - timedelta(seconds=older_than_s),
         limit,
+        list(regions),
     )
     return [OwedReply(r["relay_id"], r["msgid"], orjson.loads(r["request"])) for r in rows]
 

@@ -273,7 +273,9 @@ class InsuredConsumer:
     def __init__(self, runtime: Runtime, policies: Mapping[str, RegionPolicy]) -> None:
         self._runtime = runtime
         self._context = Context(runtime, policies)
-        self._owed = OwedReplyRelay(runtime.pool, self._reply)
+        self._owed = OwedReplyRelay(
+            runtime.pool, self._reply, [admdvs for admdvs, _ in runtime.brokers.items()]
+        )
 
     async def start(self) -> None:
         for admdvs, broker in self._runtime.brokers.items():

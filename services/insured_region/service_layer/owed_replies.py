@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 
@@ -40,9 +40,10 @@ def owed_for(request: RelayEnvelope) -> OwedReply:
 
 
 class OwedReplyRelay:
-    def __init__(self, pool: asyncpg.Pool, send: Send) -> None:
+    def __init__(self, pool: asyncpg.Pool, send: Send, regions: Sequence[str]) -> None:
         self._pool = pool
         self._send = send
+        self._regions = tuple(regions)
         self._sent: list[str] = []
 
     def sent(self, relay_id: str) -> None:
@@ -75,7 +76,7 @@ class OwedReplyRelay:
         while True:
             await asyncio.sleep(RELAY_EVERY_S)
             try:
-                pending = await outbox.replies_pending(self._pool, GRACE_S)
+                pending = await outbox.replies_pending(self._pool, GRACE_S, self._regions)
             except Exception as exc:  # the database is away: the next round tries again
                 log.warning("owed-reply relay round failed: %s", exc)
                 continue
