@@ -24,7 +24,7 @@ import httpx
 from bench import relay
 from bench.cpu import CpuMeter, relay_groups
 from bench.pipeline import Pipeline, closed_loop, post_calls
-from bench.stack import fresh_databases, peak_memory_mib
+from bench.stack import fresh_databases, fresh_journal, peak_memory_mib
 from bench.transport import measure_ceiling
 from sim.http import LeanClient
 
@@ -80,6 +80,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     ceiling = await measure_ceiling(relay.AMQP_URL, concurrency=16, seconds=args.seconds)
     print(f"    {ceiling['rate']:.0f} round trips/s, p99 {ceiling['p99_ms']:.1f} ms")
     await fresh_databases("_bench")
+    await fresh_journal(relay.AMQP_URL)
     print("2/6 reference pipeline (HTTP → broker → consumer + one INSERT → reply, no logic)")
     pipeline = await reference_pipeline(args.seconds)
     stack = relay.start_bench_stack()

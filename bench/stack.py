@@ -146,6 +146,19 @@ async def fresh_databases(suffix: str) -> None:
             await conn.close()
 
 
+async def fresh_journal(amqp_url: str) -> None:
+    """Delete the vhost's journal stream (the hub declares it again at start): a run whose
+    databases are new reads only its own messages, not every earlier run's."""
+    import aio_pika
+
+    from shared.messaging.topology import HUB_JOURNAL
+
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        await channel.queue_delete(HUB_JOURNAL)
+
+
 async def _drop(conn: Any, database: str) -> None:
     """FORCE ends our own leftover sessions; an autovacuum worker (busy after a 10⁶-row run)
     is not ours to end, but PostgreSQL stops it for a plain DROP: wait and try that."""

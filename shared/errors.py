@@ -325,10 +325,10 @@ E5004 = _spec(
 E5005 = _spec(
     "E5005",
     "relay",
-    "报文到达参保地时已超过应答时限，参保地未办理",
-    "The request passed its deadline before the insured region could take it; nothing was done.",
-    "Query the transaction by msgid; the insured region did not process it.",
-    "请按报文ID（msgid）查询；参保地未办理该笔交易。",
+    "报文已超过应答时限，未办理",
+    "The request passed its deadline before it could be processed; nothing was done.",
+    "Query the transaction by msgid; it was not processed.",
+    "请按报文ID（msgid）查询；该笔交易未办理。",
 )
 E5999 = _spec(
     "E5999",

@@ -58,6 +58,7 @@ def brokers_of(settings: CommonSettings, *, platform: bool) -> Brokers:
             prefetch=settings.prefetch,
             publish_timeout_s=settings.publish_timeout_s,
             platform_user=user_of(settings.amqp_url),
+            replicated=settings.amqp_replicated,
         )
 
     if platform:

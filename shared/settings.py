@@ -53,6 +53,11 @@ class CommonSettings(BaseSettings):
     db_pool_size: int = 10
     prefetch: int = 32
     publish_timeout_s: float = 5.0
+    amqp_replicated: bool = Field(
+        default=False,
+        description="the broker is a cluster: reply queues are quorum queues, which outlive "
+        "the loss of a node (request queues and the journal are replicated either way)",
+    )
 
     def region_amqp_url(self, admdvs: str) -> str:
         """The broker as this region's user: RabbitMQ then vouches for what it sends."""

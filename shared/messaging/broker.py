@@ -71,6 +71,7 @@ class Broker:
         prefetch: int,
         publish_timeout_s: float,
         platform_user: str | None = None,
+        replicated: bool = False,
     ) -> None:
         self._url = url
         self.user = topology.user_of(url)
@@ -78,6 +79,7 @@ class Broker:
             self.user if topology.region_of_user(self.user) is None else None
         )
         """The platform's broker user (the hub's): a message it sent is the platform's."""
+        self._replicated = replicated
         self._prefetch = prefetch
         self._publish_timeout_s = publish_timeout_s
         self.connection: AbstractRobustConnection | None = None
@@ -177,7 +179,9 @@ class Broker:
         """This process's reply queue, bound on ``relay.route`` under its own name."""
         channel = self.consume_channel
         queue = await channel.declare_queue(
-            name, durable=True, arguments=topology.reply_queue_arguments()
+            name,
+            durable=True,
+            arguments=topology.reply_queue_arguments(replicated=self._replicated),
         )
         route = await channel.get_exchange(topology.RELAY_ROUTE, ensure=False)
         await queue.bind(route, routing_key=name)

@@ -162,19 +162,24 @@ def quorum_arguments() -> dict[str, Any]:
     }
 
 
-def reply_queue_arguments() -> dict[str, Any]:
-    """Quorum, not classic: on a cluster a classic queue lives on one node, and when that node
-    is lost its process can neither declare it again nor be answered (measured with
-    ``deploy/local/cluster_probe.py``); a quorum queue moves to another node and its consumer
-    goes on. Durable, so a reply sent while the waiting process reconnects waits for it. When
-    the process is gone for good, what nobody takes expires and the queue deletes itself; the
-    operator's ``reply-queues`` policy dead-letters the expired replies to the hub, which records
-    them as late (a region has no right on ``hub.dead`` to name it here)."""
-    return {
-        "x-queue-type": "quorum",
+def reply_queue_arguments(*, replicated: bool = False) -> dict[str, Any]:
+    """Durable and not exclusive: a reply sent while the waiting process reconnects waits for
+    it. When the process is gone for good, what nobody takes expires and the queue deletes
+    itself; the operator's ``reply-queues`` policy dead-letters the expired replies to the hub,
+    which records them as late (a region has no right on ``hub.dead`` to name it here).
+
+    ``replicated`` (a broker cluster): a quorum queue. A classic queue lives on one node, and
+    when that node is lost its process can neither declare it again nor be answered (measured
+    with ``deploy/local/cluster_probe.py``); a quorum queue moves to another node and its
+    consumer goes on. On a single node a classic queue outlives a restart just as well, and a
+    restart recovers it faster than one Raft group per waiting process."""
+    arguments: dict[str, Any] = {
         "x-expires": REPLY_QUEUE_IDLE_S * 1000,
         "x-message-ttl": REPLY_TTL_S * 1000,
     }
+    if replicated:
+        arguments["x-queue-type"] = "quorum"
+    return arguments
 
 
 def journal_arguments(max_bytes: int) -> dict[str, Any]:

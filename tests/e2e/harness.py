@@ -19,7 +19,7 @@ import asyncpg
 import httpx
 
 from bench.stack import Stack as Stack
-from bench.stack import database_url, fresh_databases, wait_healthy
+from bench.stack import database_url, fresh_databases, fresh_journal, wait_healthy
 from bench.stack import start_stack as launch
 from services.treating_region.adapters.catalogue_loader import load_institutions
 from shared.auth import institution_token, signed_headers
@@ -67,6 +67,7 @@ def start_stack() -> Stack:
     tokens = {"OPERATOR_TOKEN": OPERATOR_TOKEN, "OPERATOR_PII_TOKEN": OPERATOR_PII_TOKEN}
     # databases of its own, made fresh: the suite never mixes with a developer's data
     asyncio.run(fresh_databases(E2E_SUFFIX))
+    asyncio.run(fresh_journal(amqp_url))
     stack = launch(
         ports={
             "treating_region": 18001 + PORT_OFFSET,

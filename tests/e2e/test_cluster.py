@@ -24,7 +24,15 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from bench.stack import ROOT, Stack, database_url, fresh_databases, start_stack, wait_healthy
+from bench.stack import (
+    ROOT,
+    Stack,
+    database_url,
+    fresh_databases,
+    fresh_journal,
+    start_stack,
+    wait_healthy,
+)
 from tests.e2e.harness import (
     E2E_SUFFIX,
     OPERATOR_PII_TOKEN,
@@ -85,8 +93,9 @@ def cluster_stack() -> Iterator[tuple[Stack, dict[str, str]]]:
     stack: Stack | None = None
     try:
         asyncio.run(fresh_databases(SUFFIX))
+        asyncio.run(fresh_journal(CLUSTER_AMQP_URL))
         tokens = {"OPERATOR_TOKEN": OPERATOR_TOKEN, "OPERATOR_PII_TOKEN": OPERATOR_PII_TOKEN}
-        common = {"AMQP_URL": CLUSTER_AMQP_URL, **tokens}
+        common = {"AMQP_URL": CLUSTER_AMQP_URL, "AMQP_REPLICATED": "true", **tokens}
         stack = start_stack(
             ports={
                 "treating_region": BASE_PORT,

@@ -153,11 +153,16 @@ class JournalReader:
         connection.close_callbacks.add(lambda *_: lost.set())
         try:
             channel = await connection.channel()
+            # a channel closed, or the consumer cancelled by the broker (the stream's leader
+            # moved, the stream was deleted), stops the reading as surely as the connection
+            channel.close_callbacks.add(lambda *_: lost.set())
             await channel.set_qos(prefetch_count=PREFETCH)
             queue = await channel.get_queue(topology.HUB_JOURNAL, ensure=False)
             if before is not None:
                 await before()
             inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+            underlay = await channel.get_underlay_channel()
+            underlay.on_consumer_cancel_callbacks.add(lambda _frame: lost.set())
             await queue.consume(inbox.put, arguments={"x-stream-offset": offset})
             log.info("journal: reading from offset %s", offset)
             while not lost.is_set():

@@ -78,7 +78,7 @@ _FIND = f"SELECT {_COLUMNS} FROM hospital_message WHERE msgid = $1"
 _ANSWER = """
     UPDATE hospital_message
        SET status = $2, output = $3::jsonb, err_code = $4, err_detail = $5, answered_at = $6
-     WHERE msgid = $1 AND ($7::text IS NULL OR status = $7)
+     WHERE msgid = $1 AND ($7::text[] IS NULL OR status = ANY($7::text[]))
        AND ($8::text IS NULL OR insuplc_admdvs IN ('', $8))
 """
 
@@ -139,11 +139,11 @@ async def answer(
     output: dict[str, Any] | None = None,
     err_code: str | None = None,
     err_detail: str | None = None,
-    only_if: str | None = None,
+    only_if: tuple[str, ...] | None = None,
     only_from: str | None = None,
 ) -> bool:
-    """Store the outcome; ``only_if``: only from that status; ``only_from``: only if the message
-    went to that insured region (or to the one the hub was to find)."""
+    """Store the outcome; ``only_if``: only from one of those statuses; ``only_from``: only if
+    the message went to that insured region (or to the one the hub was to find)."""
     result = await pool.execute(
         _ANSWER,
         msgid,
@@ -152,7 +152,7 @@ async def answer(
         err_code,
         err_detail,
         datetime.now(UTC),
-        only_if,
+        list(only_if) if only_if is not None else None,
         only_from,
     )
     return str(result).endswith(" 1")

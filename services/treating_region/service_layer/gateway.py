@@ -204,7 +204,9 @@ class Gateway:
                 with contextlib.suppress(*DATABASE_FAILED):
                     await messages.release(pool, request.msgid)
                 return Answer(refmsgid, None, exc)
-            # E5002: the insured region may still act; the outcome stays open until known
+            # E5002: the insured region may still act; the outcome stays open until known —
+            # unless its reply came in the moment between the deadline and this write, and was
+            # recorded late already (kept: it is the outcome)
             status = "unknown" if exc.code == E5002.code else "error"
             await messages.answer(
                 pool,
@@ -212,6 +214,7 @@ class Gateway:
                 status=status,
                 err_code=exc.code,
                 err_detail=exc.detail[:500] or None,
+                only_if=("pending",) if status == "unknown" else None,
             )
             return Answer(refmsgid, None, exc)
         except DATABASE_FAILED as exc:
@@ -241,7 +244,9 @@ class Gateway:
             output=reply.payload or None,
             err_code=reply.err_code,
             err_detail=reply.err_detail,
-            only_if="unknown",
+            # "pending": the reply came just after the deadline, before the gateway wrote
+            # "unknown" (it then leaves this outcome as it is)
+            only_if=("unknown", "pending"),
             # the reply's region was checked against its broker user: it must also be where
             # this hospital's message went, or a region could settle another's open outcome
             only_from=reply.insuplc_admdvs,
