@@ -156,6 +156,14 @@ async def fresh_journal(amqp_url: str) -> None:
     connection = await aio_pika.connect(amqp_url)
     async with connection:
         channel = await connection.channel()
+        try:
+            stream = await channel.declare_queue(HUB_JOURNAL, passive=True)
+        except aio_pika.exceptions.ChannelNotFoundEntity:
+            return  # none yet: the hub declares it
+        if stream.declaration_result.consumer_count:
+            # a hub still reads it (a run left behind, a shared vhost): leave it alone
+            print(f"{HUB_JOURNAL} has readers, kept", file=sys.stderr)
+            return
         await channel.queue_delete(HUB_JOURNAL)
 
 

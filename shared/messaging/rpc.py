@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from shared.regions import PLATFORM
 log = logging.getLogger(__name__)
 
 LateReplyHandler = Callable[[RelayEnvelope], Awaitable[None]]
+ANSWERED_KEPT = 10_000
 
 
 class ReplyTimeout(Exception):
@@ -48,6 +50,9 @@ class RelayClient:
             admdvs: topology.reply_queue(admdvs, process) for admdvs, _ in brokers.items()
         }
         self._waiting: dict[str, _Waiting] = {}
+        self._answered: OrderedDict[str, None] = OrderedDict()
+        """Requests answered lately: a second copy of their reply (a publish retried, an owed
+        reply sent again) is no late reply, and must not be taken for one."""
         self.on_late_reply: LateReplyHandler | None = None
         """Called with a reply nobody waits for any more (its deadline passed)."""
 
@@ -111,9 +116,13 @@ class RelayClient:
                 raise
             remaining = (envelope.deadline - datetime.now(UTC)).total_seconds()
             try:
-                return await asyncio.wait_for(future, timeout=max(remaining, 0.0))
+                reply = await asyncio.wait_for(future, timeout=max(remaining, 0.0))
             except TimeoutError as exc:
                 raise ReplyTimeout(envelope.relay_id) from exc
+            self._answered[envelope.relay_id] = None
+            while len(self._answered) > ANSWERED_KEPT:
+                self._answered.popitem(last=False)
+            return reply
         finally:
             self._waiting.pop(envelope.relay_id, None)
 
@@ -142,6 +151,9 @@ class RelayClient:
             return
         if waiting is not None and not waiting.future.done():
             waiting.future.set_result(envelope)
+            return
+        if waiting is not None or envelope.relay_id in self._answered:
+            log.info("a second copy of the reply for %s, dropped", envelope.msgid)
             return
         log.warning("late reply for %s (%s)", envelope.msgid, envelope.infno)
         if self.on_late_reply is not None:

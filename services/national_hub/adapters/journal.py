@@ -90,12 +90,15 @@ async def write(pool: asyncpg.Pool, batch: list[Read], stream: str = topology.HU
         try:
             async with conn.transaction():
                 new = len(await relay_log.insert(conn, rows))
-        except asyncpg.PostgresError as exc:
-            if relay_log.transient(exc):
-                raise
+        except _BAD_ROW:
             new = await _row_by_row(conn, rows)
         await conn.execute(_STORE, stream, batch[-1].offset + 1, datetime.now(UTC))
     return new
+
+
+_BAD_ROW = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
+"""What a row may do wrong (too long, a character PostgreSQL refuses); anything else — a lock,
+the disk, a permission — is the database's trouble, and the batch is tried again whole."""
 
 
 async def _row_by_row(conn: asyncpg.Connection, rows: list[relay_log.Row]) -> int:
@@ -104,9 +107,7 @@ async def _row_by_row(conn: asyncpg.Connection, rows: list[relay_log.Row]) -> in
         try:
             async with conn.transaction():
                 new += len(await relay_log.insert(conn, [row]))
-        except asyncpg.PostgresError as exc:
-            if relay_log.transient(exc):
-                raise
+        except _BAD_ROW as exc:
             log.warning("journal: message %s (%s) not logged: %s", row[0], type(exc).__name__, exc)
     return new
 
@@ -158,15 +159,17 @@ class JournalReader:
             channel.close_callbacks.add(lambda *_: lost.set())
             await channel.set_qos(prefetch_count=PREFETCH)
             queue = await channel.get_queue(topology.HUB_JOURNAL, ensure=False)
-            if before is not None:
-                await before()
             inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
             underlay = await channel.get_underlay_channel()
             underlay.on_consumer_cancel_callbacks.add(lambda _frame: lost.set())
             await queue.consume(inbox.put, arguments={"x-stream-offset": offset})
+            if before is not None:  # the stream is there and read: only now forget the old
+                await before()
             log.info("journal: reading from offset %s", offset)
             while not lost.is_set():
                 batch = await _take(inbox, idle_s or FLUSH_S)
+                if lost.is_set():
+                    break  # nothing more will come: never "caught up", never "done"
                 if not batch:
                     self.caught_up.set()
                     if idle_s is not None:

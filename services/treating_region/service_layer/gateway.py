@@ -221,13 +221,17 @@ class Gateway:
             # the database went away mid-transaction: what reached the insured region is unknown
             log.warning("database lost during %s: %s", request.infno, exc)
             with contextlib.suppress(*DATABASE_FAILED):
-                await messages.answer(pool, request.msgid, status="unknown", err_code=E5002.code)
+                await messages.answer(
+                    pool, request.msgid, status="unknown", err_code=E5002.code, only_if=("pending",)
+                )
             return Answer(
                 refmsgid, None, RelayError(E5002, detail="就医地平台数据库连接中断，交易结果未知")
             )
         except BaseException:
             with contextlib.suppress(*DATABASE_FAILED):
-                await messages.answer(pool, request.msgid, status="unknown", err_code=E5999.code)
+                await messages.answer(
+                    pool, request.msgid, status="unknown", err_code=E5999.code, only_if=("pending",)
+                )
             raise
         if isinstance(output, Answered):  # stored with the effect, in the same statement
             return Answer(refmsgid, output.output, None)
