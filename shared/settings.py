@@ -7,7 +7,7 @@ from typing import Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.messaging.topology import region_user, with_credentials
+from shared.messaging.topology import region_of_user, region_user, user_of, with_credentials
 
 DEV_OPERATOR_TOKEN = "dev-operator-token"
 DEV_OPERATOR_PII_TOKEN = "dev-operator-pii-token"
@@ -63,6 +63,18 @@ class CommonSettings(BaseSettings):
         """The broker as this region's user: RabbitMQ then vouches for what it sends."""
         password = self.amqp_region_passwords.get(admdvs, self.amqp_region_password)
         return with_credentials(self.amqp_url, region_user(admdvs), password)
+
+    @model_validator(mode="after")
+    def _amqp_url_is_the_platforms(self) -> Self:
+        """Its user is the platform's, whose messages every receiver trusts as the hub's: a
+        region's user there would let that region speak for the platform."""
+        user = user_of(self.amqp_url)
+        if region_of_user(user) is not None:
+            raise ValueError(
+                f"amqp_url names the region user {user}: it must name the platform's user "
+                "(a region service connects as its regions' users by itself)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _pii_right_is_separate(self) -> Self:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from services.insured_region.entrypoints.consumer import answer_goes_back, sender_refusal
+from services.national_hub.settings import Settings as HubSettings
 from shared.envelope import MessageKind, RelayEnvelope
 from shared.errors import E5001, E5004, E9002
 from shared.messaging import topology
@@ -116,3 +118,10 @@ def test_credentials_are_escaped_in_the_url(user: str, password: str, netloc: st
 def test_an_ipv6_broker_keeps_its_brackets() -> None:
     url = topology.with_credentials("amqp://relay:relay@[::1]:5672/relay", "region_110000", "x")
     assert url == "amqp://region_110000:x@[::1]:5672/relay"
+
+
+def test_a_services_amqp_url_may_not_name_a_region_user() -> None:
+    """The URL's user is trusted as the platform: a region's user there would speak for it."""
+    with pytest.raises(ValidationError, match="region user region_110000"):
+        HubSettings(amqp_url="amqp://region_110000:relay@127.0.0.1:5672/relay")
+    assert HubSettings(amqp_url="amqp://relay:relay@127.0.0.1:5672/relay").amqp_url
