@@ -5,7 +5,8 @@ consumer publishes the reply at once and reports it ``sent`` when the broker con
 rows of confirmed replies are deleted in batches (one statement for many). A reply still owed
 after ``GRACE_S`` lost its process between commit and publish: the relay answers it again from
 the stored answer. A reply sent but not yet marked when the process dies is sent once more; the
-treating region records a reply only for a message still unknown (at least once, idempotent).
+treating region drops a second copy of a reply it already has, and records a late one only for a
+message whose outcome is still open (at least once, idempotent).
 """
 
 from __future__ import annotations

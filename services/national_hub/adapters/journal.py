@@ -119,8 +119,6 @@ class JournalReader:
     def __init__(self, url: str, pool: asyncpg.Pool) -> None:
         self._url = url
         self._pool = pool
-        self.caught_up = asyncio.Event()
-        """Set whenever a read found nothing more waiting (the log has what the stream has)."""
 
     async def run_forever(self) -> None:
         while True:
@@ -171,11 +169,9 @@ class JournalReader:
                 if lost.is_set():
                     break  # nothing more will come: never "caught up", never "done"
                 if not batch:
-                    self.caught_up.set()
                     if idle_s is not None:
                         return written
                     continue
-                self.caught_up.clear()
                 written += await write(self._pool, [read(m) for m in batch])
                 await batch[-1].ack(multiple=True)
             raise ConnectionError("the journal's connection closed")
