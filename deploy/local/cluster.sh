@@ -65,35 +65,16 @@ check_n() {
   case "${1:-}" in 1|2|3) ;; *) die "node number must be 1, 2 or 3 (got '${1:-}')" ;; esac
 }
 
-pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+# shellcheck source=deploy/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ensure_packages() {
   local missing=() p
   for p in rabbitmq-server haproxy; do pkg_installed "$p" || missing+=("$p"); done
   [ ${#missing[@]} -eq 0 ] && return 0
-  log "installing ${missing[*]} (apt-get)"
-  # Keep the maintainer scripts from starting the packaged services (all interfaces, systemd).
-  local policy=/usr/sbin/policy-rc.d own_policy=0 rc=0
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' >"$policy"
-    chmod 755 "$policy"
-    own_policy=1
-  fi
-  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"; } || rc=$?
-  [ "$own_policy" = 1 ] && rm -f "$policy"
-  [ "$rc" = 0 ] || die "apt-get failed (rc=$rc)"
+  apt_install "${missing[@]}"
 }
 
-# Write $2 to file $1 only if it differs; returns 0 when the file changed.
-write_if_changed() {
-  local file=$1 content=$2
-  if [ -f "$file" ] && [ "$(cat "$file")" = "$content" ]; then
-    return 1
-  fi
-  printf '%s\n' "$content" >"$file"
-  log "wrote $file"
-  return 0
-}
 
 # ---------------------------------------------------------------- rabbitmq nodes
 

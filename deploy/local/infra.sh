@@ -54,7 +54,8 @@ if [ "$(id -u)" != 0 ]; then
   exec sudo -E bash "$0" "$@"
 fi
 
-pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+# shellcheck source=deploy/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 pg_installed() {
   command -v pg_ctlcluster >/dev/null 2>&1 && compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null
@@ -70,32 +71,9 @@ ensure_packages() {
   pg_installed || missing+=(postgresql)
   rmq_installed || missing+=(rabbitmq-server)
   [ ${#missing[@]} -eq 0 ] && return 0
-
-  log "installing ${missing[*]} (apt-get)"
-  # Keep the package maintainer scripts from starting the services with their
-  # default (all-interfaces) configuration; we start them ourselves below.
-  local policy=/usr/sbin/policy-rc.d own_policy=0
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' >"$policy"
-    chmod 755 "$policy"
-    own_policy=1
-  fi
-  local rc=0
-  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"; } || rc=$?
-  [ "$own_policy" = 1 ] && rm -f "$policy"
-  [ "$rc" = 0 ] || die "apt-get failed (rc=$rc)"
+  apt_install "${missing[@]}"
 }
 
-# Write $2 to file $1 only if it differs; returns 0 when the file changed.
-write_if_changed() {
-  local file=$1 content=$2
-  if [ -f "$file" ] && [ "$(cat "$file")" = "$content" ]; then
-    return 1
-  fi
-  printf '%s\n' "$content" >"$file"
-  log "wrote $file"
-  return 0
-}
 
 # ---------------------------------------------------------------- postgresql
 
