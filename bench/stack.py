@@ -56,6 +56,26 @@ class Stack:
         self.processes[name] = proc
         wait_healthy(self.url(name), proc, log)
 
+    def start_extra(
+        self, name: str, port: int, log: Path, **settings: str
+    ) -> subprocess.Popen[bytes]:
+        """Another process of ``name`` on the same databases and queues, on ``port``, with
+        ``settings`` (without the service's prefix) over the stack's; waits until healthy.
+        The caller stops it (it is not one of ``processes``)."""
+        env = {**self.env, f"{PREFIX[name]}HTTP_PORT": str(port)}
+        env |= {f"{PREFIX[name]}{key}": value for key, value in settings.items()}
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", f"services.{name}", "serve", "--no-migrate"],
+                env=env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        wait_healthy(f"http://127.0.0.1:{port}", proc, log)
+        return proc
+
     def kill(self, name: str) -> None:
         """kill -9: no shutdown, no acks, no goodbyes (the fault tests' crash)."""
         proc = self.processes[name]

@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 
 import httpx
@@ -31,7 +30,6 @@ from bench.stack import (
     fresh_databases,
     fresh_journal,
     start_stack,
-    wait_healthy,
 )
 from tests.e2e.harness import (
     E2E_SUFFIX,
@@ -66,24 +64,6 @@ def _can_run_a_cluster() -> bool:
     )
 
 
-def _second(stack: Stack, name: str, port: int) -> tuple[subprocess.Popen[bytes], str]:
-    """Another process of ``name`` on the same databases and queues."""
-    env = {**stack.env, f"{name.upper()}_HTTP_PORT": str(port)}
-    log = LOG_DIR / f"{name}_2.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}", "serve", "--no-migrate"],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy(url, proc, log)
-    return proc, url
-
-
 @pytest.fixture(scope="module")
 def cluster_stack() -> Iterator[tuple[Stack, dict[str, str]]]:
     if not _can_run_a_cluster():
@@ -115,8 +95,9 @@ def cluster_stack() -> Iterator[tuple[Stack, dict[str, str]]]:
         )
         urls = {}
         for n, name in enumerate(SECOND):
-            proc, urls[name] = _second(stack, name, BASE_PORT + 3 + n)
-            seconds.append(proc)
+            port = BASE_PORT + 3 + n
+            seconds.append(stack.start_extra(name, port, LOG_DIR / f"{name}_2.log"))
+            urls[name] = f"http://127.0.0.1:{port}"
         yield stack, urls
     finally:
         for proc in seconds:

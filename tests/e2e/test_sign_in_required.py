@@ -6,15 +6,12 @@ A second treating-region process, beside the suite's own, started with
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from bench.stack import ROOT, wait_healthy
 from tests.e2e.harness import GATEWAY, LOG_DIR, PORT_OFFSET, Stack, envelope_1101, signed
 
 pytestmark = pytest.mark.e2e
@@ -27,24 +24,14 @@ def strict_url(stack: Stack) -> Iterator[str]:
     if not stack.env:
         pytest.skip("needs the suite's own processes (not an external deployment)")
     port = 18009 + PORT_OFFSET
-    env = {
-        **stack.env,
-        "TREATING_REGION_HTTP_PORT": str(port),
-        "TREATING_REGION_REQUIRE_SIGN_IN": "true",
-    }
-    log = LOG_DIR / "treating_region_strict.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "services.treating_region", "serve", "--no-migrate"],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+    proc = stack.start_extra(
+        "treating_region",
+        port,
+        LOG_DIR / "treating_region_strict.log",
+        REQUIRE_SIGN_IN="true",
+    )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url, proc, log)
         yield url
     finally:
         proc.terminate()
