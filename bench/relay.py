@@ -24,7 +24,7 @@ import httpx
 
 from bench.cpu import CpuMeter
 from bench.stack import ROOT, Stack, database_url, start_stack
-from shared.envelope import china_today
+from shared import clock
 from shared.stats import percentile
 from sim.plan import CarePlan, plan_cares
 from sim.traffic import Catalogue, Endpoints, Gateway, Refused, enrol_all, operator_token
@@ -90,7 +90,7 @@ class Bench:
             batch = plan_cares(
                 seed,
                 count * 8,
-                today=china_today(),
+                today=clock.today(),
                 institutions=self.institutions,
                 tag=f"B{self._tag}x{seed}",
             )
@@ -390,4 +390,4 @@ def results_dir() -> Path:
 
 
 def today() -> date:
-    return china_today()
+    return clock.today()

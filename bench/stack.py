@@ -12,10 +12,13 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from shared.clock import BusinessClock
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("national_hub", "insured_region", "treating_region")
@@ -96,6 +99,15 @@ class Stack:
                 proc.wait(timeout=5)
 
 
+def clock_environment(business_clock: BusinessClock) -> dict[str, str]:
+    """``RELAY_CLOCK_*`` for every process of a deployment: one epoch, so one clock."""
+    epoch = business_clock.epoch or datetime.now(UTC)
+    env = {"RELAY_CLOCK_SPEED": repr(business_clock.speed), "RELAY_CLOCK_EPOCH": epoch.isoformat()}
+    if business_clock.start is not None:
+        env["RELAY_CLOCK_START"] = business_clock.start.isoformat()
+    return env
+
+
 def wait_healthy(
     url: str, proc: subprocess.Popen[bytes] | None, log: Path | None, timeout_s: float = 60
 ) -> None:
@@ -118,9 +130,13 @@ def start_stack(
     ports: dict[str, int],
     settings: dict[str, dict[str, str]],
     log_dir: Path,
+    business_clock: BusinessClock | None = None,
 ) -> Stack:
-    """``settings[service]`` are that service's variables without their prefix."""
+    """``settings[service]`` are that service's variables without their prefix; a
+    ``business_clock`` (its epoch set to now when it has none) is every service's one clock."""
     env = dict(os.environ)
+    if business_clock is not None:
+        env |= clock_environment(business_clock)
     for name in SERVICES:
         env[f"{PREFIX[name]}HTTP_PORT"] = str(ports[name])
         for key, value in settings.get(name, {}).items():

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shared.clock import CHINA_TZ
 
 NATIONAL_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 MSGID_LENGTH = 30
@@ -37,14 +39,6 @@ INFNO_VARIANTS: dict[str, str] = {
     "2203A": "2203",  # 门诊就诊信息上传（新）: the newer form of 2203, same input
 }
 """Variants of the national transaction list, and the transaction each one names."""
-
-
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
-
-
-def china_today() -> date:
-    """The business date: settlements and ages are counted in China time."""
-    return datetime.now(CHINA_TZ).date()
 
 
 def national_time(moment: datetime) -> str:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from shared import clock
 from shared.auth import institution_token, signed_headers
-from shared.envelope import china_today
 from sim import session
 from sim.plan import plan_cares
 from sim.report import RunInfo, render_text, summarize, write_reports
@@ -27,7 +27,7 @@ async def run(args: argparse.Namespace) -> int:
         institutions = (await http.get(f"{args.treating_url}/institutions")).json()
         tag = args.tag or now_tag()
         plans = plan_cares(
-            args.seed, args.cares, today=china_today(), institutions=institutions, tag=tag
+            args.seed, args.cares, today=clock.today(), institutions=institutions, tag=tag
         )
         catalogue = Catalogue(http, args.treating_url)
         await catalogue.load(sorted({p.treating for p in plans}))

@@ -5,7 +5,8 @@
 #   deploy/local/services.sh down    stop them (TERM, then KILL after 10 s)
 #   deploy/local/services.sh status
 #
-# Settings come from the environment (TREATING_REGION_*, NATIONAL_HUB_*, INSURED_REGION_*),
+# Settings come from the environment (TREATING_REGION_*, NATIONAL_HUB_*, INSURED_REGION_*, and
+# RELAY_CLOCK_START / RELAY_CLOCK_SPEED / RELAY_CLOCK_EPOCH for the one business clock),
 # e.g. each service's *_OPERATOR_TOKEN and *_OPERATOR_PII_TOKEN for its admin API (dev defaults).
 set -euo pipefail
 
@@ -41,6 +42,13 @@ wait_healthy() {
 
 up() {
   local entry name port
+  # one business clock for the three (shared/clock.py): a clock set to start elsewhere than
+  # now, or to run faster, gets one epoch here, so every process reads the same time
+  if [ -n "${RELAY_CLOCK_START:-}${RELAY_CLOCK_SPEED:-}" ] && [ -z "${RELAY_CLOCK_EPOCH:-}" ]; then
+    RELAY_CLOCK_EPOCH="$(date -u +%Y-%m-%dT%H:%M:%S+00:00)"
+    export RELAY_CLOCK_EPOCH
+    log "business clock from ${RELAY_CLOCK_START:-now} at x${RELAY_CLOCK_SPEED:-1}, epoch $RELAY_CLOCK_EPOCH"
+  fi
   for entry in "${SERVICES[@]}"; do
     name=${entry%%:*}; port=$(port_of "$name" "${entry##*:}")
     if alive "$name"; then

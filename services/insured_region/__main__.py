@@ -9,9 +9,9 @@ from services.insured_region.domain.population import generate
 from services.insured_region.entrypoints.api import create_app
 from services.insured_region.service_layer import enrolment
 from services.insured_region.settings import Settings, get_settings
+from shared import clock
 from shared.cli import service_main
 from shared.db import make_engine, make_session_factory
-from shared.envelope import china_today
 from shared.messaging.person_index import index_key
 from shared.regions import POOLS, parse_region_list
 
@@ -29,7 +29,7 @@ async def seed(settings: Settings, seed_value: int, per_region: int) -> dict[str
     try:
         for admdvs in parse_region_list(settings.regions):
             people = generate(
-                seed_value, admdvs, per_region, today=china_today(), destinations=POOLS
+                seed_value, admdvs, per_region, today=clock.today(), destinations=POOLS
             )
             async with sessions() as session, session.begin():
                 added[admdvs] = sum([await persons.add(session, p) for p in people])

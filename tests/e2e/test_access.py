@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.envelope import china_today
+from shared import clock
 from shared.logging import mask_id_no, mask_name
 from tests.e2e.harness import (
     GATEWAY,
@@ -167,7 +167,7 @@ async def test_enrolment_filings_and_accumulators_work_with_the_token(
 ) -> None:
     person = await enrol(ahttp, stack, "110000")  # the harness enrols with the token
     base = f"{stack.insured_url}/admin/persons/{person['psn_no']}"
-    begndate = china_today() - timedelta(days=3)
+    begndate = clock.today() - timedelta(days=3)
     filing = {"category": "12", "dest_admdvs": "650100", "begndate": str(begndate)}
 
     created = await ahttp.post(f"{base}/filings", json=filing, headers=OPERATOR)
@@ -183,7 +183,7 @@ async def test_enrolment_filings_and_accumulators_work_with_the_token(
         json={"opsp_dise_code": "M03900", "begndate": str(begndate)},
         headers=OPERATOR,
     )
-    year = await ahttp.get(f"{base}/accumulators/{china_today().year}", headers=OPERATOR)
+    year = await ahttp.get(f"{base}/accumulators/{clock.today().year}", headers=OPERATOR)
 
     assert changed.status_code == 200, changed.text
     assert listed.status_code == 200

@@ -32,7 +32,7 @@ import httpx
 import pytest
 
 from bench.stack import ROOT, database_url, wait_healthy
-from shared.envelope import china_today
+from shared import clock
 from shared.settlement import setlinfo_violations
 from sim.plan import plan_cares
 from sim.traffic import Catalogue, Endpoints, Gateway, drive, enrol_all, now_tag, run_care
@@ -519,7 +519,7 @@ async def test_a_broker_outage_under_full_speed_traffic_leaves_only_the_in_fligh
         pytest.skip("needs the local broker and the processes started by the suite")
     institutions = (await ahttp.get(f"{stack.treating_url}/institutions")).json()
     plans = plan_cares(
-        23, FULL_SPEED_CARES, today=china_today(), institutions=institutions, tag=now_tag()
+        23, FULL_SPEED_CARES, today=clock.today(), institutions=institutions, tag=now_tag()
     )
     plans = [p for p in plans if p.insured != stack.unserved_region]
     catalogue = Catalogue(ahttp, stack.treating_url)

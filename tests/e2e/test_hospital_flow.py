@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.envelope import china_today
+from shared import clock
 from tests.e2e.harness import Stack, enrol, file
 from tests.e2e.hospital import Hospital
 from tests.e2e.test_settlement import assert_balances, without_ids
@@ -22,7 +22,7 @@ from tests.e2e.test_settlement import assert_balances, without_ids
 pytestmark = pytest.mark.e2e
 
 D = Decimal
-TODAY = china_today()
+TODAY = clock.today()
 PARTS = ("fulamt_ownpay_amt", "overlmt_amt", "preselfpay_amt", "inscp_scp_amt")
 
 

@@ -19,8 +19,9 @@ import httpx
 import pytest
 
 from bench.stack import database_url
+from shared import clock
 from shared.auth import institution_token, signature
-from shared.envelope import CHINA_TZ, china_today
+from shared.clock import CHINA_TZ
 from tests.e2e.harness import (
     E2E_SUFFIX,
     GATEWAY,
@@ -369,7 +370,7 @@ async def test_a_real_client_settles_with_the_same_money_as_the_strict_form(
 async def test_a_naive_evening_time_is_china_time(ahttp: httpx.AsyncClient, stack: Stack) -> None:
     """``T20:30`` is 20:30 in China, the same day — never read as UTC (the next morning)."""
     person = await enrol_filed(ahttp, stack, INSURED, TREATING)
-    day = china_today() - timedelta(days=1)
+    day = clock.today() - timedelta(days=1)
     registration = envelope(
         "2201", registration_of(person, "MZ0002", begntime=f"{day:%Y-%m-%d}T20:30:00")
     )

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.envelope import china_today
+from shared import clock
 from tests.e2e.harness import OPERATOR, Stack, enrol, enrol_filed, reconcile
 from tests.e2e.hospital import Hospital
 from tests.e2e.relay_client import TreatingRegionDouble
@@ -20,7 +20,7 @@ from tests.e2e.test_settlement import inpatient
 pytestmark = pytest.mark.e2e
 
 D = Decimal
-TODAY = china_today()
+TODAY = clock.today()
 INSURED = "650100"
 
 

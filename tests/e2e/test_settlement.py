@@ -13,14 +13,15 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.envelope import RelayEnvelope, china_today
+from shared import clock
+from shared.envelope import RelayEnvelope
 from shared.settlement import setlinfo_violations
 from tests.e2e.harness import OPERATOR, Stack, enrol, file
 from tests.e2e.relay_client import TreatingRegionDouble
 
 pytestmark = pytest.mark.e2e
 
-TODAY = china_today()
+TODAY = clock.today()
 D = Decimal
 
 

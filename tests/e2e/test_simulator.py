@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from shared.envelope import china_today
+from shared import clock
 from sim.plan import plan_cares
 from sim.report import RunInfo, summarize
 from sim.traffic import Catalogue, Endpoints, Gateway, drive, enrol_all, now_tag, run_care
@@ -18,7 +18,7 @@ async def test_a_seeded_run_settles_as_planned_and_every_breakdown_balances(
     ahttp: httpx.AsyncClient, stack: Stack
 ) -> None:
     institutions = (await ahttp.get(f"{stack.treating_url}/institutions")).json()
-    plans = plan_cares(11, 60, today=china_today(), institutions=institutions, tag=now_tag())
+    plans = plan_cares(11, 60, today=clock.today(), institutions=institutions, tag=now_tag())
     plans = [p for p in plans if p.insured != stack.unserved_region]
     catalogue = Catalogue(ahttp, stack.treating_url)
     await catalogue.load(sorted({p.treating for p in plans}))

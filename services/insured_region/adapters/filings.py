@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import asyncpg
 from sqlalchemy import select, text, update
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.insured_region.adapters.orm import ChronicFilingRow, FilingRow, PersonRow
 from services.insured_region.adapters.persons import filing_row, filing_to_domain
 from services.insured_region.domain.person import ChronicFiling, Filing
+from shared import clock
 
 
 async def next_filing_id(session: AsyncSession, prefix: str, admdvs: str, today_yymmdd: str) -> str:
@@ -68,7 +69,7 @@ async def add_chronic(
             enddate=filing.enddate,
             status=filing.status,
             msgid=msgid,
-            created_at=datetime.now(UTC),
+            created_at=clock.now(),  # compared with settlement times: business time
         )
     )
 

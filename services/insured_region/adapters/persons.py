@@ -23,6 +23,7 @@ from services.insured_region.domain.person import (
     Person,
     person_from,
 )
+from shared import clock
 from shared.messaging.person_index import Enrolled
 
 _LOAD = (
@@ -251,5 +252,5 @@ def filing_row(psn_no: str, f: Filing) -> FilingRow:
         status=f.status,
         commitment=f.commitment,
         materials_complete=f.materials_complete,
-        created_at=datetime.now(UTC),
+        created_at=clock.now(),  # compared with settlement times: business time
     )

@@ -19,8 +19,8 @@ from services.insured_region.entrypoints.schemas import person_info_output
 from services.insured_region.service_layer import enquiries, filings, handlers, ledger
 from services.insured_region.service_layer.owed_replies import OwedReplyRelay, owed_for
 from services.insured_region.service_layer.unit_of_work import UnitOfWork
-from shared import infno
-from shared.envelope import MessageKind, RelayEnvelope, china_today
+from shared import clock, infno
+from shared.envelope import MessageKind, RelayEnvelope
 from shared.errors import E5001, E5004, E5005, E5999, E9002, E9003, RelayError
 from shared.infra_errors import DATABASE_DOWN
 from shared.messaging import TransientError, topology
@@ -70,7 +70,7 @@ async def on_1101(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
         certno=certno,
         psn_name=data.get("psn_name") or None,
     )
-    return person_info_output(person, china_today())
+    return person_info_output(person, clock.today())
 
 
 def _uow(ctx: Context) -> UnitOfWork:
@@ -202,7 +202,7 @@ async def on_2501(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
         FilingRequest(
             "21", data.mdtrtarea_admdvs or envelope.mdtrtarea_admvs, data.begndate, data.enddate
         ),
-        china_today(),
+        clock.today(),
         admdvs=envelope.insuplc_admdvs,
         msgid=envelope.msgid,
     )
@@ -222,7 +222,7 @@ async def on_2502(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
         ctx.policies,
         data.psn_no,
         data.trt_dcla_detl_sn,
-        china_today(),
+        clock.today(),
         admdvs=envelope.insuplc_admdvs,
     )
     return {"result": {"trt_dcla_detl_sn": data.trt_dcla_detl_sn, "status": "cancelled"}}
@@ -237,7 +237,7 @@ async def on_2503(ctx: Context, envelope: RelayEnvelope) -> dict[str, Any]:
         data.opsp_dise_code,
         data.begndate,
         data.enddate,
-        china_today(),
+        clock.today(),
         admdvs=envelope.insuplc_admdvs,
         msgid=envelope.msgid,
     )

@@ -17,7 +17,7 @@ from services.insured_region.entrypoints.schemas import (
     filings_out,
 )
 from services.insured_region.service_layer import filings
-from shared.envelope import china_today as today
+from shared.clock import today
 from shared.operator_access import OPERATOR_RESPONSES, OperatorDep
 
 router = APIRouter()

@@ -13,7 +13,7 @@ from services.insured_region.entrypoints.app_state import person_index_key_of, r
 from services.insured_region.entrypoints.schemas import PersonIn, person_out
 from services.insured_region.service_layer import enquiries, enrolment
 from services.insured_region.service_layer.unit_of_work import UnitOfWork
-from shared.envelope import china_today as today
+from shared.clock import today
 from shared.errors import E1001, E1003, E9002, RelayError
 from shared.messaging import outbox
 from shared.operator_access import OPERATOR_RESPONSES, OperatorDep

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from services.insured_region.adapters.ledger import acc_to_json, ids_of, new_settlement
@@ -26,6 +25,7 @@ from services.insured_region.service_layer.ledger import (
     settlement_year,
 )
 from services.insured_region.service_layer.unit_of_work import UnitOfWork
+from shared import clock
 from shared.canonical import canonical_hash
 from shared.errors import E4007, RelayError
 
@@ -62,7 +62,7 @@ async def pre_settle(
             "init_setl_id": None,
             "filing_category": inputs.filing_category,
         },
-        now=datetime.now(UTC),
+        now=clock.now(),
     )
     answer = answer_of(would_be, person)
     # nothing was settled: no ids, no time; the steps the policy took, for the clerk to read
@@ -100,7 +100,7 @@ async def register(
         insurance_of(person, cmd.insutype)
         check_med_type(cmd.care.med_type)
         covered = coverage(policy.filing, person.filings, cmd.care)
-        mdtrt_id, _ = ids_of(await uow.ledger.next_seq(), insured, datetime.now(UTC))
+        mdtrt_id, _ = ids_of(await uow.ledger.next_seq(), insured, clock.now())
         await uow.commit()  # the sequence moved whatever happens; nothing else was written
     return {
         "result": {

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
 
@@ -38,7 +38,7 @@ from services.insured_region.domain.filing import ACTIVE, REVERSED, Care, covera
 from services.insured_region.domain.person import Person
 from services.insured_region.domain.policy import RegionPolicy, policy_for, pool_of
 from services.insured_region.service_layer.unit_of_work import UnitOfWork
-from shared import infno
+from shared import clock, infno
 from shared.canonical import canonical_hash
 from shared.errors import (
     E1001,
@@ -131,7 +131,7 @@ async def settle(
                     raise LookupError(f"no accumulator row for {p.psn_no} in {p.endtime.year}")
                 inputs = inputs_of(policy, person, cmd, entry.balance)
                 breakdown = compute(inputs, policy, entry.year)
-                now = datetime.now(UTC)
+                now = clock.now()
                 mdtrt_id, setl_id = ids_of(entry.seq, cmd.insured_admdvs, now)
                 row = new_settlement(
                     setl_id=setl_id,
@@ -238,7 +238,7 @@ async def _mirror(
     if await uow.ledger.cancellation_of(original.setl_id) is not None:
         raise RelayError(E4004, detail=original.setl_id)
     balance = await uow.ledger.lock_account(original.psn_no, original.insutype)
-    now = datetime.now(UTC)
+    now = clock.now()
     _, setl_id = ids_of(await uow.ledger.next_seq(), original.insuplc_admdvs, now)
     mirror = original.mirror(
         setl_id=setl_id,

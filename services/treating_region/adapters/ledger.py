@@ -19,6 +19,7 @@ import asyncpg
 import orjson
 
 from services.treating_region.domain.visit import ALLOWED, Action, VisitState, transition
+from shared import clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +91,7 @@ _RECORD = """
             insuplc_admdvs, mdtrtarea_admvs, refd_setl_flag, init_setl_id, medfee_sumamt,
             fund_pay_sumamt, acct_pay, psn_cash_pay, setlinfo, setldetail, categories, created_at)
         SELECT $1, mdtrt_id, $3, $4, $5, fixmedins_code, insuplc_admdvs, mdtrtarea_admvs,
-               $6, $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14::jsonb, now()
+               $6, $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14::jsonb, $19
           FROM visit WHERE mdtrt_id = $2
         ON CONFLICT DO NOTHING
         RETURNING setl_id
@@ -187,6 +188,7 @@ class Ledger:
             outpatient_state,
             None if entry.cancel else entry.setl_id,
             orjson.dumps(answered).decode() if answered is not None else None,
+            clock.now(),
         )
         return bool(added)
 

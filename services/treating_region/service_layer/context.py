@@ -20,7 +20,8 @@ from services.treating_region.adapters import visits
 from services.treating_region.domain.catalogue import CatalogueEntry, Institution
 from services.treating_region.domain.visit import Action, VisitState, transition
 from services.treating_region.service_layer.unit_of_work import UnitOfWork
-from shared.envelope import CHINA_TZ, NationalRequest
+from shared.clock import CHINA_TZ
+from shared.envelope import NationalRequest
 from shared.errors import E3001, E3006, E5002, E5003, E9002, RelayError, lookup
 from shared.infra_errors import BROKER_DOWN
 from shared.messaging import NotPublished, RelayClient, ReplyTimeout

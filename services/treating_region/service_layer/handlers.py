@@ -21,7 +21,8 @@ from services.treating_region.service_layer import (
 )
 from services.treating_region.service_layer.commands import Command
 from services.treating_region.service_layer.context import Output, TreatingContext, relay
-from shared.envelope import CHINA_TZ, NationalRequest, national_time
+from shared.clock import CHINA_TZ
+from shared.envelope import NationalRequest, national_time
 from shared.errors import E9003, E9010, RelayError
 from shared.settlement import CumulativePayload
 

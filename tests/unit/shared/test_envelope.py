@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from shared.clock import CHINA_TZ
 from shared.envelope import (
-    CHINA_TZ,
     MSGID_LENGTH,
     MSGID_MAX_LENGTH,
     Hop,
