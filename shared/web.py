@@ -30,6 +30,7 @@ HTTP_STATUS_BY_CATEGORY = {
     "relay": 503,
     "system": 503,
     "reconciliation": 409,
+    "clearing": 409,
     "input": 422,
 }
 

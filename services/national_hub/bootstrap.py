@@ -1,4 +1,5 @@
-"""The hub's composition root: runtime and topology, its consumers, the journal reader."""
+"""The hub's composition root: runtime and topology, its consumers, the journal reader and the
+books' keeper."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 
 from services.national_hub.adapters.journal import JournalReader
 from services.national_hub.entrypoints import consumer
+from services.national_hub.service_layer.books import Keeper
 from services.national_hub.service_layer.relay import Hub
 from services.national_hub.settings import Settings
 from shared.messaging import PLATFORM, Broker
@@ -22,4 +24,12 @@ async def build(settings: Settings) -> Runtime:
     await consumer.consume(broker, Hub(broker, runtime.pool, settings.relay_secret))
     journal = JournalReader(settings.amqp_url, runtime.pool)
     runtime.background.append(asyncio.create_task(journal.run_forever()))
+    keeper = Keeper(
+        runtime.pool,
+        interval_s=settings.books_interval_s,
+        auto_clearing=settings.auto_clearing,
+        configured=settings.prepayment_quotas,
+        minimum=settings.prepayment_minimum_quota,
+    )
+    runtime.background.append(asyncio.create_task(keeper.run_forever()))
     return runtime

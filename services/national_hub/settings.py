@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import functools
+from decimal import Decimal
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import CommonSettings
+from shared.settings import DEV_OPERATOR_TOKEN, CommonSettings
 
 
 class Settings(CommonSettings):
@@ -16,6 +17,38 @@ class Settings(CommonSettings):
     journal_max_bytes: int = Field(
         default=2_000_000_000,
         description="retention of the hub.journal stream; the log is rebuilt from what it holds",
+    )
+    treating_url: str = Field(
+        default="http://127.0.0.1:8001",
+        description="the treating region's service: its daily statement for the reconciliation",
+    )
+    insured_url: str = Field(
+        default="http://127.0.0.1:8003",
+        description="the insured region's service: its daily statement for the reconciliation",
+    )
+    peer_operator_token: str = Field(
+        default=DEV_OPERATOR_TOKEN,
+        description="the operator token the hub shows the regions' services to read statements",
+    )
+    prepayment_quotas: dict[str, Decimal] = Field(
+        default_factory=dict,
+        description="prepayment quota per insured province, overriding the computed one: "
+        '{"110000": "5000000.00"}',
+    )
+    prepayment_minimum_quota: Decimal = Field(
+        default=Decimal("1000000.00"),
+        gt=0,
+        description="the quota of a province without last year's spending to go by",
+    )
+    books_interval_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="how often (real seconds) the hub checks the prepayment gauges and "
+        "generates the months whose declaration closed",
+    )
+    auto_clearing: bool = Field(
+        default=True,
+        description="generate month M's clearing from the 20th of M+1 by itself (第四十九条)",
     )
 
 

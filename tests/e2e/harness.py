@@ -78,6 +78,9 @@ def start_stack() -> Stack:
             "national_hub": {
                 "AMQP_URL": amqp_url,
                 "DATABASE_URL": database_url("national_hub", E2E_SUFFIX),
+                "TREATING_URL": f"http://127.0.0.1:{18001 + PORT_OFFSET}",
+                "INSURED_URL": f"http://127.0.0.1:{18003 + PORT_OFFSET}",
+                "PEER_OPERATOR_TOKEN": OPERATOR_TOKEN,
                 **tokens,
             },
             "insured_region": {

@@ -11,7 +11,7 @@ person-year row, then the account row — by settle, cancel and reversal alike.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -524,3 +524,19 @@ class Ledger:
             owed.msgid,
             orjson.dumps(owed.request).decode(),
         )
+
+
+_DAY = """
+    SELECT setl_id, medins_setl_id AS msgid, mdtrtarea_admvs, insuplc_admdvs, refd_setl_flag,
+           medfee_sumamt, fund_pay_sumamt, acct_pay, hifp_pay, hifob_pay, hifmi_pay,
+           cvlserv_pay, maf_pay, oth_pay
+      FROM settlement
+     WHERE (setl_time AT TIME ZONE 'UTC' + interval '8 hours')::date = $1
+     ORDER BY setl_id
+"""
+"""A settlement's day is its business day in China (``setl_time``)."""
+
+
+async def day_statement(pool: asyncpg.Pool, day: date) -> list[dict[str, Any]]:
+    """The settlements (and cancel mirrors) this ledger files under ``day``."""
+    return [dict(r) for r in await pool.fetch(_DAY, day)]

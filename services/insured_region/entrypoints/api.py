@@ -10,7 +10,12 @@ from fastapi import FastAPI
 
 from services.insured_region import bootstrap
 from services.insured_region.adapters.policy_loader import load_policies
-from services.insured_region.entrypoints import routes_filings, routes_persons, routes_policy
+from services.insured_region.entrypoints import (
+    routes_filings,
+    routes_ledger,
+    routes_persons,
+    routes_policy,
+)
 from services.insured_region.settings import Settings
 from shared.messaging.person_index import index_key
 from shared.operator_access import install_operator_access
@@ -42,6 +47,6 @@ def create_app(settings: Settings) -> FastAPI:
     install_operator_access(app, settings)
     add_health_route(app)
 
-    for routes in (routes_persons, routes_filings, routes_policy):
+    for routes in (routes_persons, routes_filings, routes_policy, routes_ledger):
         app.include_router(routes.router)
     return app

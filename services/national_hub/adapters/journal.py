@@ -1,5 +1,6 @@
 """The hub's copy of every message (design §4): the stream ``hub.journal``, read from the offset
-the log last stored, written to the transaction log in batches, off the settlement's path.
+the log last stored, written to the transaction log and the books (design §8) in batches, off
+the settlement's path.
 
 Each batch's rows and the next offset commit in one transaction, so after a crash or an outage
 the hub goes on exactly where its log stops; a row read twice (a batch that committed just
@@ -23,8 +24,9 @@ import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
 from pydantic import ValidationError
 
-from services.national_hub.adapters import relay_log
-from shared.envelope import RelayEnvelope
+from services.national_hub.adapters import books, relay_log
+from services.national_hub.domain.books import Answer, Booking, Unbookable, Void, bookings_of
+from shared.envelope import MessageKind, RelayEnvelope
 from shared.messaging import topology
 
 log = logging.getLogger(__name__)
@@ -50,10 +52,12 @@ _STORE = """
 
 @dataclass(frozen=True, slots=True)
 class Read:
-    """One journal message: its offset, and its log row (None: not an envelope)."""
+    """One journal message: its offset, its log row (None: not an envelope), and what it books
+    (design §8: only an answer the insured region itself sent)."""
 
     offset: int
     row: relay_log.Row | None
+    bookings: tuple[Booking | Void, ...] = ()
 
 
 def stage_of(routing_key: str | None) -> str:
@@ -62,7 +66,7 @@ def stage_of(routing_key: str | None) -> str:
     return head if head in JOURNAL_STAGES else "hub"
 
 
-def read(message: AbstractIncomingMessage) -> Read:
+def read(message: AbstractIncomingMessage, platform_user: str | None = None) -> Read:
     headers: dict[str, Any] = dict(message.headers or {})
     offset = int(headers["x-stream-offset"])
     try:
@@ -71,7 +75,32 @@ def read(message: AbstractIncomingMessage) -> Read:
         log.warning("journal: offset %d is no envelope (%s), skipped", offset, message.message_id)
         return Read(offset, None)
     stage = stage_of(message.routing_key)
-    return Read(offset, relay_log.log_row(envelope, stage=stage, outcome="sent", route=None))
+    row = relay_log.log_row(envelope, stage=stage, outcome="sent", route=None)
+    return Read(
+        offset, row, _bookings(envelope, topology.sender_of(message.user_id, platform_user))
+    )
+
+
+def _bookings(envelope: RelayEnvelope, sender: str | None) -> tuple[Booking | Void, ...]:
+    """What the answer books — only when the broker vouches that the insured region sent it:
+    a settlement is the insured region's word, nobody else's."""
+    if sender is None or sender != envelope.insuplc_admdvs:
+        return ()
+    if envelope.kind != MessageKind.REPLY or envelope.err_code:
+        return ()
+    answer = Answer(
+        envelope.infno,
+        envelope.msgid,
+        envelope.mdtrtarea_admvs,
+        envelope.insuplc_admdvs,
+        envelope.fixmedins_code,
+        envelope.payload,
+    )
+    try:
+        return bookings_of(answer)
+    except Unbookable as exc:
+        log.warning("books: message %s not booked: %s", envelope.msgid, exc)
+        return ()
 
 
 async def stored_offset(pool: asyncpg.Pool, stream: str = topology.HUB_JOURNAL) -> int:
@@ -86,14 +115,31 @@ async def write(pool: asyncpg.Pool, batch: list[Read], stream: str = topology.HU
     refuses: anyone may publish a malformed envelope) is skipped and said, never allowed to
     stop the log: the batch is then written row by row, each in a savepoint of its own."""
     rows = [r.row for r in batch if r.row is not None]
+    bookings = [b for r in batch for b in r.bookings]
     async with pool.acquire() as conn, conn.transaction():
         try:
             async with conn.transaction():
                 new = len(await relay_log.insert(conn, rows))
         except _BAD_ROW:
             new = await _row_by_row(conn, rows)
+        if bookings:
+            await _book(conn, bookings)
         await conn.execute(_STORE, stream, batch[-1].offset + 1, datetime.now(UTC))
     return new
+
+
+async def _book(conn: asyncpg.Connection, bookings: list[Booking | Void]) -> None:
+    """The books, in the log's transaction; a booking the database refuses is skipped alone."""
+    try:
+        async with conn.transaction():
+            await books.book(conn, bookings)
+    except _BAD_ROW:
+        for one in bookings:
+            try:
+                async with conn.transaction():
+                    await books.book(conn, [one])
+            except _BAD_ROW as exc:
+                log.warning("books: %s not booked (%s): %s", one.book_id, type(exc).__name__, exc)
 
 
 _BAD_ROW = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
@@ -119,6 +165,7 @@ class JournalReader:
     def __init__(self, url: str, pool: asyncpg.Pool) -> None:
         self._url = url
         self._pool = pool
+        self._platform_user = topology.user_of(url)
 
     async def run_forever(self) -> None:
         while True:
@@ -172,7 +219,7 @@ class JournalReader:
                     if idle_s is not None:
                         return written
                     continue
-                written += await write(self._pool, [read(m) for m in batch])
+                written += await write(self._pool, [read(m, self._platform_user) for m in batch])
                 await batch[-1].ack(multiple=True)
             raise ConnectionError("the journal's connection closed")
         finally:

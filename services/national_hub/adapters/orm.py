@@ -1,11 +1,23 @@
-"""The hub's tables: the transaction log of every message and hop (design §8), and the
-national person index (design §4)."""
+"""The hub's tables: the transaction log of every message and hop, the books, clearing and
+prepayment (design §8), and the national person index (design §4)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime, Index, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import make_metadata
@@ -72,3 +84,95 @@ class JournalOffset(Base):
     stream: Mapped[str] = mapped_column(String(40), primary_key=True)
     next_offset: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+MONEY = Numeric(14, 2)
+
+
+class BookEntry(Base):
+    """The hub's books (design §8): one row per settlement, cancel mirror, or void of a mirror,
+    booked once from the journal (``book_id``: the ``setl_id``, or ``<setl_id>/void``).
+
+    ``day`` is the settlement's business day; ``payer``/``payee`` who clears it (None: care in
+    one's own pool); ``cleared_month`` the clearing that took it (None: not cleared yet)."""
+
+    __tablename__ = "book_entry"
+    __table_args__ = (
+        Index("ix_book_entry_day", "day"),
+        Index("ix_book_entry_setl_id", "setl_id"),
+        Index("ix_book_entry_msgid", "msgid"),
+        Index(
+            "ix_book_entry_uncleared",
+            "payer",
+            postgresql_where=text("cleared_month IS NULL AND payer IS NOT NULL"),
+        ),
+    )
+
+    book_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    setl_id: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[str] = mapped_column(String(10))
+    day: Mapped[date] = mapped_column(Date)
+    mdtrtarea_admvs: Mapped[str] = mapped_column(String(6))
+    insuplc_admdvs: Mapped[str] = mapped_column(String(6))
+    payer: Mapped[str | None] = mapped_column(String(6))
+    payee: Mapped[str | None] = mapped_column(String(6))
+    route: Mapped[str | None] = mapped_column(String(5))
+    fixmedins_code: Mapped[str | None] = mapped_column(String(12))
+    psn_no: Mapped[str] = mapped_column(String(30))
+    mdtrt_id: Mapped[str] = mapped_column(String(30))
+    msgid: Mapped[str] = mapped_column(String(40))
+    infno: Mapped[str] = mapped_column(String(4))
+    insutype: Mapped[str] = mapped_column(String(3))
+    clr_type: Mapped[str | None] = mapped_column(String(3))
+    init_setl_id: Mapped[str | None] = mapped_column(String(30))
+    medfee_sumamt: Mapped[Decimal] = mapped_column(MONEY)
+    fund_pay_sumamt: Mapped[Decimal] = mapped_column(MONEY)
+    hifp_pay: Mapped[Decimal] = mapped_column(MONEY)
+    hifob_pay: Mapped[Decimal] = mapped_column(MONEY)
+    hifmi_pay: Mapped[Decimal] = mapped_column(MONEY)
+    cvlserv_pay: Mapped[Decimal] = mapped_column(MONEY)
+    maf_pay: Mapped[Decimal] = mapped_column(MONEY)
+    oth_pay: Mapped[Decimal] = mapped_column(MONEY)
+    acct_pay: Mapped[Decimal] = mapped_column(MONEY)
+    psn_cash_pay: Mapped[Decimal] = mapped_column(MONEY)
+    booked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    cleared_month: Mapped[str | None] = mapped_column(String(6))
+
+
+class Clearing(Base):
+    """A month's clearing (seed 003 第四十七条): generated once, then confirmed by each side."""
+
+    __tablename__ = "clearing"
+
+    month: Mapped[str] = mapped_column(String(6), primary_key=True)
+    generated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    entries: Mapped[int] = mapped_column(Integer)
+
+
+class ClearingConfirmation(Base):
+    """A party's confirmation of a month's clearing: the treating side of what it receives,
+    the insured side of what it pays (seed 003 第四十七条)."""
+
+    __tablename__ = "clearing_confirmation"
+
+    month: Mapped[str] = mapped_column(String(6), primary_key=True)
+    party: Mapped[str] = mapped_column(String(6), primary_key=True)
+    side: Mapped[str] = mapped_column(String(8), primary_key=True)
+    confirmed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PrepaymentEvent(Base):
+    """A warning on an insured province's prepayment fund (seed 003 第二十六条): raised when its
+    usage crosses 70 % (yellow) or 90 % (red, with an emergency top-up request), and ``clear``
+    when clearing brings it back under 70 %."""
+
+    __tablename__ = "prepayment_event"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    province: Mapped[str] = mapped_column(String(6))
+    level: Mapped[str] = mapped_column(String(8))
+    usage: Mapped[Decimal] = mapped_column(MONEY)
+    quota: Mapped[Decimal] = mapped_column(MONEY)
+    ratio: Mapped[Decimal] = mapped_column(Numeric(8, 4))
+    topup_requested: Mapped[bool] = mapped_column(Boolean)
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

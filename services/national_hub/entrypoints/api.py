@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI, Query, Request
 
 from services.national_hub import bootstrap
 from services.national_hub.adapters import person_index, relay_log
+from services.national_hub.entrypoints import routes_books
 from services.national_hub.settings import Settings
 from shared.operator_access import (
     OPERATOR_RESPONSES,
@@ -40,6 +41,8 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     install_operator_access(app, settings)
     add_health_route(app)
+    app.state.settings = settings
+    app.include_router(routes_books.router)
 
     @app.get(
         "/relay-log",

@@ -12,6 +12,7 @@ here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -200,3 +201,34 @@ class Ledger:
             _REINSTATE, cancel_msgid, mdtrt_id, setl_id, REINSTATABLE, REINSTATED
         )
         return bool(moved)
+
+
+_DAY = """
+    SELECT setl_id, msgid, mdtrtarea_admvs, insuplc_admdvs, refd_setl_flag, medfee_sumamt,
+           fund_pay_sumamt, acct_pay,
+           (setlinfo->>'hifp_pay')::numeric AS hifp_pay,
+           (setlinfo->>'hifob_pay')::numeric AS hifob_pay,
+           (setlinfo->>'hifmi_pay')::numeric AS hifmi_pay,
+           (setlinfo->>'cvlserv_pay')::numeric AS cvlserv_pay,
+           (setlinfo->>'maf_pay')::numeric AS maf_pay,
+           (setlinfo->>'oth_pay')::numeric AS oth_pay
+      FROM settlement
+     WHERE ((setlinfo->>'setl_time')::timestamptz AT TIME ZONE 'UTC' + interval '8 hours')::date
+           = $1
+     ORDER BY setl_id
+"""
+"""A settlement's day is its business day in China: the insured region's ``setl_time``."""
+_OPEN = """
+    SELECT msgid FROM hospital_message
+     WHERE status IN ('unknown', 'pending') AND infno = ANY($1::text[]) ORDER BY msgid
+"""
+
+
+async def day_statement(
+    pool: asyncpg.Pool, day: date, infnos: list[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The settlements this ledger files under ``day``, and the messages among ``infnos``
+    whose outcome is not known here yet (for the hub's daily reconciliation)."""
+    rows = [dict(r) for r in await pool.fetch(_DAY, day)]
+    open_msgids = [r["msgid"] for r in await pool.fetch(_OPEN, infnos)]
+    return rows, open_msgids

@@ -13,7 +13,7 @@ from fastapi.openapi.utils import get_openapi
 
 from services.treating_region import bootstrap
 from services.treating_region.adapters.catalogue_loader import load_catalogues, load_institutions
-from services.treating_region.entrypoints import routes_catalogue, routes_gateway
+from services.treating_region.entrypoints import routes_catalogue, routes_gateway, routes_ledger
 from services.treating_region.entrypoints.access import SignatureCheck
 from services.treating_region.entrypoints.schemas import request_schema, response_schema
 from services.treating_region.settings import Settings
@@ -56,7 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.read_signatures = read_signatures
     app.state.catalogues = catalogues
     app.state.institutions = institutions
-    for routes in (routes_gateway, routes_catalogue):
+    for routes in (routes_gateway, routes_catalogue, routes_ledger):
         app.include_router(routes.router)
 
     def custom_openapi() -> dict[str, Any]:

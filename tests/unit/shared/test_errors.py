@@ -17,6 +17,7 @@ CATEGORY_BY_PREFIX = {
     "E3": {"visit"},
     "E4": {"settlement"},
     "E5": {"relay", "system"},
+    "E6": {"reconciliation", "clearing"},
     "E9": {"input"},
 }
 

@@ -1,0 +1,359 @@
+"""What the hub does with its books (design §8): the daily three-way reconciliation, the monthly
+clearing and its confirmations, the prepayment gauges and their warnings, and the keeper that
+runs the last two on the business clock.
+
+The calculations are the domain's (``domain/reconciliation``, ``clearing``, ``prepayment``); this
+module fetches, locks and stores around them. Each clearing is generated once, in one
+transaction that takes its entries and records it, so asking again answers the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import httpx
+from pydantic import ValidationError
+
+from services.national_hub.adapters import books
+from services.national_hub.domain import clearing, prepayment, reconciliation
+from services.national_hub.domain.clearing import Statement
+from services.national_hub.domain.prepayment import Gauge, Level
+from services.national_hub.domain.reconciliation import DayReport, Held
+from shared import clock
+from shared.errors import E6002, E6003, E6004, E6005, RelayError
+from shared.operator_access import operator_headers
+from shared.regions import POOLS, province_of
+from shared.statement import DayStatement, StatementRow
+from shared.web import StatusError
+
+log = logging.getLogger(__name__)
+
+_LOCK = 0x626F6F6B  # "book": one clearing or gauge check at a time, across hub processes
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """Where the hub reads the regions' daily statements."""
+
+    treating_url: str
+    insured_url: str
+    operator_token: str
+
+
+# ---------------------------------------------------------------- reconciliation
+
+
+async def _statement(http: httpx.AsyncClient, url: str, day: date, token: str) -> DayStatement:
+    try:
+        response = await http.get(
+            f"{url}/admin/ledger/{day.isoformat()}", headers=operator_headers(token)
+        )
+        response.raise_for_status()
+        return DayStatement.model_validate_json(response.content)
+    except (httpx.HTTPError, ValidationError) as exc:
+        raise StatusError(E6002, detail=f"{url}：{type(exc).__name__}", status_code=503) from exc
+
+
+def _stated(row: StatementRow) -> Held:
+    return Held(
+        row.setl_id, row.msgid, row.mdtrtarea_admvs, row.insuplc_admdvs, row.medfee_sumamt,
+        row.fund_pay_sumamt, row.acct_pay, row.funds(),
+    )  # fmt: skip
+
+
+def _booked(row: dict[str, Any]) -> Held:
+    return Held(
+        row["setl_id"], row["msgid"], row["mdtrtarea_admvs"], row["insuplc_admdvs"],
+        row["medfee_sumamt"], row["fund_pay_sumamt"], row["acct_pay"],
+        tuple(row[name] for name in reconciliation.FUNDS),
+    )  # fmt: skip
+
+
+async def reconcile_day(
+    pool: asyncpg.Pool, http: httpx.AsyncClient, sources: Sources, day: date
+) -> DayReport:
+    """The day's report: the two regions' statements fetched, the books read, compared."""
+    treating, insured = await asyncio.gather(
+        _statement(http, sources.treating_url, day, sources.operator_token),
+        _statement(http, sources.insured_url, day, sources.operator_token),
+    )
+    hub = await books.held_on(pool, day)
+    return reconciliation.reconcile(
+        day,
+        [_stated(r) for r in treating.settlements],
+        [_booked(r) for r in hub],
+        [_stated(r) for r in insured.settlements],
+        frozenset(treating.open_msgids),
+    )
+
+
+def report_json(report: DayReport) -> dict[str, Any]:
+    def totals(t: reconciliation.Totals) -> dict[str, Any]:
+        return {
+            "count": t.count,
+            "medfee_sumamt": str(t.medfee_sumamt),
+            "fund_pay_sumamt": str(t.fund_pay_sumamt),
+            "acct_pay": str(t.acct_pay),
+        }
+
+    return {
+        "day": report.day.isoformat(),
+        "balanced": report.balanced,
+        "pairs": [
+            {
+                "mdtrtarea_admvs": p.mdtrtarea_admvs,
+                "insuplc_admdvs": p.insuplc_admdvs,
+                "balanced": p.balanced,
+                "treating": totals(p.treating),
+                "hub": totals(p.hub),
+                "insured": totals(p.insured),
+            }
+            for p in report.pairs
+        ],
+        "breaks": [
+            {
+                "setl_id": b.setl_id,
+                "msgid": b.msgid,
+                "category": b.category.value,
+                "detail": b.detail,
+                "resolution": b.resolution,
+            }
+            for b in report.breaks
+        ],
+    }
+
+
+# ---------------------------------------------------------------- clearing
+
+
+async def generate(pool: asyncpg.Pool, month: str, today: date) -> Statement:
+    """Month ``month``'s clearing: generated once (its entries taken and the month recorded in
+    one transaction); asked again, the same statement.
+
+    Raises:
+        RelayError: E6003 when the month is not over, or an earlier month with entries has not
+            been cleared (months clear in order: its entries are not this month's to take).
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
+        if await books.clearing(conn, month) is None:
+            why = clearing.may_generate(month, today)
+            if why:
+                raise RelayError(E6003, detail=why)
+            earlier = sorted(m for m in await books.uncleared_months(conn) if m < month)
+            pending = [m for m in earlier if await books.clearing(conn, m) is None]
+            if pending:
+                raise RelayError(E6003, detail=f"{pending[0]} 尚未清分：请按月份顺序清分")
+            taken = await books.take_into(conn, month, clearing.last_day(month))
+            await conn.execute(
+                "INSERT INTO clearing (month, generated_at, entries) VALUES ($1, $2, $3)",
+                month,
+                clock.now(),
+                taken,
+            )
+            log.info("clearing %s generated: %d entries", month, taken)
+    return await statement_of(pool, month)
+
+
+async def statement_of(pool: asyncpg.Pool, month: str) -> Statement:
+    if await books.clearing(pool, month) is None:
+        raise RelayError(E6004, detail=month)
+    items = [
+        clearing.Item(r["payer"], r["payee"], r["route"], r["fund_pay_sumamt"], r["acct_pay"],
+                      r["marked"])
+        for r in await books.clearing_items(pool, month)
+    ]  # fmt: skip
+    return clearing.statement(month, items)
+
+
+SIDES = ("treating", "insured")
+
+
+async def confirm(pool: asyncpg.Pool, month: str, party: str, side: str) -> dict[str, Any]:
+    """A side's confirmation of its lines in the month (the treating side of what it receives,
+    the insured side of what it pays); confirming again answers the first confirmation."""
+    found = await statement_of(pool, month)
+    lines = [ln for ln in found.lines if (ln.payee if side == "treating" else ln.payer) == party]
+    if side not in SIDES or not lines:
+        raise RelayError(E6005, detail=f"确认方 {party}（{side}）在 {month} 清分中没有明细")
+    row = await pool.fetchrow(
+        """INSERT INTO clearing_confirmation (month, party, side, confirmed_at)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (month, party, side) DO UPDATE SET month = EXCLUDED.month
+           RETURNING confirmed_at, (xmax = 0) AS new""",
+        month,
+        party,
+        side,
+        clock.now(),
+    )
+    assert row is not None
+    return {
+        "month": month,
+        "party": party,
+        "side": side,
+        "confirmed_at": row["confirmed_at"].isoformat(),
+        "lines": len(lines),
+        "amount": str(sum((ln.amount for ln in lines), Decimal("0.00"))),
+        "repeated": not row["new"],
+    }
+
+
+def statement_json(found: Statement) -> dict[str, Any]:
+    def line(ln: clearing.Line) -> dict[str, Any]:
+        return {
+            "payer": ln.payer,
+            "payee": ln.payee,
+            "route": ln.route,
+            "marked": ln.marked,
+            "mark": "*" if ln.marked else "",
+            "entries": ln.entries,
+            "fund_pay_sumamt": str(ln.fund_pay_sumamt),
+            "acct_pay": str(ln.acct_pay),
+            "amount": str(ln.amount),
+        }
+
+    return {
+        "month": found.month,
+        "entries": found.entries,
+        "total": str(found.total),
+        "lines": [line(ln) for ln in found.lines],
+        "notices": [
+            {
+                "party": n.party,
+                "pays": [line(ln) for ln in n.pays],
+                "receives": [line(ln) for ln in n.receives],
+                "net": str(n.net),
+            }
+            for n in found.notices
+        ],
+    }
+
+
+async def overview(pool: asyncpg.Pool, today: date) -> dict[str, Any]:
+    rows = await pool.fetch("SELECT * FROM clearing ORDER BY month")
+    uncleared = await books.uncleared_months(pool)
+    return {
+        "today": today.isoformat(),
+        "cleared": [
+            {
+                "month": r["month"],
+                "generated_at": r["generated_at"].isoformat(),
+                "entries": r["entries"],
+            }
+            for r in rows
+        ],
+        "uncleared_months": sorted(uncleared),
+        "warnings": clearing.overdue(uncleared, today),
+    }
+
+
+# ---------------------------------------------------------------- prepayment
+
+
+def provinces() -> list[str]:
+    return sorted({province_of(p) for p in POOLS})
+
+
+async def gauges(
+    conn: asyncpg.Pool | asyncpg.Connection,
+    today: date,
+    *,
+    configured: dict[str, Decimal],
+    minimum: Decimal,
+) -> list[Gauge]:
+    usage = await books.prepayment_usage(conn)
+    spent = await books.spent_in(conn, today.year - 1)
+    return [
+        Gauge(
+            province,
+            prepayment.quota_of(
+                spent.get(province) or Decimal(0),
+                configured=configured.get(province),
+                minimum=minimum,
+            ),
+            usage.get(province) or Decimal("0.00"),
+        )
+        for province in provinces()
+    ]
+
+
+async def check_prepayment(
+    pool: asyncpg.Pool, today: date, *, configured: dict[str, Decimal], minimum: Decimal
+) -> list[prepayment.Warning]:
+    """Raise the warnings whose level changed since the last one said (one at a time)."""
+    raised = []
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
+        last = await books.last_levels(conn)
+        for gauge in await gauges(conn, today, configured=configured, minimum=minimum):
+            warning = prepayment.warning_for(gauge, Level(last.get(gauge.province, "normal")))
+            if warning is None:
+                continue
+            await conn.execute(
+                """INSERT INTO prepayment_event
+                       (province, level, usage, quota, ratio, topup_requested, raised_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+                gauge.province,
+                warning.level.value,
+                gauge.usage,
+                gauge.quota,
+                gauge.ratio,
+                warning.topup_requested,
+                clock.now(),
+            )
+            log.warning(
+                "prepayment %s: %s at %s%% of %s%s",
+                gauge.province,
+                warning.level.value,
+                gauge.ratio * 100,
+                gauge.quota,
+                " — emergency top-up requested" if warning.topup_requested else "",
+            )
+            raised.append(warning)
+    return raised
+
+
+class Keeper:
+    """The hub's books on the business clock: the prepayment gauges checked, and each month's
+    clearing generated once its declaration closed (the 20th of the next month)."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        interval_s: float,
+        auto_clearing: bool,
+        configured: dict[str, Decimal],
+        minimum: Decimal,
+    ) -> None:
+        self._pool = pool
+        self._interval_s = interval_s
+        self._auto_clearing = auto_clearing
+        self._configured = configured
+        self._minimum = minimum
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                await self.once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("books keeper: %s: %s", type(exc).__name__, exc)
+            await asyncio.sleep(self._interval_s)
+
+    async def once(self) -> None:
+        today = clock.today()
+        if self._auto_clearing:
+            for month in sorted(await books.uncleared_months(self._pool)):
+                if clearing.due_automatically(month, today):
+                    await generate(self._pool, month, today)
+        await check_prepayment(
+            self._pool, today, configured=self._configured, minimum=self._minimum
+        )

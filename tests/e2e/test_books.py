@@ -1,0 +1,187 @@
+"""The hub's books and the daily three-way reconciliation (design §8), on the real stack: every
+settlement, cancel and 2601 that passes is booked once from the journal, and a day's three
+ledgers are compared — a reply lost after the insured region committed is a break until the
+treating region records it, then the day balances."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from bench.stack import database_url
+from shared import clock
+from tests.e2e.harness import E2E_SUFFIX, OPERATOR, Stack
+from tests.e2e.hospital import Hospital
+from tests.e2e.test_hospital_flow import settle_body
+from tests.e2e.test_reversal_kinds import (
+    INSURED,
+    filed_person,
+    registered,
+    reversal_of,
+    settled_visit,
+)
+
+pytestmark = pytest.mark.e2e
+
+D = Decimal
+
+
+async def booked(
+    http: httpx.AsyncClient, stack: Stack, *, wait_for: int = 1, **query: str | int
+) -> list[dict[str, Any]]:
+    """The hub's book entries matching ``query``, once there are ``wait_for`` of them (the hub
+    books from its journal, a moment after the reply passed)."""
+    deadline = time.monotonic() + 15
+    while True:
+        response = await http.get(f"{stack.hub_url}/books", params=query, headers=OPERATOR)
+        assert response.status_code == 200, response.text
+        found: list[dict[str, Any]] = response.json()
+        if len(found) >= wait_for or time.monotonic() > deadline:
+            return found
+        await asyncio.sleep(0.1)
+
+
+async def day_report(http: httpx.AsyncClient, stack: Stack) -> dict[str, Any]:
+    response = await http.get(
+        f"{stack.hub_url}/reconciliation/{clock.today().isoformat()}", headers=OPERATOR
+    )
+    assert response.status_code == 200, response.text
+    report: dict[str, Any] = response.json()
+    return report
+
+
+def breaks_of(report: dict[str, Any], *setl_ids: str) -> list[tuple[str, str]]:
+    return sorted(
+        (b["setl_id"], b["category"]) for b in report["breaks"] if b["setl_id"] in setl_ids
+    )
+
+
+async def test_settlement_cancel_and_their_reversals_are_booked_once_each(
+    ahttp: httpx.AsyncClient, stack: Stack
+) -> None:
+    clinic = Hospital(ahttp, stack, "H11000000001", "110000")
+    person = await filed_person(ahttp, stack)
+    mdtrt_id, info, total = await settled_visit(clinic, person)
+
+    [entry] = await booked(ahttp, stack, setl_id=info["setl_id"])
+    assert entry["kind"] == "settlement"
+    assert (entry["payer"], entry["payee"], entry["route"]) == ("650000", "110000", "cross")
+    assert D(entry["medfee_sumamt"]) == total == D(info["medfee_sumamt"])
+    for name in ("fund_pay_sumamt", "hifp_pay", "acct_pay", "psn_cash_pay"):
+        assert D(entry[name]) == D(info[name]), name
+    assert entry["day"] == clock.today().isoformat()
+
+    cancel = clinic.envelope(
+        "2208",
+        INSURED,
+        {"data": {"psn_no": person["psn_no"], "mdtrt_id": mdtrt_id, "setl_id": info["setl_id"]}},
+    )
+    mirror = (await clinic.send(cancel))["output"]["setlinfo"]
+    undone = await clinic.send(
+        clinic.envelope("2601", INSURED, reversal_of(cancel, person["psn_no"]))
+    )
+    assert undone["infcode"] == 0, undone
+
+    entries = await booked(ahttp, stack, wait_for=3, day=clock.today().isoformat(), limit=5000)
+    mine = sorted(
+        (e["book_id"], e["kind"], D(e["fund_pay_sumamt"]))
+        for e in entries
+        if e["setl_id"] in (info["setl_id"], mirror["setl_id"])
+    )
+    fund = D(info["fund_pay_sumamt"])
+    assert mine == sorted(
+        [
+            (info["setl_id"], "settlement", fund),
+            (mirror["setl_id"], "cancel", -fund),
+            (f"{mirror['setl_id']}/void", "void", fund),
+        ]
+    )
+    # the day's three ledgers agree on both: the mirror and its void net to nothing at the hub,
+    # as the mirror is gone from both regions' ledgers
+    report = await day_report(ahttp, stack)
+    assert breaks_of(report, info["setl_id"], mirror["setl_id"]) == []
+
+
+async def test_a_reply_lost_after_the_insured_region_committed_is_a_break_until_recorded(
+    ahttp: httpx.AsyncClient, stack: Stack
+) -> None:
+    clinic = Hospital(ahttp, stack, "H11000000001", "110000")
+    person = await filed_person(ahttp, stack)
+    mdtrt_id = await registered(clinic, person)
+    lines = await clinic.lines(mdtrt_id, person["psn_no"], per_category=2, categories=("04",))
+    await clinic.ok("2204", INSURED, {"feedetail": lines})
+    total = sum((D(x["det_item_fee_sumamt"]) for x in lines), D(0))
+    settle = clinic.envelope("2207", INSURED, settle_body(person, mdtrt_id, total))
+
+    insured_db = await asyncpg.connect(
+        database_url("insured_region", E2E_SUFFIX, driver="postgresql")
+    )
+    treating_db = await asyncpg.connect(
+        database_url("treating_region", E2E_SUFFIX, driver="postgresql")
+    )
+    try:
+        # the insured region takes the request and waits on the msgid's lock past the deadline
+        held = insured_db.transaction()
+        await held.start()
+        await insured_db.execute("SELECT pg_advisory_xact_lock(hashtext($1))", settle["msgid"])
+        answer = await clinic.send(settle)
+        assert answer["err_code"] == "E5002", answer  # the hospital: outcome unknown
+        # the treating region's record of the message is held, so the late reply waits there
+        recording = treating_db.transaction()
+        await recording.start()
+        await treating_db.execute(
+            "SELECT 1 FROM hospital_message WHERE msgid = $1 FOR UPDATE", settle["msgid"]
+        )
+        await held.commit()  # the insured region settles now, and its reply is late
+
+        [entry] = await booked(ahttp, stack, msgid=settle["msgid"])
+        report = await day_report(ahttp, stack)
+        assert breaks_of(report, entry["setl_id"]) == [(entry["setl_id"], "outcome_unknown")]
+        [found] = [b for b in report["breaks"] if b["setl_id"] == entry["setl_id"]]
+        assert "2601" in found["resolution"]
+        pair = next(
+            p
+            for p in report["pairs"]
+            if (p["mdtrtarea_admvs"], p["insuplc_admdvs"]) == ("110000", INSURED)
+        )
+        assert not pair["balanced"]
+
+        await recording.commit()  # the late reply is recorded: the outcome is known
+        for _ in range(100):
+            status = await treating_db.fetchval(
+                "SELECT status FROM hospital_message WHERE msgid = $1", settle["msgid"]
+            )
+            kept = await treating_db.fetchval(
+                "SELECT count(*) FROM settlement WHERE msgid = $1", settle["msgid"]
+            )
+            if status == "late_ok" and kept == 1:
+                break
+            await asyncio.sleep(0.1)
+        assert (status, kept) == ("late_ok", 1)
+        report = await day_report(ahttp, stack)
+        assert breaks_of(report, entry["setl_id"]) == []
+    finally:
+        await insured_db.close()
+        await treating_db.close()
+
+
+async def test_a_day_to_come_or_a_date_nobody_wrote_is_refused_naming_the_field(
+    ahttp: httpx.AsyncClient, stack: Stack
+) -> None:
+    for day, fragment in (("2999-01-01", "晚于当前业务日期"), ("2026-13-45", "应为年-月-日")):
+        response = await ahttp.get(f"{stack.hub_url}/reconciliation/{day}", headers=OPERATOR)
+        assert response.status_code == 409, response.text
+        body = response.json()
+        assert body["err_code"] == "E6001"
+        assert fragment in body["err_msg"]
+    # the regions' own statements refuse alike
+    response = await ahttp.get(f"{stack.treating_url}/admin/ledger/2999-01-01", headers=OPERATOR)
+    assert (response.status_code, response.json()["err_code"]) == (409, "E6001")
+    response = await ahttp.get(f"{stack.hub_url}/reconciliation/2026-01-01")
+    assert response.status_code == 401
