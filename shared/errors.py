@@ -382,6 +382,14 @@ E6005 = _spec(
     "请核对确认方区划（跨省为省级区划，区内为统筹区）"
     "及确认方类型（treating 就医地 / insured 参保地）。",
 )
+E6006 = _spec(
+    "E6006",
+    "clearing",
+    "预付金省份有误",
+    "The province has no prepayment fund on this platform.",
+    "Give the insured province's code (two digits and 0000, e.g. 650000).",
+    "请填写参保省的省级区划（如 650000）。",
+)
 
 # E9xxx malformed input
 E9001 = _spec(

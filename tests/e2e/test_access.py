@@ -54,6 +54,9 @@ PATH_VALUES = {
     "admdvs": "110000",
     "med_list_codg": "X",
     "fixmedins_code": "H11000000001",
+    "day": "2026-01-05",
+    "month": "202601",
+    "province": "650000",
 }
 PARAM = re.compile(r"\{(\w+)\}")
 

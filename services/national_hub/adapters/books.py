@@ -246,3 +246,17 @@ async def prepayment_events(
 ) -> list[dict[str, Any]]:
     rows = await conn.fetch("SELECT * FROM prepayment_event ORDER BY id LIMIT $1", limit)
     return [dict(r) for r in rows]
+
+
+async def set_quotas(conn: asyncpg.Pool | asyncpg.Connection) -> dict[str, Any]:
+    return {r["province"]: r["quota"] for r in await conn.fetch("SELECT * FROM prepayment_quota")}
+
+
+async def set_quota(pool: asyncpg.Pool, province: str, quota: Any) -> None:
+    await pool.execute(
+        """INSERT INTO prepayment_quota (province, quota, set_at) VALUES ($1, $2, $3)
+           ON CONFLICT (province) DO UPDATE SET quota = EXCLUDED.quota, set_at = EXCLUDED.set_at""",
+        province,
+        quota,
+        clock.now(),
+    )

@@ -176,3 +176,14 @@ class PrepaymentEvent(Base):
     ratio: Mapped[Decimal] = mapped_column(Numeric(8, 4))
     topup_requested: Mapped[bool] = mapped_column(Boolean)
     raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PrepaymentQuota(Base):
+    """A province's quota as the office set it (第二十八条: fixed each January, raised by an
+    emergency top-up); without one, the settings' or the computed quota holds."""
+
+    __tablename__ = "prepayment_quota"
+
+    province: Mapped[str] = mapped_column(String(6), primary_key=True)
+    quota: Mapped[Decimal] = mapped_column(MONEY)
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

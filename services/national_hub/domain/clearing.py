@@ -139,15 +139,27 @@ def statement(month: str, items: list[Item]) -> Statement:
         for (payer, payee, route, marked), (n, fund, acct) in sorted(sums.items())
     )
     parties = sorted({ln.payer for ln in lines} | {ln.payee for ln in lines})
+    owed = [_as_owed(ln) for ln in lines]
     notices = tuple(
         Notice(
             party,
-            pays=tuple(ln for ln in lines if ln.payer == party),
-            receives=tuple(ln for ln in lines if ln.payee == party),
+            pays=tuple(ln for ln in owed if ln.payer == party),
+            receives=tuple(ln for ln in owed if ln.payee == party),
         )
         for party in parties
     )
     return Statement(month, lines, notices)
+
+
+def _as_owed(line: Line) -> Line:
+    """A line that comes to less than nothing (returns: cancels of settlements cleared before)
+    is money the treating side gives back: on the notices it runs the other way (第五十条)."""
+    if line.amount >= 0:
+        return line
+    return Line(
+        line.payee, line.payer, line.route, line.marked, line.entries,
+        -line.fund_pay_sumamt, -line.acct_pay,
+    )  # fmt: skip
 
 
 def overdue(uncleared_months: set[str], today: date) -> list[str]:

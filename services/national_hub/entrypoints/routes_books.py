@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import httpx
@@ -18,7 +19,7 @@ from services.national_hub.domain.clearing import parse_month
 from services.national_hub.service_layer import books
 from services.national_hub.settings import Settings
 from shared import clock
-from shared.errors import E6003, RelayError
+from shared.errors import E6003, E6006, RelayError
 from shared.operator_access import OPERATOR_RESPONSES, OperatorDep, operator_access
 from shared.runtime import Runtime
 from shared.statement import parse_day
@@ -182,6 +183,23 @@ async def read_prepayment(request: Request) -> dict[str, Any]:
         ],
         "events": _plain(await store.prepayment_events(pool)),
     }
+
+
+class QuotaIn(BaseModel):
+    quota: Decimal = Field(gt=0, max_digits=14, decimal_places=2, description="yuan")
+
+
+@router.put(
+    "/prepayment/{province}",
+    summary="Operators: set an insured province's prepayment quota (第二十八条: fixed each "
+    "January, raised by an emergency top-up); the gauges follow at once",
+    dependencies=[Depends(operator_access)],
+)
+async def set_quota(request: Request, province: str, body: QuotaIn) -> dict[str, Any]:
+    if province not in books.provinces():
+        raise RelayError(E6006, detail=f"省级区划 {province} 不在本平台")
+    await store.set_quota(_runtime(request).pool, province, body.quota)
+    return {"province": province, "quota": str(body.quota)}
 
 
 def _plain(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -269,6 +269,7 @@ async def gauges(
 ) -> list[Gauge]:
     usage = await books.prepayment_usage(conn)
     spent = await books.spent_in(conn, today.year - 1)
+    configured = {**configured, **await books.set_quotas(conn)}  # the office's word wins
     return [
         Gauge(
             province,

@@ -129,6 +129,12 @@ def test_a_month_statement_sums_per_payer_payee_and_mark_and_the_nets_cancel() -
         ("650000", "110000", True): (1, D("-70.00")),
         ("120000", "110000", False): (1, D("10.01")),
     }
+    notices = {n.party: n for n in found.notices}
+    # the return is the treating side's to pay back, marked * beside the insured province
+    assert [(ln.payee, ln.amount, ln.marked) for ln in notices["110000"].pays] == [
+        ("650000", D("70.00"), True)
+    ]
+    assert [(ln.payer, ln.marked) for ln in notices["650000"].receives] == [("110000", True)]
     nets = {n.party: n.net for n in found.notices}
     assert nets == {"110000": D("40.01"), "120000": D("-10.01"), "650000": D("-30.00")}
     assert sum(nets.values()) == 0
