@@ -23,8 +23,9 @@ PG_ACCOUNTS=(
   insured:insured:insured_region
 )
 RMQ_VHOST=relay
-# relay_test: the end-to-end suite's own vhost, so a `make up` stack never eats its messages
-RMQ_VHOSTS=(relay relay_test relay_bench)
+# relay_test: the end-to-end suite's own vhost, so a `make up` stack never eats its messages;
+# relay_months: the months test's stack (a business clock of its own)
+RMQ_VHOSTS=(relay relay_test relay_bench relay_months)
 RMQ_USER=relay
 RMQ_PASS=relay
 # One broker user per insured-region pool: RabbitMQ checks each message's user_id against it, and

@@ -23,6 +23,7 @@ from bench.stack import database_url, fresh_databases, fresh_journal, wait_healt
 from bench.stack import start_stack as launch
 from services.treating_region.adapters.catalogue_loader import load_institutions
 from shared.auth import institution_token, signed_headers
+from shared.clock import BusinessClock
 from shared.identities import AREA_CODE, make_id_no
 from shared.operator_access import operator_headers
 from shared.regions import POOLS
@@ -63,43 +64,68 @@ def start_stack() -> Stack:
             wait_healthy(url, None, None)
         return stack
     amqp_url = os.environ.get("RELAY_E2E_AMQP_URL", "amqp://relay:relay@127.0.0.1:5672/relay_test")
-    served = ",".join(p for p in POOLS if p != UNSERVED_REGION)
+    stack = start_local_stack(
+        amqp_url=amqp_url,
+        suffix=E2E_SUFFIX,
+        first_port=18001 + PORT_OFFSET,
+        log_dir=LOG_DIR,
+        unserved=UNSERVED_REGION,
+        treating={"REPLY_DEADLINE_S": str(TEST_DEADLINE_S)},
+    )
+    stack.unserved_region = UNSERVED_REGION
+    return stack
+
+
+def start_local_stack(
+    *,
+    amqp_url: str,
+    suffix: str,
+    first_port: int,
+    log_dir: Path,
+    unserved: str | None = None,
+    business_clock: BusinessClock | None = None,
+    hub: dict[str, str] | None = None,
+    treating: dict[str, str] | None = None,
+) -> Stack:
+    """The three processes on ``first_port`` (treating), +1 (hub), +2 (insured), on databases
+    ``<service><suffix>`` made fresh and a fresh journal on ``amqp_url``'s vhost: a suite never
+    mixes with a developer's data, nor one stack with another."""
+    served = ",".join(p for p in POOLS if p != unserved)
     tokens = {"OPERATOR_TOKEN": OPERATOR_TOKEN, "OPERATOR_PII_TOKEN": OPERATOR_PII_TOKEN}
-    # databases of its own, made fresh: the suite never mixes with a developer's data
-    asyncio.run(fresh_databases(E2E_SUFFIX))
+    asyncio.run(fresh_databases(suffix))
     asyncio.run(fresh_journal(amqp_url))
-    stack = launch(
+    return launch(
         ports={
-            "treating_region": 18001 + PORT_OFFSET,
-            "national_hub": 18002 + PORT_OFFSET,
-            "insured_region": 18003 + PORT_OFFSET,
+            "treating_region": first_port,
+            "national_hub": first_port + 1,
+            "insured_region": first_port + 2,
         },
         settings={
             "national_hub": {
                 "AMQP_URL": amqp_url,
-                "DATABASE_URL": database_url("national_hub", E2E_SUFFIX),
-                "TREATING_URL": f"http://127.0.0.1:{18001 + PORT_OFFSET}",
-                "INSURED_URL": f"http://127.0.0.1:{18003 + PORT_OFFSET}",
+                "DATABASE_URL": database_url("national_hub", suffix),
+                "TREATING_URL": f"http://127.0.0.1:{first_port}",
+                "INSURED_URL": f"http://127.0.0.1:{first_port + 2}",
                 "PEER_OPERATOR_TOKEN": OPERATOR_TOKEN,
                 **tokens,
+                **(hub or {}),
             },
             "insured_region": {
                 "AMQP_URL": amqp_url,
                 "REGIONS": served,
-                "DATABASE_URL": database_url("insured_region", E2E_SUFFIX),
+                "DATABASE_URL": database_url("insured_region", suffix),
                 **tokens,
             },
             "treating_region": {
                 "AMQP_URL": amqp_url,
-                "REPLY_DEADLINE_S": str(TEST_DEADLINE_S),
-                "DATABASE_URL": database_url("treating_region", E2E_SUFFIX),
+                "DATABASE_URL": database_url("treating_region", suffix),
                 **tokens,
+                **(treating or {}),
             },
         },
-        log_dir=LOG_DIR,
+        log_dir=log_dir,
+        business_clock=business_clock,
     )
-    stack.unserved_region = UNSERVED_REGION
-    return stack
 
 
 _rng = random.Random()
