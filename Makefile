@@ -39,12 +39,8 @@ down:
 
 DEMO_CARES ?= 2000
 
-demo: seed
-	bash deploy/local/services.sh up
-	status=0; \
-	  $(PY) -m sim session && $(PY) -m sim run --cares $(DEMO_CARES) --concurrency 16 \
-	  || status=$$?; \
-	  bash deploy/local/services.sh down; exit $$status
+demo: install infra-up
+	DEMO_CARES=$(DEMO_CARES) SEED=$(SEED) PER_REGION=$(PER_REGION) bash deploy/local/demo.sh
 
 test: install infra-up
 	$(PY) -m pytest

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from fastapi import FastAPI
 
+from shared import clock
 from shared.db import run_migrations
 from shared.logging import configure_logging
 from shared.settings import CommonSettings
@@ -36,6 +37,7 @@ def service_main(
         extra(sub)
     args = parser.parse_args(argv)
     configure_logging(service, settings.log_level)
+    clock.install(clock.from_environment())  # every command: serve, seed, rebuild-log…
     command = args.command or "serve"
     if command == "migrate":
         run_migrations(migrations_dir, settings.database_url)

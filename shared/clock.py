@@ -16,6 +16,8 @@ make a reply late.
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -60,6 +62,11 @@ class BusinessClock:
         """How long ``business`` time takes in real seconds (a simulated day at this speed)."""
         return business.total_seconds() / self.speed
 
+    def seconds_until(self, day: date) -> float:
+        """Real seconds until this clock reaches the start of ``day`` in China (0: reached)."""
+        midnight = datetime(day.year, day.month, day.day, tzinfo=CHINA_TZ)
+        return max(0.0, self.real_seconds(midnight - self.now()))
+
     def describe(self) -> str:
         if self.start is None and self.speed == 1.0:
             return "real time"
@@ -67,6 +74,34 @@ class BusinessClock:
 
 
 _clock = BusinessClock()
+
+ENVIRONMENT = ("RELAY_CLOCK_START", "RELAY_CLOCK_SPEED", "RELAY_CLOCK_EPOCH")
+"""One clock per deployment, so no service prefix: every process reads these same three."""
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> BusinessClock:
+    """The deployment's clock from ``RELAY_CLOCK_START`` (ISO time with its offset),
+    ``RELAY_CLOCK_SPEED`` (business seconds per real second) and ``RELAY_CLOCK_EPOCH``; unset,
+    real time. ValueError naming the variable when one cannot be read."""
+    env = os.environ if environ is None else environ
+
+    def moment(name: str) -> datetime | None:
+        text = env.get(name, "").strip()
+        if not text:
+            return None
+        try:
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(
+                f"{name}={text!r} is no ISO time (2026-01-01T08:00:00+08:00)"
+            ) from None
+
+    speed_text = env.get("RELAY_CLOCK_SPEED", "").strip() or "1"
+    try:
+        speed = float(speed_text)
+    except ValueError:
+        raise ValueError(f"RELAY_CLOCK_SPEED={speed_text!r} is no number") from None
+    return BusinessClock(moment("RELAY_CLOCK_START"), speed, moment("RELAY_CLOCK_EPOCH"))
 
 
 def install(clock: BusinessClock) -> BusinessClock:

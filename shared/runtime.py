@@ -12,7 +12,6 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from shared import clock
 from shared.db import make_engine, make_session_factory
 from shared.messaging import Broker, Brokers
 from shared.messaging.broker import TopologyMissing
@@ -81,7 +80,6 @@ async def open_runtime(
     SQLAlchemy engine connects only when something asks it (admin reads, the ORM paths that
     remain): a service that never does holds no second set of connections.
     """
-    clock.install(settings.clock())
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     brokers = brokers_of(settings, platform=platform)
     try:

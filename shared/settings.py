@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Self
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.clock import BusinessClock
 from shared.messaging.topology import region_of_user, region_user, user_of, with_credentials
 
 DEV_OPERATOR_TOKEN = "dev-operator-token"
@@ -60,28 +58,6 @@ class CommonSettings(BaseSettings):
         description="the broker is a cluster: reply queues are quorum queues, which outlive "
         "the loss of a node (request queues and the journal are replicated either way)",
     )
-
-    clock_start: datetime | None = Field(
-        default=None,
-        validation_alias=AliasChoices("RELAY_CLOCK_START"),
-        description="the deployment's business clock starts at this time (with its offset); "
-        "unset: real time. One clock for every service, so no service prefix",
-    )
-    clock_speed: float = Field(
-        default=1.0,
-        gt=0,
-        validation_alias=AliasChoices("RELAY_CLOCK_SPEED"),
-        description="business seconds per real second (1440: a simulated day per minute)",
-    )
-    clock_epoch: datetime | None = Field(
-        default=None,
-        validation_alias=AliasChoices("RELAY_CLOCK_EPOCH"),
-        description="the real moment the business clock read RELAY_CLOCK_START; every process "
-        "of a deployment shares it (the start scripts set it)",
-    )
-
-    def clock(self) -> BusinessClock:
-        return BusinessClock(self.clock_start, self.clock_speed, self.clock_epoch)
 
     def region_amqp_url(self, admdvs: str) -> str:
         """The broker as this region's user: RabbitMQ then vouches for what it sends."""

@@ -7,14 +7,14 @@ import asyncio
 import os
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
 from shared import clock
 from shared.auth import institution_token, signed_headers
-from sim import session
+from sim import books, session
 from sim.plan import plan_cares
 from sim.report import RunInfo, render_text, summarize, write_reports
 from sim.traffic import Catalogue, Endpoints, Gateway, drive, enrol_all, now_tag, run_care
@@ -26,25 +26,46 @@ async def run(args: argparse.Namespace) -> int:
     async with httpx.AsyncClient(timeout=60, limits=limits, trust_env=False) as http:
         institutions = (await http.get(f"{args.treating_url}/institutions")).json()
         tag = args.tag or now_tag()
-        plans = plan_cares(
-            args.seed, args.cares, today=clock.today(), institutions=institutions, tag=tag
-        )
+        first_day = args.first_day or clock.today()
+        days = [
+            (first_day + timedelta(days=d), share)
+            for d, share in enumerate(split(args.cares, args.days))
+        ]
+        day_plans = [
+            plan_cares(
+                args.seed + d, share, today=day, institutions=institutions,
+                tag=tag if args.days == 1 else f"{tag}d{d:03d}",
+            )
+            for d, (day, share) in enumerate(days)
+        ]  # fmt: skip
+        plans = [p for batch in day_plans for p in batch]
         catalogue = Catalogue(http, args.treating_url)
         await catalogue.load(sorted({p.treating for p in plans}))
 
         await enrol_all(http, args.insured_url, plans)
         gateway = Gateway(endpoints)
         started = datetime.now(UTC).isoformat(timespec="seconds")
+        outcomes = []
+        if clock.today() > first_day:
+            print(f"the business clock is already at {clock.today()}, past {first_day}: "
+                  "the first days' cares settle on later days")  # fmt: skip
+        began = time.perf_counter()
         try:
-            outcomes, duration = await drive(
-                plans,
-                lambda plan, t0: run_care(gateway, catalogue, http, args.insured_url, plan, t0),
-                concurrency=args.concurrency,
-                rate=args.rate,
-                label="cares through the gateway",
-            )
+            for (day, _), batch in zip(days, day_plans, strict=True):
+                if args.days > 1:  # each day's cares on their business day
+                    await asyncio.sleep(clock.current().seconds_until(day))
+                done, _ = await drive(
+                    batch,
+                    lambda plan, t0: run_care(gateway, catalogue, http, args.insured_url, plan, t0),
+                    concurrency=args.concurrency,
+                    rate=args.rate,
+                    label="cares through the gateway"
+                    + (f" on {day:%Y-%m-%d}" if args.days > 1 else ""),
+                )
+                outcomes.extend(done)
         finally:
             await gateway.close()
+        duration = time.perf_counter() - began
     summary = summarize(
         outcomes,
         RunInfo(
@@ -73,6 +94,11 @@ async def run(args: argparse.Namespace) -> int:
     return 1 if violations or unexpected else 0
 
 
+def split(total: int, days: int) -> list[int]:
+    """``total`` cares over ``days`` days, as evenly as whole cares go."""
+    return [total // days + (1 if d < total % days else 0) for d in range(days)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="relay-sim", description="Simulated hospitals")
     sub = parser.add_subparsers(dest="command")
@@ -85,6 +111,21 @@ def main() -> None:
     mode = runner.add_mutually_exclusive_group()
     mode.add_argument("--concurrency", type=int, default=16, help="cares in flight (closed loop)")
     mode.add_argument("--rate", type=float, default=None, help="cares started per second")
+    runner.add_argument(
+        "--days",
+        type=int,
+        default=1,
+        help="spread the cares over this many business days, each day's on its day of the "
+        "business clock (RELAY_CLOCK_*: a fast clock runs months in minutes)",
+    )
+    runner.add_argument(
+        "--from",
+        dest="first_day",
+        type=date.fromisoformat,
+        default=None,
+        help="the first business day of the traffic (yyyy-mm-dd; default: today's); the run "
+        "waits for the clock to reach it, and says so if the clock is already past it",
+    )
     runner.add_argument("--out", default="reports")
     runner.add_argument("--tag", default=None, help="id suffix (default: the time)")
     runner.add_argument(
@@ -93,7 +134,20 @@ def main() -> None:
     runner.add_argument(
         "--insured-url", default=os.environ.get("RELAY_INSURED_URL", "http://127.0.0.1:8003")
     )
+    closer = sub.add_parser(
+        "books",
+        help="once the business clock is past them, clear the given months and print the "
+        "clearing, the prepayment gauges and the daily reconciliation of their days",
+    )
+    closer.add_argument("--months", required=True, help="comma-separated yyyyMM, in order")
+    closer.add_argument("--out", default="reports")
+    closer.add_argument(
+        "--hub-url", default=os.environ.get("RELAY_HUB_URL", "http://127.0.0.1:8002")
+    )
     args = parser.parse_args()
+    clock.install(clock.from_environment())
+    if args.command == "books":
+        sys.exit(books.main(args.hub_url, args.months.split(","), Path(args.out)))
     if args.command in (None, "session"):
         sys.exit(session.main())
     if args.command == "headers":

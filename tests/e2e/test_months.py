@@ -51,8 +51,7 @@ def months() -> Iterator[tuple[Stack, BusinessClock]]:
 
 async def until(business: BusinessClock, day: date) -> None:
     """Sleep until the business clock reaches ``day``."""
-    midnight = datetime(day.year, day.month, day.day, tzinfo=CHINA_TZ)
-    await asyncio.sleep(max(0.0, business.real_seconds(midnight - business.now())) + 0.05)
+    await asyncio.sleep(business.seconds_until(day) + 0.05)
     assert business.today() >= day, business.today()
 
 

@@ -4,7 +4,6 @@ import pytest
 
 from shared import clock
 from shared.clock import CHINA_TZ, BusinessClock
-from shared.settings import CommonSettings
 
 EPOCH = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 
@@ -77,10 +76,29 @@ def test_installed_without_an_epoch_it_starts_at_install() -> None:
     assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=1)
 
 
-def test_the_settings_read_one_unprefixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RELAY_CLOCK_START", "2026-01-01T08:00:00+08:00")
-    monkeypatch.setenv("RELAY_CLOCK_SPEED", "1440")
-    monkeypatch.setenv("RELAY_CLOCK_EPOCH", "2026-12-03T10:00:00Z")
-    settings = CommonSettings(database_url="postgresql://x/y", http_port=1)
-    business = settings.clock()
+def test_the_environment_gives_one_unprefixed_clock() -> None:
+    business = clock.from_environment(
+        {
+            "RELAY_CLOCK_START": "2026-01-01T08:00:00+08:00",
+            "RELAY_CLOCK_SPEED": "1440",
+            "RELAY_CLOCK_EPOCH": "2026-12-03T10:00:00Z",
+        }
+    )
     assert business == BusinessClock(datetime(2026, 1, 1, 0, tzinfo=UTC), 1440.0, EPOCH)
+    assert clock.from_environment({}) == BusinessClock()
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"RELAY_CLOCK_START": "1 January"}, "RELAY_CLOCK_START"),
+        ({"RELAY_CLOCK_SPEED": "fast"}, "RELAY_CLOCK_SPEED"),
+        ({"RELAY_CLOCK_START": "2026-01-01T08:00:00"}, "offset"),
+        ({"RELAY_CLOCK_SPEED": "-1"}, "positive"),
+    ],
+)
+def test_a_clock_the_environment_cannot_give_names_the_variable(
+    environ: dict[str, str], named: str
+) -> None:
+    with pytest.raises(ValueError, match=named):
+        clock.from_environment(environ)
