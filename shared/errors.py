@@ -390,6 +390,16 @@ E6006 = _spec(
     "Give the insured province's code (two digits and 0000, e.g. 650000).",
     "请填写参保省的省级区划（如 650000）。",
 )
+E6007 = _spec(
+    "E6007",
+    "reconciliation",
+    "对账明细文件无法读取",
+    "The reconciliation detail file cannot be read.",
+    "Correct the named line and column (a ZIP of one TAB-separated UTF-8 TXT, seven columns), "
+    "upload it again with 9101 and send 3202 with the new file number.",
+    "请按提示更正所列行、列（ZIP 压缩的 UTF-8 文本，TAB 分隔，七列），"
+    "用 9101 重新上传后以新的文件查询号发送 3202。",
+)
 
 # E9xxx malformed input
 E9001 = _spec(

@@ -195,6 +195,34 @@ async def journal_rows(msgids: list[str], expect: int, suffix: str = E2E_SUFFIX)
         await conn.close()
 
 
+BOOKED = """
+    SELECT setl_id, sum(medfee_sumamt) AS medfee_sumamt, sum(fund_pay_sumamt) AS fund_pay_sumamt,
+           sum(acct_pay) AS acct_pay
+      FROM book_entry WHERE psn_no = ANY($1)
+     GROUP BY setl_id HAVING bool_and(kind <> 'void')
+"""
+"""The hub's books per settlement, net: a cancel mirror and its void leave nothing."""
+
+
+async def books_agree(psn_nos: list[str], insured: list[Row], suffix: str) -> dict[str, Any]:
+    """The hub's books of these people once they hold what the insured ledger holds, to the
+    cent (or the wait is over): the books catch up from the journal whatever failed."""
+    expected = {r["setl_id"]: tuple(D(r[a]) for a in AMOUNTS) for r in insured}
+    conn = await asyncpg.connect(database_url("national_hub", suffix, driver="postgresql"))
+    try:
+        deadline = asyncio.get_running_loop().time() + JOURNAL_CATCH_UP_S
+        while True:
+            booked = {
+                r["setl_id"]: tuple(D(r[a]) for a in AMOUNTS)
+                for r in await conn.fetch(BOOKED, psn_nos)
+            }
+            if booked == expected or asyncio.get_running_loop().time() > deadline:
+                return {"booked": booked, "insured": expected}
+            await asyncio.sleep(0.2)
+    finally:
+        await conn.close()
+
+
 async def open_visits(
     hospital: Hospital,
     http: httpx.AsyncClient,
@@ -461,6 +489,10 @@ async def burst_with_a_crash(
         assert Counter((r["msgid"], r["kind"], r["stage"]) for r in rows) == Counter(
             [(m, "request", "insured") for m in told] + [(m, "reply", "reply") for m in told]
         ), measured
+    # the hub's books hold exactly what the insured ledger holds, to the cent, once caught up
+    books = await books_agree([v["psn_no"] for v in visits], insured_rows, suffix)
+    measured["booked"] = len(books["booked"])
+    assert books["booked"] == books["insured"], measured
     # nothing the hospital was told about is lost, nothing exists on one side only
     assert figures.lost == 0, (figures.told_missing, figures.one_sided)
     # no visit and no hospital msgid settled twice, on either side

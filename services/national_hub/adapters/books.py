@@ -260,3 +260,31 @@ async def set_quota(pool: asyncpg.Pool, province: str, quota: Any) -> None:
         quota,
         clock.now(),
     )
+
+
+async def note_day(
+    conn: asyncpg.Connection, province: str, day: date, usage: Any, quota: Any, ratio: Any
+) -> None:
+    """The day's gauge, as it stands now (the day's last check wins)."""
+    await conn.execute(
+        """INSERT INTO prepayment_day (province, day, usage, quota, ratio)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (province, day) DO UPDATE
+              SET usage = EXCLUDED.usage, quota = EXCLUDED.quota, ratio = EXCLUDED.ratio""",
+        province,
+        day,
+        usage,
+        quota,
+        ratio,
+    )
+
+
+async def prepayment_days(
+    conn: asyncpg.Pool | asyncpg.Connection, begins: date, ends: date
+) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """SELECT * FROM prepayment_day WHERE day BETWEEN $1 AND $2 ORDER BY day, province""",
+        begins,
+        ends,
+    )
+    return [dict(r) for r in rows]

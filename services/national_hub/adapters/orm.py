@@ -187,3 +187,16 @@ class PrepaymentQuota(Base):
     province: Mapped[str] = mapped_column(String(6), primary_key=True)
     quota: Mapped[Decimal] = mapped_column(MONEY)
     set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PrepaymentDay(Base):
+    """A province's prepayment gauge as it stood at the end of a business day (the keeper
+    writes the day's latest), for the gauges over time."""
+
+    __tablename__ = "prepayment_day"
+
+    province: Mapped[str] = mapped_column(String(6), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    usage: Mapped[Decimal] = mapped_column(MONEY)
+    quota: Mapped[Decimal] = mapped_column(MONEY)
+    ratio: Mapped[Decimal] = mapped_column(Numeric(8, 4))

@@ -185,6 +185,24 @@ async def read_prepayment(request: Request) -> dict[str, Any]:
     }
 
 
+@router.get(
+    "/prepayment/history",
+    summary="Operators: each province's prepayment gauge at the end of each business day "
+    "between two days (the gauges over time)",
+    dependencies=[Depends(operator_access)],
+)
+async def read_prepayment_history(
+    request: Request,
+    begins: Annotated[str, Query(alias="from", max_length=10)],
+    ends: Annotated[str, Query(alias="to", max_length=10)],
+) -> list[dict[str, Any]]:
+    today = clock.today()
+    rows = await store.prepayment_days(
+        _runtime(request).pool, parse_day(begins, today), parse_day(ends, today)
+    )
+    return _plain(rows)
+
+
 class QuotaIn(BaseModel):
     quota: Decimal = Field(gt=0, max_digits=14, decimal_places=2, description="yuan")
 

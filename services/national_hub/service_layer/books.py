@@ -293,6 +293,7 @@ async def check_prepayment(
         await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
         last = await books.last_levels(conn)
         for gauge in await gauges(conn, today, configured=configured, minimum=minimum):
+            await books.note_day(conn, gauge.province, today, gauge.usage, gauge.quota, gauge.ratio)
             warning = prepayment.warning_for(gauge, Level(last.get(gauge.province, "normal")))
             if warning is None:
                 continue

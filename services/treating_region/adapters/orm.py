@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     Numeric,
     String,
     UniqueConstraint,
@@ -172,3 +173,18 @@ class SignIn(Base):
     ip: Mapped[str | None] = mapped_column(String(50))
     signed_in_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     signed_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StatementFile(Base):
+    """A reconciliation file (design §8): a hospital's 3202 detail upload (9101, ``upload``) or
+    the result file the treating region wrote for it (``result``, fetched by 9102). Each
+    belongs to one institution, which alone may use or read it."""
+
+    __tablename__ = "statement_file"
+
+    file_qury_no: Mapped[str] = mapped_column(String(40), primary_key=True)
+    fixmedins_code: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(8))
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

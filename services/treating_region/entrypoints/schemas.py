@@ -7,6 +7,8 @@ float ever touches money), flags may be ``"1"``, ``1`` or ``true``.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
@@ -16,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     TypeAdapter,
     ValidationInfo,
     create_model,
@@ -584,6 +587,113 @@ class Input9002(Transaction):
         return commands.SignOut(sign_no=self.signOut.sign_no)
 
 
+# ---- 3201 对总账 / 9101 文件上传 / 3202 对明细账 / 9102 文件下载
+Day = Annotated[datetime, BeforeValidator(china_time)]
+Admdvs = Annotated[str, Field(pattern=r"^\d{6}$")]
+
+
+class StatementPeriod(HospitalInput):
+    setl_optins: Admdvs | None = Field(
+        default=None, description="结算经办机构 (the insured region); absent: every one"
+    )
+    insutype: str | None = Field(default=None, pattern=r"^\d{3}$", description="险种类型")
+    clr_type: TwoDigitCode | None = Field(default=None, description="清算类别 11/21/41/99")
+    stmt_begndate: Day = Field(description="对账开始日期")
+    stmt_enddate: Day = Field(description="对账结束日期")
+
+    def period(self) -> commands.Period:
+        return commands.Period(
+            begins=self.stmt_begndate.date(),
+            ends=self.stmt_enddate.date(),
+            insuplc_admdvs=self.setl_optins,
+            insutype=self.insutype,
+            clr_type=self.clr_type,
+        )
+
+
+class TotalsStatement(StatementPeriod):
+    medfee_sumamt: Amount = Field(description="医疗费总额")
+    fund_pay_sumamt: Amount = Field(description="基金支付总额")
+    acct_pay: Amount = Field(description="个人账户支付金额")
+    fixmedins_setl_cnt: int = Field(ge=0, le=100_000_000, description="定点医药机构结算笔数")
+
+
+class Input3201(Transaction):
+    data: TotalsStatement
+
+    def to_command(self) -> commands.ReconcileTotals:
+        return commands.ReconcileTotals(
+            period=self.data.period(),
+            medfee_sumamt=self.data.medfee_sumamt,
+            fund_pay_sumamt=self.data.fund_pay_sumamt,
+            acct_pay=self.data.acct_pay,
+            settlements=self.data.fixmedins_setl_cnt,
+        )
+
+
+class DetailStatement(StatementPeriod):
+    file_qury_no: str = Field(min_length=1, max_length=40, description="文件查询号 (from 9101)")
+
+
+class Input3202(Transaction):
+    data: DetailStatement
+
+    def to_command(self) -> commands.ReconcileDetails:
+        return commands.ReconcileDetails(
+            period=self.data.period(), file_qury_no=self.data.file_qury_no
+        )
+
+
+def _file_bytes(value: Any) -> Any:
+    """A file as clients send it: a byte array (``[80, 75, …]``, Java's ``byte[]`` in JSON) or
+    base64 text."""
+    if isinstance(value, list):
+        if not all(isinstance(b, int) and 0 <= b <= 255 for b in value):
+            raise ValueError("字节数组的每个元素应为 0–255 的整数")
+        return bytes(value)
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("应为 base64 编码的文件内容或字节数组") from None
+    return value
+
+
+class FileUpload(WireModel):
+    """Not a ``HospitalInput``: a file's content is longer than any other field may be."""
+
+    content: Annotated[
+        bytes,
+        BeforeValidator(_file_bytes),
+        # in its wire form (the message as sent, its hash) the content is base64 text
+        PlainSerializer(lambda data: base64.b64encode(data).decode(), when_used="json"),
+    ] = Field(
+        alias="in", min_length=1, description="文件内容: a byte array, or base64 text"
+    )
+    filename: str = Field(min_length=1, max_length=200, description="文件名")
+
+
+class Input9101(Transaction):
+    fsUploadIn: FileUpload  # the national spelling
+
+    def to_command(self) -> commands.UploadFile:
+        return commands.UploadFile(
+            filename=self.fsUploadIn.filename, content=self.fsUploadIn.content
+        )
+
+
+class FileDownload(HospitalInput):
+    file_qury_no: str = Field(min_length=1, max_length=40, description="文件查询号")
+    filename: str | None = Field(default=None, max_length=200)
+
+
+class Input9102(Transaction):
+    fsDownloadIn: FileDownload  # the national spelling
+
+    def to_command(self) -> commands.DownloadFile:
+        return commands.DownloadFile(file_qury_no=self.fsDownloadIn.file_qury_no)
+
+
 INPUT_MODELS: dict[str, type[Transaction]] = {
     "1101": Input1101, "2401": Input2401, "2402": Input2402, "2403": Input2403,
     "2404": Input2404, "2405": Input2405, "2201": Input2201, "2203": Input2203,
@@ -591,7 +701,8 @@ INPUT_MODELS: dict[str, type[Transaction]] = {
     "2303": Input2303, "2304": Input2304, "2305": Input2305, "2206": Input2206,
     "2207": Input2207, "2208": Input2208, "2501": Input2501, "2502": Input2502,
     "2503": Input2503, "2504": Input2504, "5206": Input5206, "2601": Input2601,
-    "9001": Input9001, "9002": Input9002,
+    "9001": Input9001, "9002": Input9002, "3201": Input3201, "3202": Input3202,
+    "9101": Input9101, "9102": Input9102,
 }  # fmt: skip
 
 

@@ -9,7 +9,7 @@ abbreviations gets an English name. Money is ``Decimal``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -193,6 +193,53 @@ class Reverse:
     mdtrt_id: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Period:
+    """What a reconciliation covers: business days, and optionally one insured region
+    (``setl_optins``), one insurance type, one clearing type."""
+
+    begins: date
+    ends: date
+    insuplc_admdvs: str | None
+    insutype: str | None
+    clr_type: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileTotals:
+    """3201 对总账: the hospital's totals for the period."""
+
+    period: Period
+    medfee_sumamt: Decimal
+    fund_pay_sumamt: Decimal
+    acct_pay: Decimal
+    settlements: int
+
+
+@dataclass(frozen=True, slots=True)
+class UploadFile:
+    """9101 文件上传."""
+
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileDetails:
+    """3202 对明细账: the period's settlements one by one, in the file uploaded under
+    ``file_qury_no``."""
+
+    period: Period
+    file_qury_no: str
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadFile:
+    """9102 文件下载."""
+
+    file_qury_no: str
+
+
 Command = (
     Relay
     | CumulativeQuery
@@ -208,6 +255,10 @@ Command = (
     | Settle
     | CancelSettlement
     | Reverse
+    | ReconcileTotals
+    | UploadFile
+    | ReconcileDetails
+    | DownloadFile
 )
 
 

@@ -1,7 +1,7 @@
 """Which use case answers which ``infno``, and the few that are no more than a relay or a row.
 
-The capabilities live in ``registration.py``, ``fee_lines.py``, ``settlement.py`` and
-``reversal.py``; the gateway finds them here.
+The capabilities live in ``registration.py``, ``fee_lines.py``, ``settlement.py``,
+``reversal.py`` and ``statements.py``; the gateway finds them here.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from services.treating_region.service_layer import (
     registration,
     reversal,
     settlement,
+    statements,
 )
 from services.treating_region.service_layer.commands import Command
 from services.treating_region.service_layer.context import Output, TreatingContext, relay
@@ -123,5 +124,9 @@ HANDLERS: dict[str, Handler] = {
     "2303": _settle, "2304": _settle, "2206": _settle, "2207": _settle,
     "2305": _cancel, "2208": _cancel,
     "2601": handles(commands.Reverse, reversal.reverse),
+    "3201": handles(commands.ReconcileTotals, statements.reconcile_totals),
+    "3202": handles(commands.ReconcileDetails, statements.reconcile_details),
+    "9101": handles(commands.UploadFile, statements.upload),
+    "9102": handles(commands.DownloadFile, statements.download),
 }  # fmt: skip
 """The use case of each ``infno`` the gateway serves."""

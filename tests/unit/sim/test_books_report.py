@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sim.__main__ import split
-from sim.books import render
+from sim.books import render, render_html
 
 
 @pytest.mark.parametrize(
@@ -69,3 +69,33 @@ def test_the_report_says_who_pays_whom_the_gauges_the_warnings_and_the_days() ->
     assert "1 of 2 days balanced" in text
     assert "'outcome_unknown': 1" in text
     assert "clearing warning: 202512" in text
+
+
+def test_the_page_draws_the_matrix_the_gauges_over_time_and_the_days() -> None:
+    books = {
+        "clearing": [
+            {
+                "month": "202601",
+                "entries": 2,
+                "total": "30.00",
+                "lines": [
+                    {"payer": "650000", "payee": "110000", "amount": "20.00"},
+                    {"payer": "120000", "payee": "110000", "amount": "10.00"},
+                ],
+                "notices": [{"party": "110000", "net": "30.00"}],
+            }
+        ],
+        "prepayment": {
+            "events": [],
+            "history": [
+                {"province": "650000", "day": "2026-01-01", "ratio": "0.5000"},
+                {"province": "650000", "day": "2026-01-02", "ratio": "0.9500"},
+            ],
+        },
+        "days": [{"day": "2026-01-01", "balanced": True, "breaks": [], "pairs": []}],
+    }
+    page = render_html(books)
+    assert page.count("<polyline") == 1  # one province, one line over its days
+    assert "<th>新疆维吾尔自治区</th>" in page
+    assert ">20.00</td>" in page
+    assert "1 of 1 days balanced" in page
