@@ -26,6 +26,7 @@ async def build(settings: Settings) -> Runtime:
     runtime.background.append(asyncio.create_task(journal.run_forever()))
     keeper = Keeper(
         runtime.pool,
+        runtime.brokers,
         interval_s=settings.books_interval_s,
         auto_clearing=settings.auto_clearing,
         configured=settings.prepayment_quotas,

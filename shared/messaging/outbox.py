@@ -1,4 +1,5 @@
-"""The transactional outbox for messages a service must send after a write (design §4, style 14).
+"""The transactional outbox for messages a service must send after a write (design §4, style 14):
+a region's enrolment events to the hub, the hub's prepayment warnings to the regions.
 
 A service that uses it has a table ``outbox`` (its own migration)::
 
@@ -48,9 +49,24 @@ TO_HUB = (topology.RELAY, topology.INDEX_KEY)
 """Exchange and routing key of the events a region sends to the hub (its person index)."""
 
 
-async def _publish(brokers: Brokers, envelope: RelayEnvelope) -> None:
-    """As the region that sends it: the broker vouches for the sender."""
-    await brokers.of(envelope.sender_admdvs).publish(TO_HUB[1], envelope)
+async def _publish(brokers: Brokers, envelope: RelayEnvelope, routing_key: str = TO_HUB[1]) -> None:
+    """As whoever sends it (a region, or the platform): the broker vouches for the sender."""
+    await brokers.of(envelope.sender_admdvs).publish(routing_key, envelope)
+
+
+async def owe(conn: asyncpg.Connection, envelope: RelayEnvelope, routing_key: str) -> None:
+    """Inside the write's transaction (plain asyncpg): ``envelope`` goes to ``routing_key`` on
+    the relay exchange if and only if the write commits; the relay sends it."""
+    now = datetime.now(UTC)
+    await conn.execute(
+        """INSERT INTO outbox (relay_id, exchange, routing_key, envelope, created_at, due_at)
+           VALUES ($1, $2, $3, $4::jsonb, $5, $5) ON CONFLICT (relay_id) DO NOTHING""",
+        envelope.relay_id,
+        topology.RELAY,
+        routing_key,
+        envelope.model_dump_json(),
+        now,
+    )
 
 
 async def publish_now(pool: asyncpg.Pool, brokers: Brokers, envelopes: list[RelayEnvelope]) -> bool:
@@ -98,7 +114,7 @@ async def publish_due(pool: asyncpg.Pool, brokers: Brokers, *, limit: int = BATC
             except ValidationError:
                 log.error("outbox: row %s is not an envelope, skipped", row["relay_id"])
                 continue
-            await _publish(brokers, envelope)
+            await _publish(brokers, envelope, row["routing_key"])
             sent.append(row["relay_id"])
     except Exception as exc:
         log.warning("outbox: %d of %d sent, the rest wait: %s", len(sent), len(rows), exc)

@@ -201,6 +201,25 @@ async def test_two_months_close_with_warnings_confirmations_and_a_marked_return(
     # clearing released the usage: the gauge is back to normal, and says so
     released = await events_until(ahttp, stack, "normal")
     assert [e["level"] for e in released] == ["yellow", "red", "normal"]
+    # and the insured region received each warning, as the platform sent it (the outbox)
+    told: list[dict[str, Any]] = []
+    for _ in range(100):
+        response = await ahttp.get(
+            f"{stack.insured_url}/admin/notices", params={"admdvs": INSURED}, headers=OPERATOR
+        )
+        assert response.status_code == 200, response.text
+        told = response.json()
+        if len(told) >= 3:
+            break
+        await asyncio.sleep(0.1)
+    assert [
+        (
+            n["infno"],
+            n["payload"]["prepayment"]["level"],
+            n["payload"]["prepayment"]["topup_requested"],
+        )
+        for n in told
+    ] == [("PREPAY", "yellow", False), ("PREPAY", "red", True), ("PREPAY", "normal", False)]
 
     # February: the first January settlement is cancelled (a return after clearing)
     cancelled = await clinic.ok(

@@ -250,3 +250,16 @@ class OutboxRow(Base):
     envelope: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PlatformNotice(Base):
+    """What the platform told this region (design §8): its province's prepayment warnings, one
+    row per event (``relay_id``: a redelivery is the same row)."""
+
+    __tablename__ = "platform_notice"
+
+    relay_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    admdvs: Mapped[str] = mapped_column(String(6))
+    infno: Mapped[str] = mapped_column(String(8))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from aio_pika.abc import AbstractIncomingMessage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from services.insured_region.adapters import notices
 from services.insured_region.domain.filing import Care, FilingRequest
 from services.insured_region.domain.policy import RegionPolicy
 from services.insured_region.entrypoints.schemas import person_info_output
@@ -291,6 +292,9 @@ class InsuredConsumer:
 
         async def on_request(envelope: RelayEnvelope, message: AbstractIncomingMessage) -> None:
             sender = broker.sender_of(message)
+            if envelope.kind == MessageKind.EVENT:
+                await self._on_event(admdvs, envelope, sender)
+                return
             refusal = sender_refusal(admdvs, envelope, sender)
             answerable = answer_goes_back(envelope, sender)
             if refusal is None and not answerable:
@@ -306,6 +310,28 @@ class InsuredConsumer:
             await self.on_request(envelope)
 
         return on_request
+
+    async def _on_event(self, admdvs: str, envelope: RelayEnvelope, sender: str | None) -> None:
+        """What the platform tells this region (its prepayment warnings, design §8): kept once.
+        Only the platform's word, as the broker vouches, and only for this region."""
+        if sender != PLATFORM or envelope.insuplc_admdvs != admdvs:
+            log.warning(
+                "event %s %s dropped: sender %s, for %s", envelope.infno, envelope.msgid,
+                sender, envelope.insuplc_admdvs,
+            )  # fmt: skip
+            return
+        try:
+            new = await notices.keep(
+                self._runtime.pool,
+                relay_id=envelope.relay_id,
+                admdvs=admdvs,
+                infno=envelope.infno,
+                payload=envelope.payload,
+            )
+        except DATABASE_DOWN as exc:  # requeued: the next delivery keeps it
+            raise TransientError(str(exc)) from exc
+        if new:
+            log.warning("platform notice for %s: %s %s", admdvs, envelope.infno, envelope.payload)
 
     async def on_request(self, envelope: RelayEnvelope) -> None:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import make_metadata
@@ -200,3 +202,18 @@ class PrepaymentDay(Base):
     usage: Mapped[Decimal] = mapped_column(MONEY)
     quota: Mapped[Decimal] = mapped_column(MONEY)
     ratio: Mapped[Decimal] = mapped_column(Numeric(8, 4))
+
+
+class OutboxRow(Base):
+    """Messages the hub owes the regions after a write — its prepayment warnings — published by
+    ``shared.messaging.outbox``; deleted once the broker confirmed them."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due_at", "due_at"),)
+
+    relay_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    exchange: Mapped[str] = mapped_column(String(40))
+    routing_key: Mapped[str] = mapped_column(String(100))
+    envelope: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

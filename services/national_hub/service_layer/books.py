@@ -1,6 +1,6 @@
 """What the hub does with its books (design §8): the daily three-way reconciliation, the monthly
-clearing and its confirmations, the prepayment gauges and their warnings, and the keeper that
-runs the last two on the business clock.
+clearing and its confirmations, the prepayment gauges and their warnings (sent to the regions
+through the outbox), and the keeper that runs the last two on the business clock.
 
 The calculations are the domain's (``domain/reconciliation``, ``clearing``, ``prepayment``); this
 module fetches, locks and stores around them. Each clearing is generated once, in one
@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +26,10 @@ from services.national_hub.domain.clearing import Statement
 from services.national_hub.domain.prepayment import Gauge, Level
 from services.national_hub.domain.reconciliation import DayReport, Held
 from shared import clock
+from shared.envelope import MessageKind, RelayEnvelope
 from shared.errors import E6002, E6003, E6004, E6005, RelayError
+from shared.messaging import outbox, topology
+from shared.messaging.brokers import PLATFORM, Brokers
 from shared.operator_access import operator_headers
 from shared.regions import POOLS, province_of
 from shared.statement import DayStatement, StatementRow
@@ -297,18 +300,21 @@ async def check_prepayment(
             warning = prepayment.warning_for(gauge, Level(last.get(gauge.province, "normal")))
             if warning is None:
                 continue
-            await conn.execute(
+            raised_at = clock.now()
+            event_id = await conn.fetchval(
                 """INSERT INTO prepayment_event
                        (province, level, usage, quota, ratio, topup_requested, raised_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+                   VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id""",
                 gauge.province,
                 warning.level.value,
                 gauge.usage,
                 gauge.quota,
                 gauge.ratio,
                 warning.topup_requested,
-                clock.now(),
+                raised_at,
             )
+            for envelope in warning_events(event_id, warning, raised_at):
+                await outbox.owe(conn, envelope, topology.insured_key(envelope.insuplc_admdvs))
             log.warning(
                 "prepayment %s: %s at %s%% of %s%s",
                 gauge.province,
@@ -321,6 +327,45 @@ async def check_prepayment(
     return raised
 
 
+WARNING_INFNO = "PREPAY"
+"""The event a region receives when its province's prepayment level changes."""
+EVENT_LIFETIME = timedelta(days=1)
+
+
+def warning_events(
+    event_id: int, warning: prepayment.Warning, raised_at: datetime
+) -> list[RelayEnvelope]:
+    """The warning as an event to each pool of the province, sent by the platform (design §8:
+    a region receives its warnings; the outbox sends them once the event is recorded)."""
+    gauge = warning.gauge
+    body = {
+        "prepayment": {
+            "event_id": event_id,
+            "province": gauge.province,
+            "level": warning.level.value,
+            "usage": str(gauge.usage),
+            "quota": str(gauge.quota),
+            "ratio": str(gauge.ratio),
+            "topup_requested": warning.topup_requested,
+            "raised_at": raised_at.isoformat(),
+        }
+    }
+    return [
+        RelayEnvelope(
+            msgid=f"PREPAY{event_id}-{pool}",
+            infno=WARNING_INFNO,
+            kind=MessageKind.EVENT,
+            sender_admdvs=PLATFORM,
+            mdtrtarea_admvs=PLATFORM,
+            insuplc_admdvs=pool,
+            deadline=datetime.now(UTC) + EVENT_LIFETIME,
+            payload=body,
+        )
+        for pool in POOLS
+        if province_of(pool) == gauge.province
+    ]
+
+
 class Keeper:
     """The hub's books on the business clock: the prepayment gauges checked, and each month's
     clearing generated once its declaration closed (the 20th of the next month)."""
@@ -328,6 +373,7 @@ class Keeper:
     def __init__(
         self,
         pool: asyncpg.Pool,
+        brokers: Brokers,
         *,
         interval_s: float,
         auto_clearing: bool,
@@ -335,6 +381,7 @@ class Keeper:
         minimum: Decimal,
     ) -> None:
         self._pool = pool
+        self._brokers = brokers
         self._interval_s = interval_s
         self._auto_clearing = auto_clearing
         self._configured = configured
@@ -359,3 +406,4 @@ class Keeper:
         await check_prepayment(
             self._pool, today, configured=self._configured, minimum=self._minimum
         )
+        await outbox.drain(self._pool, self._brokers)  # the warnings, to their regions

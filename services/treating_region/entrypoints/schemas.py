@@ -667,9 +667,7 @@ class FileUpload(WireModel):
         BeforeValidator(_file_bytes),
         # in its wire form (the message as sent, its hash) the content is base64 text
         PlainSerializer(lambda data: base64.b64encode(data).decode(), when_used="json"),
-    ] = Field(
-        alias="in", min_length=1, description="文件内容: a byte array, or base64 text"
-    )
+    ] = Field(alias="in", min_length=1, description="文件内容: a byte array, or base64 text")
     filename: str = Field(min_length=1, max_length=200, description="文件名")
 
 

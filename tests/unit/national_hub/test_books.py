@@ -283,3 +283,21 @@ def test_counts_and_sums_are_per_side_and_region_pair() -> None:
     assert pairs[("110000", "650100")].treating.medfee_sumamt == D("100.00")
     assert not pairs[("150200", "150781")].balanced
     assert pairs[("150200", "150781")].insured.count == 0
+
+
+def test_a_warning_goes_to_every_pool_of_its_province_as_the_platforms_event() -> None:
+    from datetime import UTC, datetime
+
+    from services.national_hub.service_layer.books import WARNING_INFNO, warning_events
+    from shared.envelope import MessageKind
+    from shared.regions import PLATFORM
+
+    warning = prepayment.Warning(Gauge("150000", D("1000.00"), D("950.00")), Level.RED)
+    sent = warning_events(7, warning, datetime(2026, 2, 1, tzinfo=UTC))
+    assert sorted(e.insuplc_admdvs for e in sent) == ["150200", "150781", "159900"]
+    assert {(e.kind, e.sender_admdvs, e.infno) for e in sent} == {
+        (MessageKind.EVENT, PLATFORM, WARNING_INFNO)
+    }
+    body = sent[0].payload["prepayment"]
+    assert (body["level"], body["topup_requested"], body["ratio"]) == ("red", True, "0.9500")
+    assert len({e.relay_id for e in sent}) == 3
