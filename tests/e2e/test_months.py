@@ -8,6 +8,9 @@ January settlement cancelled in February goes into February's clearing marked ``
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -18,7 +21,7 @@ import httpx
 import pytest
 
 from shared.clock import CHINA_TZ, BusinessClock
-from tests.e2e.harness import LOG_DIR, OPERATOR, Stack, enrol, file, start_local_stack
+from tests.e2e.harness import LOG_DIR, OPERATOR, ROOT, Stack, enrol, file, start_local_stack
 from tests.e2e.hospital import Hospital
 from tests.e2e.test_hospital_flow import settle_body
 
@@ -259,3 +262,11 @@ async def test_two_months_close_with_warnings_confirmations_and_a_marked_return(
     report = await hub(ahttp, stack, "GET", f"/reconciliation/{on}")
     assert report["balanced"], report["breaks"]
     assert sum(p["hub"]["count"] for p in report["pairs"]) >= 1
+    # the same from the command line, as an operator runs it (exit 0: balanced)
+    command = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "services.national_hub", "reconcile", on],
+        env=stack.env, capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )  # fmt: skip
+    assert command.returncode == 0, command.stderr
+    assert json.loads(command.stdout) == report
