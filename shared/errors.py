@@ -400,6 +400,14 @@ E6007 = _spec(
     "请按提示更正所列行、列（ZIP 压缩的 UTF-8 文本，TAB 分隔，七列），"
     "用 9101 重新上传后以新的文件查询号发送 3202。",
 )
+E6008 = _spec(
+    "E6008",
+    "clearing",
+    "确认的清算明细与平台不一致",
+    "The count or amount confirmed is not what the month's clearing holds.",
+    "Query the month's clearing rows (3260), check them, and confirm their count and amount.",
+    "请先以 3260 查询该月清算明细，核对后按其笔数和金额确认。",
+)
 
 # E9xxx malformed input
 E9001 = _spec(

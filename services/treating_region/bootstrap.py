@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from services.treating_region.adapters.hub_books import HubBooks
 from services.treating_region.domain.catalogue import CatalogueEntry, Institution
 from services.treating_region.service_layer.context import TreatingContext
 from services.treating_region.service_layer.gateway import Gateway
@@ -25,6 +26,7 @@ async def build(
         catalogues=catalogues,
         institutions=institutions,
         deadline_s=settings.reply_deadline_s,
+        hub_books=HubBooks(settings.hub_url, settings.hub_operator_token),
     )
     gateway = Gateway(ctx, runtime.regions, require_sign_in=settings.require_sign_in)
     relay.on_late_reply = gateway.on_late_reply

@@ -4,7 +4,7 @@ import functools
 
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import CommonSettings
+from shared.settings import DEV_OPERATOR_TOKEN, CommonSettings
 
 
 class Settings(CommonSettings):
@@ -17,6 +17,10 @@ class Settings(CommonSettings):
     hospital_secret: str = "dev-hospital-secret"
     """Institutions' signing tokens derive from it (shared.auth.institution_token)."""
     require_signature: bool = True
+    hub_url: str = "http://127.0.0.1:8002"
+    """The hub's admin API: an institution's clearing rows (3260) and their confirmation (3261)."""
+    hub_operator_token: str = DEV_OPERATOR_TOKEN
+    """The operator token the hub's admin API takes (development default)."""
     require_sign_in: bool = False
     """Refuse calls without the ``sign_no`` of an open 9001 sign-in (E9010). Off by default:
     the sign_no is recorded on each message either way."""

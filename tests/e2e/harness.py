@@ -119,6 +119,8 @@ def start_local_stack(
             "treating_region": {
                 "AMQP_URL": amqp_url,
                 "DATABASE_URL": database_url("treating_region", suffix),
+                "HUB_URL": f"http://127.0.0.1:{first_port + 1}",
+                "HUB_OPERATOR_TOKEN": OPERATOR_TOKEN,
                 **tokens,
                 **(treating or {}),
             },

@@ -201,6 +201,30 @@ async def test_two_months_close_with_warnings_confirmations_and_a_marked_return(
     )
     assert (stranger.status_code, stranger.json()["err_code"]) == (409, "E6005")
 
+    # the hospital reads its rows of January's clearing (3260) and confirms them (3261)
+    rows = await clinic.ok("3260", INSURED, {"data": {"clr_ym": "2026-01"}})
+    assert (rows["clrinfo"]["fixmedins_setl_cnt"], D(rows["clrinfo"]["clr_sumamt"])) == (
+        2, 2 * amount,
+    )  # fmt: skip
+    assert sorted(r["setl_id"] for r in rows["clrdetail"]) == sorted(
+        [first["setl_id"], second["setl_id"]]
+    )
+    wrong = await clinic.call(
+        "3261", INSURED,
+        {"data": {"clr_ym": "202601", "fixmedins_setl_cnt": 2, "clr_sumamt": str(amount)}},
+    )  # fmt: skip
+    assert wrong["err_code"] == "E6008", wrong
+    assert f"清算明细为 2 笔、{2 * amount} 元" in wrong["err_msg"]
+    confirmed = await clinic.ok(
+        "3261", INSURED,
+        {"data": {"clr_ym": "202601", "fixmedins_setl_cnt": 2, "clr_sumamt": str(2 * amount)}},
+    )  # fmt: skip
+    assert confirmed["clrinfo"]["cnfm_time"]
+    again = await clinic.ok("3260", INSURED, {"data": {"clr_ym": 202601}})
+    assert again["clrinfo"]["cnfm_time"] == confirmed["clrinfo"]["cnfm_time"]
+    unready = await clinic.call("3260", INSURED, {"data": {"clr_ym": "202603"}})
+    assert unready["err_code"] == "E6004", unready
+
     # clearing released the usage: the gauge is back to normal, and says so
     released = await events_until(ahttp, stack, "normal")
     assert [e["level"] for e in released] == ["yellow", "red", "normal"]

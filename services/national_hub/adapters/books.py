@@ -288,3 +288,21 @@ async def prepayment_days(
         ends,
     )
     return [dict(r) for r in rows]
+
+
+_INSTITUTION = """
+    SELECT e.setl_id, e.kind, e.day, e.psn_no, e.mdtrt_id, e.msgid, e.insuplc_admdvs, e.payer,
+           e.payee, e.medfee_sumamt, e.fund_pay_sumamt, e.acct_pay,
+           (to_char(e.day, 'YYYYMM') < $1 OR coalesce(o.cleared_month < $1, false)) AS marked
+      FROM book_entry e
+      LEFT JOIN book_entry o ON o.book_id = e.init_setl_id
+     WHERE e.cleared_month = $1 AND e.fixmedins_code = $2
+     ORDER BY e.day, e.book_id
+"""
+
+
+async def institution_items(
+    conn: asyncpg.Pool | asyncpg.Connection, month: str, fixmedins_code: str
+) -> list[dict[str, Any]]:
+    """An institution's rows in a month's clearing (3260), marked as the month's lines are."""
+    return [dict(r) for r in await conn.fetch(_INSTITUTION, month, fixmedins_code)]

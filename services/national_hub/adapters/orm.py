@@ -217,3 +217,16 @@ class OutboxRow(Base):
     envelope: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class InstitutionConfirmation(Base):
+    """An institution's confirmation of its rows in a month's clearing (3261), with the count
+    and amount it confirmed."""
+
+    __tablename__ = "clearing_institution_confirmation"
+
+    month: Mapped[str] = mapped_column(String(6), primary_key=True)
+    fixmedins_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    confirmed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

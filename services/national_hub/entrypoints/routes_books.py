@@ -155,6 +155,37 @@ async def confirm_clearing(request: Request, month: str, body: ConfirmationIn) -
 
 
 @router.get(
+    "/clearing/{month}/institutions/{fixmedins_code}",
+    summary="Operators (and the treating region, for 3260): an institution's rows in a "
+    "month's clearing, marked * as the month's lines are",
+    dependencies=[Depends(operator_access)],
+)
+async def read_institution_clearing(
+    request: Request, month: str, fixmedins_code: str
+) -> dict[str, Any]:
+    return await books.institution_rows(_runtime(request).pool, _month(month), fixmedins_code)
+
+
+class InstitutionConfirmationIn(BaseModel):
+    entries: int = Field(ge=0, description="the rows' count, as 3260 gave it")
+    amount: Decimal = Field(max_digits=14, decimal_places=2, description="what they move, yuan")
+
+
+@router.post(
+    "/clearing/{month}/institutions/{fixmedins_code}/confirmation",
+    summary="Operators (and the treating region, for 3261): an institution confirms its rows "
+    "of a month's clearing by their count and amount; a repeat answers the first",
+    dependencies=[Depends(operator_access)],
+)
+async def confirm_institution_clearing(
+    request: Request, month: str, fixmedins_code: str, body: InstitutionConfirmationIn
+) -> dict[str, Any]:
+    return await books.confirm_institution(
+        _runtime(request).pool, _month(month), fixmedins_code, body.entries, body.amount
+    )
+
+
+@router.get(
     "/prepayment",
     summary="Operators: each insured province's prepayment gauge (usage, quota, level) and "
     "the warnings raised (70 % yellow, 90 % red with an emergency top-up request)",

@@ -27,7 +27,7 @@ from services.national_hub.domain.prepayment import Gauge, Level
 from services.national_hub.domain.reconciliation import DayReport, Held
 from shared import clock
 from shared.envelope import MessageKind, RelayEnvelope
-from shared.errors import E6002, E6003, E6004, E6005, RelayError
+from shared.errors import E6002, E6003, E6004, E6005, E6008, RelayError
 from shared.messaging import outbox, topology
 from shared.messaging.brokers import PLATFORM, Brokers
 from shared.operator_access import operator_headers
@@ -203,6 +203,74 @@ async def confirm(pool: asyncpg.Pool, month: str, party: str, side: str) -> dict
         "confirmed_at": row["confirmed_at"].isoformat(),
         "lines": len(lines),
         "amount": str(sum((ln.amount for ln in lines), Decimal("0.00"))),
+        "repeated": not row["new"],
+    }
+
+
+async def institution_rows(pool: asyncpg.Pool, month: str, fixmedins_code: str) -> dict[str, Any]:
+    """3260: the institution's rows in the month's clearing, their count and what they move."""
+    if await books.clearing(pool, month) is None:
+        raise RelayError(E6004, detail=month)
+    rows = await books.institution_items(pool, month, fixmedins_code)
+    confirmed = await pool.fetchrow(
+        """SELECT confirmed_at FROM clearing_institution_confirmation
+            WHERE month = $1 AND fixmedins_code = $2""",
+        month,
+        fixmedins_code,
+    )
+    return {
+        "month": month,
+        "fixmedins_code": fixmedins_code,
+        "entries": len(rows),
+        "amount": str(_moved(rows)),
+        "confirmed_at": confirmed["confirmed_at"].isoformat() if confirmed else None,
+        "rows": [
+            {
+                **{k: v for k, v in r.items() if k not in ("day", "marked")},
+                "day": r["day"].isoformat(),
+                "mark": "*" if r["marked"] else "",
+                **{k: str(r[k]) for k in ("medfee_sumamt", "fund_pay_sumamt", "acct_pay")},
+            }
+            for r in rows
+        ],
+    }
+
+
+def _moved(rows: list[dict[str, Any]]) -> Decimal:
+    return sum((r["fund_pay_sumamt"] + r["acct_pay"] for r in rows), Decimal("0.00"))
+
+
+async def confirm_institution(
+    pool: asyncpg.Pool, month: str, fixmedins_code: str, entries: int, amount: Decimal
+) -> dict[str, Any]:
+    """3261: the institution confirms its rows, stating their count and amount; refused
+    (E6008) when they are not what the clearing holds; a repeat answers the first."""
+    found = await institution_rows(pool, month, fixmedins_code)
+    held, moved = found["entries"], Decimal(found["amount"])
+    if (entries, amount) != (held, moved):
+        raise RelayError(
+            E6008,
+            detail=f"{month} 清算明细为 {held} 笔、{moved} 元，确认的是 {entries} 笔、{amount} 元",
+        )
+    row = await pool.fetchrow(
+        """INSERT INTO clearing_institution_confirmation
+               (month, fixmedins_code, entries, amount, confirmed_at)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (month, fixmedins_code) DO UPDATE SET month = EXCLUDED.month
+           RETURNING confirmed_at, (xmax = 0) AS new""",
+        month,
+        fixmedins_code,
+        entries,
+        amount,
+        clock.now(),
+    )
+    assert row is not None
+    return {
+        "month": month,
+        "fixmedins_code": fixmedins_code,
+        "entries": entries,
+        "amount": str(amount),
+        "confirmed_at": row["confirmed_at"].isoformat(),
         "repeated": not row["new"],
     }
 

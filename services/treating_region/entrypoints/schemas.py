@@ -692,6 +692,46 @@ class Input9102(Transaction):
         return commands.DownloadFile(file_qury_no=self.fsDownloadIn.file_qury_no)
 
 
+# ---- 3260 清算明细查询 / 3261 清算确认
+def _year_month(value: Any) -> Any:
+    """``202601``, ``2026-01`` or ``2026/01``: one month."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str):
+        return value.strip().replace("-", "").replace("/", "")
+    return value
+
+
+YearMonth = Annotated[str, BeforeValidator(_year_month), Field(pattern=r"^\d{4}(0[1-9]|1[0-2])$")]
+
+
+class ClearingMonth(HospitalInput):
+    clr_ym: YearMonth = Field(description="清算年月 yyyyMM")
+
+
+class Input3260(Transaction):
+    data: ClearingMonth
+
+    def to_command(self) -> commands.ClearingRows:
+        return commands.ClearingRows(month=self.data.clr_ym)
+
+
+class ClearingConfirmation(ClearingMonth):
+    fixmedins_setl_cnt: int = Field(ge=0, le=100_000_000, description="确认的结算笔数")
+    clr_sumamt: Amount = Field(description="确认的清算金额（基金 + 个人账户）")
+
+
+class Input3261(Transaction):
+    data: ClearingConfirmation
+
+    def to_command(self) -> commands.ConfirmClearing:
+        return commands.ConfirmClearing(
+            month=self.data.clr_ym,
+            entries=self.data.fixmedins_setl_cnt,
+            amount=self.data.clr_sumamt,
+        )
+
+
 INPUT_MODELS: dict[str, type[Transaction]] = {
     "1101": Input1101, "2401": Input2401, "2402": Input2402, "2403": Input2403,
     "2404": Input2404, "2405": Input2405, "2201": Input2201, "2203": Input2203,
@@ -700,7 +740,7 @@ INPUT_MODELS: dict[str, type[Transaction]] = {
     "2207": Input2207, "2208": Input2208, "2501": Input2501, "2502": Input2502,
     "2503": Input2503, "2504": Input2504, "5206": Input5206, "2601": Input2601,
     "9001": Input9001, "9002": Input9002, "3201": Input3201, "3202": Input3202,
-    "9101": Input9101, "9102": Input9102,
+    "9101": Input9101, "9102": Input9102, "3260": Input3260, "3261": Input3261,
 }  # fmt: skip
 
 

@@ -240,6 +240,22 @@ class DownloadFile:
     file_qury_no: str
 
 
+@dataclass(frozen=True, slots=True)
+class ClearingRows:
+    """3260: the institution's rows in a month's clearing."""
+
+    month: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmClearing:
+    """3261: the institution confirms its rows of a month by their count and amount."""
+
+    month: str
+    entries: int
+    amount: Decimal
+
+
 Command = (
     Relay
     | CumulativeQuery
@@ -259,6 +275,8 @@ Command = (
     | UploadFile
     | ReconcileDetails
     | DownloadFile
+    | ClearingRows
+    | ConfirmClearing
 )
 
 

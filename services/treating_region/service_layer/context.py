@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 
 from services.treating_region.adapters import visits
+from services.treating_region.adapters.hub_books import HubBooks
 from services.treating_region.domain.catalogue import CatalogueEntry, Institution
 from services.treating_region.domain.visit import Action, VisitState, transition
 from services.treating_region.service_layer.unit_of_work import UnitOfWork
@@ -36,6 +37,8 @@ class TreatingContext:
     catalogues: Mapping[str, Mapping[str, CatalogueEntry]]
     institutions: Mapping[str, Institution]
     deadline_s: float
+    hub_books: HubBooks | None = None
+    """The hub's clearing, for 3260/3261 (None: this deployment does not offer them)."""
 
     def uow(self) -> UnitOfWork:
         """A unit of work on this region's database: ``async with ctx.uow() as uow: …``."""

@@ -128,5 +128,7 @@ HANDLERS: dict[str, Handler] = {
     "3202": handles(commands.ReconcileDetails, statements.reconcile_details),
     "9101": handles(commands.UploadFile, statements.upload),
     "9102": handles(commands.DownloadFile, statements.download),
+    "3260": handles(commands.ClearingRows, statements.clearing_rows),
+    "3261": handles(commands.ConfirmClearing, statements.confirm_clearing),
 }  # fmt: skip
 """The use case of each ``infno`` the gateway serves."""

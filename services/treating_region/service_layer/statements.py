@@ -14,12 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 from services.treating_region.adapters import statements
+from services.treating_region.adapters.hub_books import HubBooks
 from services.treating_region.domain import statement
 from services.treating_region.service_layer import commands
 from services.treating_region.service_layer.context import TreatingContext
 from shared import clock
 from shared.envelope import NationalRequest, national_time
-from shared.errors import E6007, E9002, RelayError
+from shared.errors import E6002, E6007, E9002, RelayError
 
 KEEP_FILES = timedelta(days=7)
 """How long a result file may be downloaded (dld_endtime), in business days."""
@@ -142,3 +143,35 @@ async def download(
         "filename": found["filename"],
         "file": base64.b64encode(bytes(found["content"])).decode(),
     }
+
+
+def _hub(ctx: TreatingContext) -> HubBooks:
+    if ctx.hub_books is None:
+        raise RelayError(E6002, detail="本就医地未接入平台清算数据")
+    return ctx.hub_books
+
+
+async def clearing_rows(
+    ctx: TreatingContext, request: NationalRequest, command: commands.ClearingRows
+) -> dict[str, Any]:
+    """3260: the institution's rows in the month's clearing, as the hub's books hold them."""
+    found = await _hub(ctx).rows(command.month, request.fixmedins_code)
+    return {
+        "clrinfo": {
+            "clr_ym": found["month"],
+            "fixmedins_setl_cnt": found["entries"],
+            "clr_sumamt": found["amount"],
+            "cnfm_time": found["confirmed_at"],
+        },
+        "clrdetail": found["rows"],
+    }
+
+
+async def confirm_clearing(
+    ctx: TreatingContext, request: NationalRequest, command: commands.ConfirmClearing
+) -> dict[str, Any]:
+    """3261: confirmed at the hub when the count and amount are the clearing's (else E6008)."""
+    done = await _hub(ctx).confirm(
+        command.month, request.fixmedins_code, command.entries, command.amount
+    )
+    return {"clrinfo": {"clr_ym": done["month"], "cnfm_time": done["confirmed_at"]}}
