@@ -16,7 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from shared import infno
 from shared.envelope import OPAQUE_KEY
-from shared.money import parse_amount, parts_violation
+from shared.money import MAX_AMOUNT, parse_amount, parts_violation
 
 
 def _amount(value: Any) -> Decimal:
@@ -138,7 +138,10 @@ def setlinfo_violations(setlinfo: dict[str, Any], setldetail: list[dict[str, Any
     """
     try:
         a = {name: Decimal(str(setlinfo[name])) for name in _SETLINFO_AMOUNTS}
-        detail_sum = sum((Decimal(str(d["fund_payamt"])) for d in setldetail), Decimal(0))
+        details = [Decimal(str(d["fund_payamt"])) for d in setldetail]
+        if not all(v.is_finite() and abs(v) < MAX_AMOUNT for v in (*a.values(), *details)):
+            return ["an amount is not a finite sum of money"]
+        detail_sum = sum(details, Decimal(0))
     except (KeyError, ArithmeticError, TypeError) as exc:
         return [f"unreadable breakdown: {exc!r}"]
     problems = []

@@ -3,7 +3,7 @@ from __future__ import annotations
 import functools
 from decimal import Decimal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import DEV_OPERATOR_TOKEN, CommonSettings
@@ -35,6 +35,15 @@ class Settings(CommonSettings):
         description="prepayment quota per insured province, overriding the computed one: "
         '{"110000": "5000000.00"}',
     )
+
+    @field_validator("prepayment_quotas")
+    @classmethod
+    def _quotas_are_positive(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        wrong = [f"{k}={v}" for k, v in value.items() if v <= 0]
+        if wrong:
+            raise ValueError(f"prepayment quotas must be positive: {', '.join(wrong)}")
+        return value
+
     prepayment_minimum_quota: Decimal = Field(
         default=Decimal("1000000.00"),
         gt=0,

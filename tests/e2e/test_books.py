@@ -182,3 +182,66 @@ async def test_a_day_to_come_or_a_date_nobody_wrote_is_refused_naming_the_field(
     assert (response.status_code, response.json()["err_code"]) == (409, "E6001")
     response = await ahttp.get(f"{stack.hub_url}/reconciliation/2026-01-01")
     assert response.status_code == 401
+
+
+async def test_replies_a_region_makes_up_book_nothing(
+    ahttp: httpx.AsyncClient, stack: Stack
+) -> None:
+    """A settlement under another pool's name, or an answer to no request that passed, or the
+    void of another region's refund: the journal logs each, the books take none."""
+    from datetime import UTC, datetime, timedelta
+
+    from shared.envelope import MessageKind, RelayEnvelope
+    from tests.e2e.relay_client import region_broker
+
+    clinic = Hospital(ahttp, stack, "H11000000001", "110000")
+    person = await filed_person(ahttp, stack)
+    mdtrt_id, info, _ = await settled_visit(clinic, person)
+    cancel = clinic.envelope(
+        "2208",
+        INSURED,
+        {"data": {"psn_no": person["psn_no"], "mdtrt_id": mdtrt_id, "setl_id": info["setl_id"]}},
+    )
+    mirror = (await clinic.send(cancel))["output"]["setlinfo"]
+    await booked(ahttp, stack, setl_id=mirror["setl_id"])
+
+    forger = region_broker("120000")  # Tianjin's own user: the broker vouches for Tianjin
+    await forger.connect()
+    try:
+        detail = [{"fund_payamt": info["fund_pay_sumamt"]}]  # it balances: only its name lies
+        made_up: list[dict[str, Any]] = [
+            # Urumqi's settlement id, answered "as" Tianjin
+            {"insuplc_admdvs": "120000", "infno": "2207", "msgid": "FORGED-1",
+             "payload": {"setlinfo": info, "setldetail": detail}},
+            # a settlement under Tianjin's own name, answering nothing that was asked
+            {"insuplc_admdvs": "120000", "infno": "2207", "msgid": "FORGED-2",
+             "payload": {"setlinfo": {**info, "setl_id": "A120000" + info["setl_id"][7:]},
+                         "setldetail": detail}},
+            # the void of Urumqi's refund, claimed by Tianjin
+            {"insuplc_admdvs": "120000", "infno": "2601", "msgid": "FORGED-3",
+             "payload": {"result": {"reversed": "cancel", "setl_id": mirror["setl_id"],
+                                    "omsgid": cancel["msgid"]}}},
+        ]  # fmt: skip
+        for fake in made_up:
+            await forger.publish(
+                "reply.110000.forged",
+                RelayEnvelope(
+                    kind=MessageKind.REPLY,
+                    sender_admdvs="120000",
+                    mdtrtarea_admvs="110000",
+                    fixmedins_code="H11000000001",
+                    deadline=datetime.now(UTC) + timedelta(seconds=30),
+                    **fake,
+                ),
+            )
+    finally:
+        await forger.close()
+    await asyncio.sleep(1.5)  # past the journal's batch wait: read and written by now
+    for fake in made_up:
+        logged = await ahttp.get(
+            f"{stack.hub_url}/relay-log", params={"msgid": fake["msgid"]}, headers=OPERATOR
+        )
+        assert "reply" in [r["stage"] for r in logged.json()], fake["msgid"]  # it passed
+        assert await booked(ahttp, stack, wait_for=0, msgid=fake["msgid"]) == []
+    # Urumqi's refund stands: no void of it was booked
+    assert [e["kind"] for e in await booked(ahttp, stack, setl_id=mirror["setl_id"])] == ["cancel"]

@@ -153,4 +153,4 @@ async def test_a_detail_file_that_cannot_be_read_names_its_line_and_column(
     assert "第 2 行第 4 列 medfee_sumamt" in refused["err_msg"]
     bad = await clinic.call("9101", INSURED, {"fsUploadIn": {"in": "%%%", "filename": "d.zip"}})
     assert bad["err_code"] == "E9002"
-    assert "fsUploadIn" in bad["err_msg"] or "in" in bad["err_msg"]
+    assert "fsUploadIn.in" in bad["err_msg"], bad

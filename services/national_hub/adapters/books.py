@@ -84,7 +84,13 @@ async def book(conn: asyncpg.Connection, bookings: Sequence[Booking | Void]) -> 
         new += len(await conn.fetch(_BOOK, *columns))
     if voids:
         done = await conn.fetch(
-            _VOID_SQL, [v.setl_id for v in voids], [v.msgid for v in voids], clock.now()
+            _VOID_SQL,
+            [v.setl_id for v in voids],
+            [v.msgid for v in voids],
+            clock.now(),
+            [v.omsgid for v in voids],
+            [v.mdtrtarea_admvs for v in voids],
+            [v.insuplc_admdvs for v in voids],
         )
         new += len(done)
         if len(done) < len(voids):
@@ -98,13 +104,17 @@ _VOID_SQL = f"""
            m.payer, m.payee, m.route, m.fixmedins_code, m.psn_no, m.mdtrt_id, v.msgid, '2601',
            m.insutype, m.clr_type, m.init_setl_id, {", ".join(f"-m.{name}" for name in AMOUNTS)},
            $3
-      FROM unnest($1::text[], $2::text[]) AS v(setl_id, msgid)
-      JOIN book_entry m ON m.book_id = v.setl_id AND m.kind = 'cancel'
+      FROM unnest($1::text[], $2::text[], $4::text[], $5::text[], $6::text[])
+           AS v(setl_id, msgid, omsgid, mdtrtarea_admvs, insuplc_admdvs)
+      JOIN book_entry m ON m.book_id = v.setl_id AND m.kind = 'cancel' AND m.msgid = v.omsgid
+                       AND m.mdtrtarea_admvs = v.mdtrtarea_admvs
+                       AND m.insuplc_admdvs = v.insuplc_admdvs
     ON CONFLICT (book_id) DO NOTHING
     RETURNING book_id
 """
 """The void takes the mirror's day — the day every side filed the mirror under — and its
-amounts negated; a mirror the books do not hold has nothing to void."""
+amounts negated; only the mirror of the cancel the 2601 names, between the same two regions (a
+region cannot void another's refund); a mirror the books do not hold has nothing to void."""
 
 
 async def entries_of_day(pool: asyncpg.Pool, day: date) -> list[dict[str, Any]]:
@@ -176,6 +186,11 @@ async def clearing_items(conn: asyncpg.Pool | asyncpg.Connection, month: str) ->
 
 async def clearing(conn: asyncpg.Pool | asyncpg.Connection, month: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM clearing WHERE month = $1", month)
+
+
+async def latest_cleared(conn: asyncpg.Pool | asyncpg.Connection) -> str | None:
+    month: str | None = await conn.fetchval("SELECT max(month) FROM clearing")
+    return month
 
 
 async def uncleared_months(conn: asyncpg.Pool | asyncpg.Connection) -> set[str]:

@@ -25,7 +25,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from pydantic import ValidationError
 
 from services.national_hub.adapters import books, relay_log
-from services.national_hub.domain.books import Answer, Booking, Unbookable, Void, bookings_of
+from services.national_hub.domain.books import Answer, Booking, Void, bookings_of
 from shared.envelope import MessageKind, RelayEnvelope
 from shared.messaging import topology
 
@@ -98,8 +98,8 @@ def _bookings(envelope: RelayEnvelope, sender: str | None) -> tuple[Booking | Vo
     )
     try:
         return bookings_of(answer)
-    except Unbookable as exc:
-        log.warning("books: message %s not booked: %s", envelope.msgid, exc)
+    except Exception as exc:  # whatever a reply holds, it never stops the log and the books
+        log.warning("books: message %s not booked: %s: %s", envelope.msgid, type(exc).__name__, exc)
         return ()
 
 
@@ -128,8 +128,31 @@ async def write(pool: asyncpg.Pool, batch: list[Read], stream: str = topology.HU
     return new
 
 
+_ASKED = """
+    SELECT DISTINCT msgid, insuplc_admdvs FROM relay_log
+     WHERE msgid = ANY($1::text[]) AND kind = 'request' AND stage = 'insured'
+"""
+
+
+async def _asked(conn: asyncpg.Connection, bookings: list[Booking | Void]) -> list[Booking | Void]:
+    """Only answers to requests that passed: a reply nobody asked for (a region publishing a
+    made-up mirror to lower what it pays) books nothing."""
+    asked = {
+        (r["msgid"], r["insuplc_admdvs"])
+        for r in await conn.fetch(_ASKED, sorted({b.msgid for b in bookings}))
+    }
+    kept = [b for b in bookings if (b.msgid, b.insuplc_admdvs) in asked]
+    for b in bookings:
+        if (b.msgid, b.insuplc_admdvs) not in asked:
+            log.warning(
+                "books: %s answers no request that passed (%s), not booked", b.book_id, b.msgid
+            )
+    return kept
+
+
 async def _book(conn: asyncpg.Connection, bookings: list[Booking | Void]) -> None:
     """The books, in the log's transaction; a booking the database refuses is skipped alone."""
+    bookings = await _asked(conn, bookings)
     try:
         async with conn.transaction():
             await books.book(conn, bookings)

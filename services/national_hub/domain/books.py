@@ -67,10 +67,14 @@ class Booking:
 
 @dataclass(frozen=True, slots=True)
 class Void:
-    """The cancel mirror ``setl_id`` undone: booked from the mirror the books already hold."""
+    """The cancel mirror ``setl_id`` undone: booked from the mirror the books already hold —
+    only the mirror the same regions booked under the cancel ``omsgid`` the 2601 names."""
 
     setl_id: str
     msgid: str
+    omsgid: str
+    mdtrtarea_admvs: str
+    insuplc_admdvs: str
 
     @property
     def book_id(self) -> str:
@@ -126,13 +130,30 @@ def bookings_of(envelope: Answer) -> tuple[Booking | Void, ...]:
         and isinstance(result, dict)
         and result.get("reversed") == "cancel"
         and result.get("setl_id")
+        and result.get("omsgid")
     ):
-        out.append(Void(setl_id=str(result["setl_id"]), msgid=envelope.msgid))
+        out.append(
+            Void(
+                setl_id=str(result["setl_id"]),
+                msgid=envelope.msgid,
+                omsgid=str(result["omsgid"]),
+                mdtrtarea_admvs=envelope.mdtrtarea_admvs,
+                insuplc_admdvs=envelope.insuplc_admdvs,
+            )
+        )
     return tuple(out)
+
+
+def minted_by(setl_id: str, insuplc_admdvs: str) -> bool:
+    """A settlement id names the pool that minted it (``A`` + pool + YYMMDD + sequence,
+    docs/codes.md): a region books only its own ids, never another's ahead of it."""
+    return setl_id[1:7] == insuplc_admdvs
 
 
 def _booking(envelope: Answer, info: dict[str, Any], detail: Any) -> Booking:
     setl_id = str(info["setl_id"])
+    if not minted_by(setl_id, envelope.insuplc_admdvs):
+        raise Unbookable(f"settlement {setl_id[:40]} is not an id of {envelope.insuplc_admdvs}")
     problems = setlinfo_violations(info, detail if isinstance(detail, list) else [])
     if problems:
         raise Unbookable(f"settlement {setl_id}: {'; '.join(problems)}")

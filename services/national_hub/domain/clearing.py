@@ -8,6 +8,7 @@ cancel after clearing) is *marked*: listed beside its party with ``*`` (第五�
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -35,9 +36,12 @@ def last_day(month: str) -> date:
 def parse_month(text: str) -> str:
     """``202601`` or ``2026-01`` → ``202601``; ValueError naming what is wrong otherwise."""
     digits = text.strip().replace("-", "")
-    if len(digits) != 6 or not digits.isdigit() or not 1 <= int(digits[4:]) <= 12:
+    if not _MONTH.fullmatch(digits):
         raise ValueError(f"{text[:10]!r} 应为六位年月（如 202601）")
     return digits
+
+
+_MONTH = re.compile(r"(19|20)\d\d(0[1-9]|1[0-2])", re.ASCII)
 
 
 GENERATE_BY_DAY = 26

@@ -21,6 +21,7 @@ class Level(StrEnum):
 
 YELLOW_AT = Decimal("0.70")
 RED_AT = Decimal("0.90")
+RATIO_CAP = Decimal("9999.9999")
 MONTHS_OF_SPENDING = 2
 """The quota is about two months of last year's spending (design §8)."""
 
@@ -54,7 +55,9 @@ class Gauge:
 
     @property
     def ratio(self) -> Decimal:
-        return (self.usage / self.quota).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+        """Usage over quota, to four places, capped where the books' column ends (a usage a
+        hundred times the quota is off the scale; the level says red either way)."""
+        return min((self.usage / self.quota).quantize(Decimal("0.0001"), ROUND_HALF_UP), RATIO_CAP)
 
     @property
     def level(self) -> Level:

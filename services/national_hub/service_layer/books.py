@@ -149,6 +149,10 @@ async def generate(pool: asyncpg.Pool, month: str, today: date) -> Statement:
             why = clearing.may_generate(month, today)
             if why:
                 raise RelayError(E6003, detail=why)
+            latest = await books.latest_cleared(conn)
+            if latest is not None and latest > month:
+                # its late entries go into the next month to be cleared, marked (第五十条)
+                raise RelayError(E6003, detail=f"{latest} 已清分，{month} 不能在其后补做清分")
             earlier = sorted(m for m in await books.uncleared_months(conn) if m < month)
             pending = [m for m in earlier if await books.clearing(conn, m) is None]
             if pending:
@@ -468,8 +472,10 @@ class Keeper:
     async def once(self) -> None:
         today = clock.today()
         if self._auto_clearing:
+            latest = await books.latest_cleared(self._pool) or ""
             for month in sorted(await books.uncleared_months(self._pool)):
-                if clearing.due_automatically(month, today):
+                # a late entry of a month already past goes into the next one to be cleared
+                if month > latest and clearing.due_automatically(month, today):
                     await generate(self._pool, month, today)
         await check_prepayment(
             self._pool, today, configured=self._configured, minimum=self._minimum

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -112,6 +113,7 @@ def read_detail_file(data: bytes) -> list[Row]:
     """
     text = _text_of(data)
     rows = []
+    seen: set[str] = set()
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -132,6 +134,9 @@ def read_detail_file(data: bytes) -> list[Row]:
             raise FileProblem(
                 f"第 {number} 行第 7 列 refd_setl_flag 应为 0 或 1，而非 {flag[:10]!r}"
             )
+        if values["setl_id"] in seen:
+            raise FileProblem(f"第 {number} 行第 1 列 setl_id {values['setl_id'][:30]} 重复")
+        seen.add(values["setl_id"])
         rows.append(
             Row(
                 values["setl_id"],
@@ -152,15 +157,20 @@ def _or_none(value: str) -> str | None:
     return None if value in ("", "null") else value
 
 
+MAX_AMOUNT = Decimal("1000000000000")
+
+
 def _amount(values: dict[str, str], name: str, line: int) -> Decimal:
     text = values[name]
+    column = DETAIL_COLUMNS.index(name) + 1
     try:
         value = Decimal(text)
     except InvalidOperation:
         value = Decimal("NaN")
-    if not value.is_finite():
-        column = DETAIL_COLUMNS.index(name) + 1
+    if not value.is_finite() or abs(value) >= MAX_AMOUNT:
         raise FileProblem(f"第 {line} 行第 {column} 列 {name} 的值 {text[:20]!r} 不是金额")
+    if value != value.quantize(Decimal("0.01")):
+        raise FileProblem(f"第 {line} 行第 {column} 列 {name} 的值 {text[:20]!r} 超过两位小数")
     return value.quantize(Decimal("0.01"))
 
 
@@ -175,8 +185,9 @@ def _text_of(data: bytes) -> str:
                 if archive.getinfo(names[0]).file_size > MAX_UNZIPPED_BYTES:
                     raise FileProblem("解压后的文件过大，请按时段拆分")
                 raw = archive.read(names[0])
-        except zipfile.BadZipFile:
-            raise FileProblem("文件不是有效的 ZIP 压缩包") from None
+        except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError):
+            # corrupt, encrypted, or packed in a way the standard library cannot read
+            raise FileProblem("文件不是有效的 ZIP 压缩包（损坏、加密或压缩方式不受支持）") from None
     for encoding in ("utf-8-sig", "gbk"):
         try:
             return raw.decode(encoding)

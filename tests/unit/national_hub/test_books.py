@@ -71,7 +71,7 @@ def test_a_settlement_answer_books_its_amounts_on_its_china_day() -> None:
                   "setldetail": DETAIL},
          [("S650100261203000001", "cancel")]),
         # a cancel's 2601 books the void of the mirror it names (and the original, booked before)
-        ("2601", {"result": {"reversed": "cancel", "setl_id": "SMIRROR"},
+        ("2601", {"result": {"reversed": "cancel", "setl_id": "SMIRROR", "omsgid": "C1"},
                   "setlinfo": setlinfo(), "setldetail": DETAIL},
          [("S650100261203000001", "settlement"), ("SMIRROR/void", "void")]),
         # a registration's 2601 books nothing
@@ -86,6 +86,23 @@ def test_what_each_answer_books(
         (b.book_id, b.kind.value if isinstance(b, Booking) else "void") for b in found
     ] == expected
     assert all(isinstance(b, Booking | Void) for b in found)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"fund_pay_sumamt": "49.00"},  # does not balance
+        {"hifp_pay": "1e40", "fund_pay_sumamt": "1e40"},  # no sum of money
+        {"acct_pay": "Infinity"},
+        {"medfee_sumamt": "sNaN"},
+        {"setl_id": "A110000261203000001"},  # another pool's id
+    ],
+)
+def test_a_settlement_the_books_cannot_take_is_refused_as_unbookable(
+    changes: dict[str, str],
+) -> None:
+    with pytest.raises(Unbookable):
+        bookings_of(answer("2207", {"setlinfo": setlinfo(**changes), "setldetail": DETAIL}))
 
 
 def test_a_settlement_that_does_not_balance_is_never_booked() -> None:
@@ -182,13 +199,20 @@ def test_months_as_people_write_them(text: str, month: str) -> None:
     assert clearing.parse_month(text) == month
 
 
-@pytest.mark.parametrize("text", ["202613", "2026", "2026-1", "abcdef"])
+@pytest.mark.parametrize(
+    "text", ["202613", "2026", "2026-1", "abcdef", "000001", "999912", "２０２６０１"]
+)
 def test_a_month_nobody_can_read_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="六位年月"):
         clearing.parse_month(text)
 
 
 # ---------------------------------------------------------------- prepayment
+
+
+def test_a_usage_far_past_the_quota_is_off_the_scale_but_still_red() -> None:
+    gauge = Gauge("650000", D("0.01"), D("5000000.00"))
+    assert (gauge.ratio, gauge.level) == (prepayment.RATIO_CAP, Level.RED)
 
 
 @pytest.mark.parametrize(

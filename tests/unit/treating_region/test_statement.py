@@ -28,6 +28,17 @@ def zipped(text: str, name: str = "detail.txt", encoding: str = "utf-8") -> byte
     return out.getvalue()
 
 
+def corrupted() -> bytes:
+    """A deflated member whose stream is damaged past the local header."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("d.txt", ROWS * 50)
+    raw = bytearray(out.getvalue())
+    for i in range(40, 60):
+        raw[i] ^= 0xFF
+    return bytes(raw)
+
+
 HELD = Totals(D("300.00"), D("200.00"), D("20.00"), 3)
 
 
@@ -81,6 +92,10 @@ def test_a_detail_file_is_read_whatever_its_form(data: bytes) -> None:
         (zipped("\tM1\tP1\t1\t1\t0\t0\n"), "第 1 行第 1 列 setl_id"),
         (b"PK\x03\x04 not really a zip", "不是有效的 ZIP"),
         (zipped(ROWS, encoding="utf-16"), "既不是 UTF-8 也不是 GBK"),
+        (zipped(ROWS + ROWS), "第 3 行第 1 列 setl_id S1 重复"),
+        (zipped("S1\tM1\tP1\t10.005\t1\t0\t0\n"), "第 1 行第 4 列 medfee_sumamt.*两位小数"),
+        (zipped("S1\tM1\tP1\t1e30\t1\t0\t0\n"), "第 1 行第 4 列 medfee_sumamt"),
+        (corrupted(), "不是有效的 ZIP"),
     ],
 )
 def test_a_file_that_cannot_be_read_names_the_line_and_column(data: bytes, named: str) -> None:
