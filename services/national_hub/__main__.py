@@ -11,13 +11,12 @@ import asyncpg
 import httpx
 
 from services.national_hub.adapters.journal import JournalReader
-from services.national_hub.domain.clearing import parse_month
 from services.national_hub.entrypoints.api import create_app
 from services.national_hub.service_layer import books
 from services.national_hub.settings import Settings, get_settings
 from shared import clock
 from shared.cli import service_main
-from shared.errors import E6003, RelayError
+from shared.errors import RelayError
 from shared.statement import parse_day
 
 
@@ -53,10 +52,7 @@ async def books_command(settings: Settings, args: argparse.Namespace) -> int:
             body = books.report_json(report)
             rows, balanced = body["breaks"], report.balanced
         else:
-            try:
-                month = parse_month(args.month)
-            except ValueError as exc:
-                raise RelayError(E6003, detail=f"清分月份有误：{exc}") from None
+            month = books.month_named(args.month)
             found = (
                 await books.generate(pool, month, today)
                 if args.generate

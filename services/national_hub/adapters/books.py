@@ -169,15 +169,19 @@ async def find(
 
 # ---------------------------------------------------------------- clearing
 
-_CLEARED = """
+_MARKED = "(to_char(e.day, 'YYYYMM') < $1 OR coalesce(o.cleared_month < $1, false)) AS marked"
+"""Of an entry ``e`` in month $1's clearing (``o``: the settlement it undoes): marked when it
+belongs to an earlier month (it came late), or undoes a settlement an earlier clearing already
+took (第五十条)."""
+
+_CLEARED = f"""
     SELECT e.payer, e.payee, e.route, e.fund_pay_sumamt, e.acct_pay,
-           (to_char(e.day, 'YYYYMM') < $1 OR coalesce(o.cleared_month < $1, false)) AS marked
+           {_MARKED}
       FROM book_entry e
       LEFT JOIN book_entry o ON o.book_id = e.init_setl_id
      WHERE e.cleared_month = $1
 """
-"""A month's items; marked: it belongs to an earlier month (it came late), or it undoes a
-settlement an earlier clearing took (第五十条)."""
+"""A month's items, each marked or not."""
 
 
 async def clearing_items(conn: asyncpg.Pool | asyncpg.Connection, month: str) -> list[Any]:
@@ -305,10 +309,10 @@ async def prepayment_days(
     return [dict(r) for r in rows]
 
 
-_INSTITUTION = """
+_INSTITUTION = f"""
     SELECT e.setl_id, e.kind, e.day, e.psn_no, e.mdtrt_id, e.msgid, e.insuplc_admdvs, e.payer,
            e.payee, e.medfee_sumamt, e.fund_pay_sumamt, e.acct_pay,
-           (to_char(e.day, 'YYYYMM') < $1 OR coalesce(o.cleared_month < $1, false)) AS marked
+           {_MARKED}
       FROM book_entry e
       LEFT JOIN book_entry o ON o.book_id = e.init_setl_id
      WHERE e.cleared_month = $1 AND e.fixmedins_code = $2

@@ -15,11 +15,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from services.national_hub.adapters import books as store
-from services.national_hub.domain.clearing import parse_month
 from services.national_hub.service_layer import books
 from services.national_hub.settings import Settings
 from shared import clock
-from shared.errors import E6003, E6006, RelayError
+from shared.errors import E6006, RelayError
 from shared.operator_access import OPERATOR_RESPONSES, OperatorDep, operator_access
 from shared.runtime import Runtime
 from shared.statement import parse_day
@@ -37,13 +36,6 @@ def _runtime(request: Request) -> Runtime:
 def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
-
-
-def _month(text: str) -> str:
-    try:
-        return parse_month(text)
-    except ValueError as exc:
-        raise RelayError(E6003, detail=f"清分月份有误：{exc}") from None
 
 
 def _csv(rows: list[dict[str, Any]], name: str) -> Response:
@@ -72,15 +64,12 @@ async def read_books(
     rows = await store.find(
         _runtime(request).pool,
         day=parse_day(day, clock.today()) if day else None,
-        month=_month(month) if month else None,
+        month=books.month_named(month) if month else None,
         setl_id=setl_id,
         msgid=msgid,
         limit=limit,
     )
-    return operator.view(
-        [{k: (v if isinstance(v, (str, int, type(None))) else str(v)) for k, v in r.items()}
-         for r in rows]
-    )  # fmt: skip
+    return operator.view(_plain(rows))
 
 
 @router.get(
@@ -120,7 +109,7 @@ async def clearing_overview(request: Request) -> dict[str, Any]:
     dependencies=[Depends(operator_access)],
 )
 async def generate_clearing(request: Request, month: str) -> dict[str, Any]:
-    found = await books.generate(_runtime(request).pool, _month(month), clock.today())
+    found = await books.generate(_runtime(request).pool, books.month_named(month), clock.today())
     return books.statement_json(found)
 
 
@@ -132,7 +121,7 @@ async def generate_clearing(request: Request, month: str) -> dict[str, Any]:
 )
 async def read_clearing(request: Request, month: str, format: Format = "json") -> Any:
     pool = _runtime(request).pool
-    found = await books.statement_of(pool, _month(month))
+    found = await books.statement_of(pool, books.month_named(month))
     body = books.statement_json(found)
     if format == "csv":
         return _csv(body["lines"], f"clearing-{found.month}")
@@ -151,7 +140,9 @@ class ConfirmationIn(BaseModel):
     dependencies=[Depends(operator_access)],
 )
 async def confirm_clearing(request: Request, month: str, body: ConfirmationIn) -> dict[str, Any]:
-    return await books.confirm(_runtime(request).pool, _month(month), body.party, body.side)
+    return await books.confirm(
+        _runtime(request).pool, books.month_named(month), body.party, body.side
+    )
 
 
 @router.get(
@@ -163,7 +154,9 @@ async def confirm_clearing(request: Request, month: str, body: ConfirmationIn) -
 async def read_institution_clearing(
     request: Request, month: str, fixmedins_code: str
 ) -> dict[str, Any]:
-    return await books.institution_rows(_runtime(request).pool, _month(month), fixmedins_code)
+    return await books.institution_rows(
+        _runtime(request).pool, books.month_named(month), fixmedins_code
+    )
 
 
 class InstitutionConfirmationIn(BaseModel):
@@ -181,7 +174,7 @@ async def confirm_institution_clearing(
     request: Request, month: str, fixmedins_code: str, body: InstitutionConfirmationIn
 ) -> dict[str, Any]:
     return await books.confirm_institution(
-        _runtime(request).pool, _month(month), fixmedins_code, body.entries, body.amount
+        _runtime(request).pool, books.month_named(month), fixmedins_code, body.entries, body.amount
     )
 
 

@@ -179,6 +179,14 @@ async def statement_of(pool: asyncpg.Pool, month: str) -> Statement:
     return clearing.statement(month, items)
 
 
+def month_named(text: str) -> str:
+    """A clearing month as an operator writes it (``202601``, ``2026-01``); E6003 otherwise."""
+    try:
+        return clearing.parse_month(text)
+    except ValueError as exc:
+        raise RelayError(E6003, detail=f"清分月份有误：{exc}") from None
+
+
 SIDES = ("treating", "insured")
 
 

@@ -203,7 +203,12 @@ class Ledger:
         return bool(moved)
 
 
-_DAY = """
+BUSINESS_DAY = (
+    "((setlinfo->>'setl_time')::timestamptz AT TIME ZONE 'UTC' + interval '8 hours')::date"
+)
+"""A kept settlement's business day in China: the insured region's ``setl_time``."""
+
+_DAY = f"""
     SELECT setl_id, msgid, mdtrtarea_admvs, insuplc_admdvs, refd_setl_flag, medfee_sumamt,
            fund_pay_sumamt, acct_pay,
            (setlinfo->>'hifp_pay')::numeric AS hifp_pay,
@@ -213,11 +218,9 @@ _DAY = """
            (setlinfo->>'maf_pay')::numeric AS maf_pay,
            (setlinfo->>'oth_pay')::numeric AS oth_pay
       FROM settlement
-     WHERE ((setlinfo->>'setl_time')::timestamptz AT TIME ZONE 'UTC' + interval '8 hours')::date
-           = $1
+     WHERE {BUSINESS_DAY} = $1
      ORDER BY setl_id
 """
-"""A settlement's day is its business day in China: the insured region's ``setl_time``."""
 _OPEN = """
     SELECT msgid FROM hospital_message
      WHERE status IN ('unknown', 'pending') AND infno = ANY($1::text[]) ORDER BY msgid

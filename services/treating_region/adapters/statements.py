@@ -9,16 +9,14 @@ from typing import Any
 
 import asyncpg
 
+from services.treating_region.adapters.ledger import BUSINESS_DAY
 from shared import clock
-
-_DAY = "((setlinfo->>'setl_time')::timestamptz AT TIME ZONE 'UTC' + interval '8 hours')::date"
-"""A settlement's business day in China (the insured region's ``setl_time``)."""
 
 _HELD = f"""
     SELECT setl_id, mdtrt_id, psn_no, msgid, medfee_sumamt, fund_pay_sumamt, acct_pay,
            refd_setl_flag
       FROM settlement
-     WHERE fixmedins_code = $1 AND {_DAY} BETWEEN $2 AND $3
+     WHERE fixmedins_code = $1 AND {BUSINESS_DAY} BETWEEN $2 AND $3
        AND ($4::text IS NULL OR insuplc_admdvs = $4)
        AND ($5::text IS NULL OR setlinfo->>'insutype' = $5)
        AND ($6::text IS NULL OR setlinfo->>'clr_type' = $6)
