@@ -409,6 +409,62 @@ E6008 = _spec(
     "请先以 3260 查询该月清算明细，核对后按其笔数和金额确认。",
 )
 
+E6009 = _spec(
+    "E6009",
+    "supervision",
+    "未找到可协查或扣款的异地结算",
+    "No cross-region settlement with this setl_id between these regions is on the platform.",
+    "Check setl_id and the region code: a region acts only on settlements of its own insured "
+    "(insured side) or of its own institutions (treating side).",
+    "请核对结算ID（setl_id）和区划：参保地只能对本地参保人员的结算、就医地只能对本地定点机构的结算办理。",
+)
+E6010 = _spec(
+    "E6010",
+    "supervision",
+    "该结算不符合协查条件",
+    "The settlement may not be co-investigated (not an inpatient stay, or below the threshold).",
+    "Only an inpatient settlement of at least 30,000 yuan (cross-province) or 20,000 yuan "
+    "(intra-region) may be co-investigated.",
+    "协查仅限一次住院医疗总费用跨省不低于 3 万元、区内不低于 2 万元的住院结算。",
+)
+E6011 = _spec(
+    "E6011",
+    "supervision",
+    "该结算已提请协查，不能再次提出",
+    "A co-investigation of this settlement was already raised (or closed for missing "
+    "information, after which it may not be raised again).",
+    "Query the existing request by its number; complete it if it was returned for "
+    "missing information.",
+    "请按协查编号查询原申请；申请信息不全被退回的，请在期限内补充原申请。",
+)
+E6012 = _spec(
+    "E6012",
+    "supervision",
+    "协查答复、补充或确认不被受理",
+    "The answer, completion or confirmation does not fit the request's state or rules.",
+    "Correct what the detail names; an answer already given is not changed.",
+    "请按提示更正所列内容；已上传的协查结果不能更改。",
+)
+E6013 = _spec(
+    "E6013",
+    "supervision",
+    "协查申请汇总表尚未发布",
+    "The period's batch of requests is not published yet (0:00 on the 26th).",
+    "Answer the requests once the batch of their period is published on the 26th.",
+    "协查申请汇总表于每月 26 日 0 时发布，请在发布后办理该期协查。",
+)
+E6014 = _spec(
+    "E6014",
+    "supervision",
+    "审核扣款不被受理",
+    "The audit deduction is malformed, exceeds what the funds paid, or differs from the one "
+    "already recorded for this settlement.",
+    "Give an amount above zero and not more than the funds paid less earlier deductions, with "
+    "a reason; a settlement's deduction is recorded once.",
+    "扣款金额应大于 0 且不超过该结算基金支付额减去已扣款额，并填写扣款原因；"
+    "同一结算只登记一次审核扣款。",
+)
+
 # E9xxx malformed input
 E9001 = _spec(
     "E9001",

@@ -31,11 +31,12 @@ HTTP_STATUS_BY_CATEGORY = {
     "system": 503,
     "reconciliation": 409,
     "clearing": 409,
+    "supervision": 409,
     "input": 422,
 }
 
 
-NOT_FOUND_CODES = frozenset({"E1001", "E2006", "E3001", "E3009", "E4003", "E5001"})
+NOT_FOUND_CODES = frozenset({"E1001", "E2006", "E3001", "E3009", "E4003", "E5001", "E6009"})
 """Errors that mean "no such thing" when an admin or read API is asked for it."""
 
 

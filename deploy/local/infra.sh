@@ -24,8 +24,8 @@ PG_ACCOUNTS=(
 )
 RMQ_VHOST=relay
 # relay_test: the end-to-end suite's own vhost, so a `make up` stack never eats its messages;
-# relay_months: the months test's stack (a business clock of its own)
-RMQ_VHOSTS=(relay relay_test relay_bench relay_months)
+# relay_months, relay_supervision: the months and supervision tests' stacks (business clocks of their own)
+RMQ_VHOSTS=(relay relay_test relay_bench relay_months relay_supervision)
 RMQ_USER=relay
 RMQ_PASS=relay
 # One broker user per insured-region pool: RabbitMQ checks each message's user_id against it, and

@@ -57,6 +57,9 @@ PATH_VALUES = {
     "day": "2026-01-05",
     "month": "202601",
     "province": "650000",
+    "request_id": "1",
+    "deduction_id": "1",
+    "period": "202601",
 }
 PARAM = re.compile(r"\{(\w+)\}")
 

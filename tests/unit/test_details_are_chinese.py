@@ -24,6 +24,7 @@ import pytest
 from pydantic import BaseModel
 
 import services
+from services.national_hub.entrypoints import routes_supervision
 from services.treating_region.entrypoints import schemas
 from shared import envelope
 
@@ -33,9 +34,10 @@ SOURCES = sorted(p for top in ("services", "shared") for p in (ROOT / top).rglob
 
 def _wire_field_names() -> frozenset[str]:
     """Every field name of the hospital interface (the national envelope and the inputs of each
-    infno), as a hospital's system spells it: a detail may name any of them."""
+    infno) and of the offices' supervision interface, as their systems spell it: a detail may
+    name any of them."""
     names: set[str] = set()
-    for module in (envelope, schemas):
+    for module in (envelope, schemas, routes_supervision):
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, BaseModel):
                 for name, info in value.model_fields.items():
@@ -54,6 +56,8 @@ ALLOWED = frozenset(
         "Unix",  # "Unix 时间戳": the name of the timestamp format x-tif-timestamp takes
         "JSON",  # the body's format, as the catalogue's E9001 names it ("报文不是有效的 JSON")
         "UTF",  # of "UTF-8", the encoding a body must have
+        "true",  # the JSON values a yes-or-no field takes, as they are sent
+        "false",
     }
 )
 """Words that are neither a wire field nor an identifier, and still right in a Chinese detail."""

@@ -131,7 +131,7 @@ async def held_on(pool: asyncpg.Pool, day: date) -> list[dict[str, Any]]:
                min(mdtrtarea_admvs) AS mdtrtarea_admvs, min(insuplc_admdvs) AS insuplc_admdvs,
                {", ".join(f"sum({name}) AS {name}" for name in AMOUNTS)}
           FROM book_entry
-         WHERE day = $1
+         WHERE day = $1 AND kind <> 'deduction'
          GROUP BY setl_id
         HAVING bool_and(kind <> 'void')
          ORDER BY setl_id

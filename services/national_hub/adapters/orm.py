@@ -230,3 +230,71 @@ class InstitutionConfirmation(Base):
     entries: Mapped[int] = mapped_column(Integer)
     amount: Mapped[Decimal] = mapped_column(MONEY)
     confirmed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Coinvestigation(Base):
+    """A co-investigation request (疑似违规费用协查, seed 003 第六十三条): one per settlement,
+    raised by its insured region, in the batch of the period it was raised in, answered by the
+    treating region and confirmed by the insured one. ``request`` holds the fields the requester
+    sent (personal data: read masked unless the reader has the right)."""
+
+    __tablename__ = "coinvestigation"
+    __table_args__ = (
+        UniqueConstraint("setl_id"),
+        Index("ix_coinvestigation_period", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    setl_id: Mapped[str] = mapped_column(String(30))
+    insuplc_admdvs: Mapped[str] = mapped_column(String(6))
+    mdtrtarea_admvs: Mapped[str] = mapped_column(String(6))
+    route: Mapped[str] = mapped_column(String(5))
+    fixmedins_code: Mapped[str | None] = mapped_column(String(12))
+    medfee_sumamt: Mapped[Decimal] = mapped_column(MONEY)
+    fund_pay_sumamt: Mapped[Decimal] = mapped_column(MONEY)
+    request: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    problems: Mapped[list[str]] = mapped_column(JSONB)
+    raised_on: Mapped[date] = mapped_column(Date)
+    period: Mapped[str] = mapped_column(String(6))
+    completion_due: Mapped[date | None] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(10))
+    extensions: Mapped[int] = mapped_column(Integer)
+    answer_due: Mapped[date] = mapped_column(Date)
+    verdict: Mapped[str | None] = mapped_column(String(1))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    deduct_amt: Mapped[Decimal | None] = mapped_column(MONEY)
+    closed_by: Mapped[str | None] = mapped_column(String(10))
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    confirmation_due: Mapped[date | None] = mapped_column(Date)
+    confirmed_on: Mapped[date | None] = mapped_column(Date)
+    dispute: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CoinvestigationBatch(Base):
+    """A period's batch of requests (协查申请汇总表), published at 0:00 on the 26th: the requests
+    it holds are fixed from then on (第六十三条(二))."""
+
+    __tablename__ = "coinvestigation_batch"
+
+    period: Mapped[str] = mapped_column(String(6), primary_key=True)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requests: Mapped[int] = mapped_column(Integer)
+
+
+class AuditDeduction(Base):
+    """A deduction from the treating region's review (审核扣款, seed 003 第四十三、四十六条):
+    agreed ones are booked at once, disputed ones when upheld (``book_id``: the booking)."""
+
+    __tablename__ = "audit_deduction"
+    __table_args__ = (Index("ix_audit_deduction_setl_id", "setl_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    setl_id: Mapped[str] = mapped_column(String(30))
+    mdtrtarea_admvs: Mapped[str] = mapped_column(String(6))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    reason: Mapped[str] = mapped_column(String(500))
+    state: Mapped[str] = mapped_column(String(10))
+    raised_on: Mapped[date] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    book_id: Mapped[str | None] = mapped_column(String(40))

@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI, Query, Request
 
 from services.national_hub import bootstrap
 from services.national_hub.adapters import person_index, relay_log
-from services.national_hub.entrypoints import routes_books
+from services.national_hub.entrypoints import routes_books, routes_supervision
 from services.national_hub.settings import Settings
 from shared.operator_access import (
     OPERATOR_RESPONSES,
@@ -43,6 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
     add_health_route(app)
     app.state.settings = settings
     app.include_router(routes_books.router)
+    app.include_router(routes_supervision.router)
 
     @app.get(
         "/relay-log",

@@ -25,6 +25,7 @@ from services.national_hub.domain import clearing, prepayment, reconciliation
 from services.national_hub.domain.clearing import Statement
 from services.national_hub.domain.prepayment import Gauge, Level
 from services.national_hub.domain.reconciliation import DayReport, Held
+from services.national_hub.service_layer import supervision
 from shared import clock
 from shared.envelope import MessageKind, RelayEnvelope
 from shared.errors import E6002, E6003, E6004, E6005, E6008, RelayError
@@ -489,3 +490,4 @@ class Keeper:
             self._pool, today, configured=self._configured, minimum=self._minimum
         )
         await outbox.drain(self._pool, self._brokers)  # the warnings, to their regions
+        await supervision.keep(self._pool, today)  # co-investigation batches and deadlines

@@ -17,7 +17,7 @@ CATEGORY_BY_PREFIX = {
     "E3": {"visit"},
     "E4": {"settlement"},
     "E5": {"relay", "system"},
-    "E6": {"reconciliation", "clearing"},
+    "E6": {"reconciliation", "clearing", "supervision"},
     "E9": {"input"},
 }
 
