@@ -21,7 +21,7 @@ from tests.e2e.harness import LOG_DIR, OPERATOR, Stack, enrol, file, start_local
 from tests.e2e.hospital import Hospital
 from tests.e2e.test_books import booked
 from tests.e2e.test_hospital_flow import settle_body
-from tests.e2e.test_months import until
+from tests.e2e.test_months import settle, until
 
 pytestmark = pytest.mark.e2e
 
@@ -315,3 +315,30 @@ async def test_co_investigation_from_request_to_the_next_clearing(
     report = await ok(ahttp, stack, "GET", "/coinvestigation-batches/202601")
     assert (report["wrong"], report["correct"], report["closed_overdue"]) == (1, 1, 1)
     assert D(report["deducted"]) == D("1000.00")
+
+
+async def test_settling_at_home_and_away_at_the_same_time_is_flagged_with_its_evidence(
+    ahttp: httpx.AsyncClient, supervised: tuple[Stack, BusinessClock]
+) -> None:
+    stack, business = supervised
+    person = await filed(ahttp, stack, "650100", "110000")
+    home = Hospital(ahttp, stack, "H65010000001", "650100")
+    away = Hospital(ahttp, stack, "H11000000001", "110000")
+    settled = []
+    for clinic in (away, home):
+        lines = await clinic.lines("X", person["psn_no"], per_category=1, categories=("09",))
+        settled.append((await settle(clinic, business, person, lines))[1])
+        await booked(ahttp, stack, setl_id=settled[-1]["setl_id"])
+    flags = await ok(ahttp, stack, "GET", "/supervision/two-way")
+    [flag] = [f for f in flags["flags"] if f["psn_no"] == person["psn_no"]]
+    assert any("同时段" in reason for reason in flag["reasons"])
+    assert sorted((e["setl_id"], e["at_home"]) for e in flag["evidence"]) == sorted(
+        [(settled[0]["setl_id"], False), (settled[1]["setl_id"], True)]
+    )
+    # a person who only settled away is not two-way
+    other = await filed(ahttp, stack, "650100", "110000")
+    lines = await away.lines("X", other["psn_no"], per_category=1, categories=("09",))
+    _, info = await settle(away, business, other, lines)
+    await booked(ahttp, stack, setl_id=info["setl_id"])
+    flags = await ok(ahttp, stack, "GET", "/supervision/two-way")
+    assert other["psn_no"] not in {f["psn_no"] for f in flags["flags"]}

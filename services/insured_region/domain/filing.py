@@ -205,6 +205,10 @@ def no_filing_needed(rules: FilingRules, care: Care) -> str | None:
     Judged on the care, not on the emergency label: an emergency is the same care, so it is
     exempt exactly when the care would be (内蒙古细则 第十条; 天津 京津冀 outpatient pilot).
     """
+    if care.treating_admdvs == care.insured_admdvs:
+        # care at home is not 异地就医; a long-term resident filed elsewhere keeps it (双向享受待遇:
+        # 乌鲁木齐 一(五), 22号文 "备案有效期内确需回参保地就医的，可以在参保地享受医保结算服务")
+        return "care in the person's own pool needs no filing (本地就医)"
     med_type = ORDINARY_FORM.get(care.med_type, care.med_type)
     same_province = province_of(care.treating_admdvs) == province_of(care.insured_admdvs)
     if rules.no_filing_intra_province and same_province:

@@ -1112,6 +1112,14 @@ COVER_CASES = [
         Covered("12", "L2"),
     ),
     CoverCase(
+        "care_at_home_needs_no_filing_even_for_a_resident_filed_elsewhere",
+        "seed 000 一(五): 双向享受待遇 — back home, the home standard, no filing",
+        URUMQI,
+        (_LT_BEIJING,),
+        care("650100", "650100", "11", ADMIT, ADMIT),
+        Covered(None, None),
+    ),
+    CoverCase(
         "temporary_used_when_the_long_term_does_not_cover",
         "design §6: the filing that covers the treating region",
         TIANJIN,
