@@ -21,6 +21,8 @@ class Settings(CommonSettings):
     """The hub's admin API: an institution's clearing rows (3260) and their confirmation (3261)."""
     hub_operator_token: str = DEV_OPERATOR_TOKEN
     """The operator token the hub's admin API takes (development default)."""
+    monitoring_thresholds_file: str = ""
+    """The monitoring thresholds (JSON, 第五十九条); empty: the ones shipped in the catalogue."""
     require_sign_in: bool = False
     """Refuse calls without the ``sign_no`` of an open 9001 sign-in (E9010). Off by default:
     the sign_no is recorded on each message either way."""

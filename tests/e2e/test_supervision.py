@@ -8,8 +8,9 @@ benefits. A stack of its own whose clock runs a simulated day per real second fr
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +22,7 @@ from tests.e2e.harness import LOG_DIR, OPERATOR, Stack, enrol, file, start_local
 from tests.e2e.hospital import Hospital
 from tests.e2e.test_books import booked
 from tests.e2e.test_hospital_flow import settle_body
-from tests.e2e.test_months import settle, until
+from tests.e2e.test_months import bill_of_about, settle, until
 
 pytestmark = pytest.mark.e2e
 
@@ -32,11 +33,15 @@ START = datetime(2025, 12, 28, 8, tzinfo=CHINA_TZ)
 """A simulated day per real second from 28 December 2025 (the stack takes some to start): the
 batch of 26 December – 25 January is published about half a minute in, February is over about
 a minute in."""
+THRESHOLDS = LOG_DIR / "supervision" / "monitoring.json"
+"""The treating region's monitoring thresholds: two visits a month are enough to judge."""
 
 
 @pytest.fixture(scope="module")
 def supervised() -> Iterator[tuple[Stack, BusinessClock]]:
     business = BusinessClock(START, 86400.0, datetime.now(UTC))
+    (LOG_DIR / "supervision").mkdir(parents=True, exist_ok=True)
+    THRESHOLDS.write_text(json.dumps({"min_visits": 2}), encoding="utf-8")
     stack = start_local_stack(
         amqp_url=AMQP_URL,
         suffix="_supervision",
@@ -44,6 +49,7 @@ def supervised() -> Iterator[tuple[Stack, BusinessClock]]:
         log_dir=LOG_DIR / "supervision",
         business_clock=business,
         hub={"BOOKS_INTERVAL_S": "0.2"},
+        treating={"MONITORING_THRESHOLDS_FILE": str(THRESHOLDS)},
     )
     try:
         yield stack, business
@@ -342,3 +348,35 @@ async def test_settling_at_home_and_away_at_the_same_time_is_flagged_with_its_ev
     await booked(ahttp, stack, setl_id=info["setl_id"])
     flags = await ok(ahttp, stack, "GET", "/supervision/two-way")
     assert other["psn_no"] not in {f["psn_no"] for f in flags["flags"]}
+
+
+async def test_a_cost_jump_raises_a_monitoring_warning_once_and_the_report_shows_it(
+    ahttp: httpx.AsyncClient, supervised: tuple[Stack, BusinessClock]
+) -> None:
+    stack, business = supervised
+    clinic = Hospital(ahttp, stack, "H11000000003", "110000")
+    catalogue = await clinic.lines("X", "X", per_category=1, categories=("02", "09"))
+    months = []
+    for factor in (1, 2):  # the second month's bills are about twice the first's
+        months.append(f"{business.today():%Y%m}")
+        for _ in range(2):
+            person = await filed(ahttp, stack, "650100", "110000")
+            await settle(clinic, business, person, bill_of_about(D(300 * factor), catalogue))
+        await until(business, (business.today().replace(day=1) + timedelta(days=32)).replace(day=1))
+    assert months[0] != months[1]
+
+    treating = f"{stack.treating_url}/admin/monitoring/{months[1]}"
+    first = (await ahttp.post(treating, headers=OPERATOR)).json()
+    mine = [w for w in first["warnings"] if w["subject"] == "H11000000003"]
+    assert "avg_cost" in {w["indicator"] for w in mine}, first
+    [row] = [r for r in first["rows"] if r["subject"] == "H11000000003"]
+    assert (row["month"]["visits"], row["previous"]["visits"]) == (2, 2)
+    assert D(row["growth"]["avg_cost"]) > D("0.20")
+    again = (await ahttp.post(treating, headers=OPERATOR)).json()
+    assert again["new_warnings"] == 0  # raised once
+    assert len(again["warnings"]) == len(first["warnings"])
+    report = await ahttp.get(f"{treating}/report", headers=OPERATOR)
+    assert report.status_code == 200
+    assert "运行分析报告" in report.text
+    assert "<svg" in report.text
+    assert "H11000000003" in report.text

@@ -8,40 +8,18 @@ cancel after clearing) is *marked*: listed beside its party with ``*`` (第五�
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from shared.months import first_day as first_day
+from shared.months import last_day as last_day
+from shared.months import month_of as month_of
+from shared.months import next_month as next_month
+from shared.months import parse_month as parse_month
+
 ZERO = Decimal("0.00")
-
-
-def month_of(day: date) -> str:
-    return f"{day:%Y%m}"
-
-
-def first_day(month: str) -> date:
-    return date(int(month[:4]), int(month[4:]), 1)
-
-
-def next_month(month: str) -> str:
-    return month_of(first_day(month) + timedelta(days=31))
-
-
-def last_day(month: str) -> date:
-    return first_day(next_month(month)) - timedelta(days=1)
-
-
-def parse_month(text: str) -> str:
-    """``202601`` or ``2026-01`` → ``202601``; ValueError naming what is wrong otherwise."""
-    digits = text.strip().replace("-", "")
-    if not _MONTH.fullmatch(digits):
-        raise ValueError(f"{text[:10]!r} 应为六位年月（如 202601）")
-    return digits
-
-
-_MONTH = re.compile(r"(19|20)\d\d(0[1-9]|1[0-2])", re.ASCII)
 
 
 GENERATE_BY_DAY = 26

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.national_hub.adapters import supervision as store
@@ -27,6 +27,8 @@ from shared.statement import parse_day
 router = APIRouter(tags=["supervision"], responses=OPERATOR_RESPONSES)
 
 REGION = r"^\d{6}$"
+RequestId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the request's number")]
+DeductionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the deduction's number")]
 
 
 def _pool(request: Request) -> Any:
@@ -127,7 +129,7 @@ async def read_requests(
 
 
 @router.get("/coinvestigations/{request_id}", summary="Operators: one co-investigation")
-async def read_request(request: Request, request_id: int, operator: OperatorDep) -> Any:
+async def read_request(request: Request, request_id: RequestId, operator: OperatorDep) -> Any:
     found = await store.request_of(_pool(request), request_id)
     if found is None:
         raise RelayError(E6009, detail=f"协查编号 {request_id}")
@@ -139,7 +141,7 @@ async def read_request(request: Request, request_id: int, operator: OperatorDep)
     summary="Insured region: complete a request returned for missing information (5 days)",
 )
 async def complete(
-    request: Request, request_id: int, body: CoinvestigationIn, operator: OperatorDep
+    request: Request, request_id: RequestId, body: CoinvestigationIn, operator: OperatorDep
 ) -> Any:
     found = await supervision.complete(
         _pool(request), request_id, body.model_dump(), body.insuplc_admdvs, clock.today()
@@ -151,7 +153,9 @@ async def complete(
     "/coinvestigations/{request_id}/answer",
     summary="Treating region: answer 核查无误, or 核查有误 with its reason and the amount deducted",
 )
-async def answer(request: Request, request_id: int, body: AnswerIn, operator: OperatorDep) -> Any:
+async def answer(
+    request: Request, request_id: RequestId, body: AnswerIn, operator: OperatorDep
+) -> Any:
     found = await supervision.answer(
         _pool(request), request_id, body.model_dump(), body.mdtrtarea_admvs, clock.today()
     )
@@ -162,7 +166,9 @@ async def answer(request: Request, request_id: int, body: AnswerIn, operator: Op
     "/coinvestigations/{request_id}/extension",
     summary="Treating region: move a request to the next period's feedback (counted)",
 )
-async def extend(request: Request, request_id: int, body: TreatingIn, operator: OperatorDep) -> Any:
+async def extend(
+    request: Request, request_id: RequestId, body: TreatingIn, operator: OperatorDep
+) -> Any:
     found = await supervision.extend(
         _pool(request), request_id, body.mdtrtarea_admvs, clock.today()
     )
@@ -174,7 +180,7 @@ async def extend(request: Request, request_id: int, body: TreatingIn, operator: 
     summary="Insured region: confirm the answer, or dispute it",
 )
 async def confirm(
-    request: Request, request_id: int, body: ConfirmationIn, operator: OperatorDep
+    request: Request, request_id: RequestId, body: ConfirmationIn, operator: OperatorDep
 ) -> Any:
     found = await supervision.confirm(
         _pool(request), request_id, body.model_dump(), body.insuplc_admdvs, clock.today()
@@ -222,7 +228,7 @@ async def deduct(request: Request, body: DeductionIn, operator: OperatorDep) -> 
     summary="Treating region: decide a disputed deduction (upheld: into the next clearing)",
 )
 async def decide(
-    request: Request, deduction_id: int, body: DecisionIn, operator: OperatorDep
+    request: Request, deduction_id: DeductionId, body: DecisionIn, operator: OperatorDep
 ) -> Any:
     found = await supervision.decide(
         _pool(request), deduction_id, body.model_dump(), body.mdtrtarea_admvs, clock.today()

@@ -188,3 +188,21 @@ class StatementFile(Base):
     filename: Mapped[str] = mapped_column(String(200))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MonitoringWarning(Base):
+    """A warning of the monthly cost monitoring (监控预警, seed 003 第五十九条): an indicator of an
+    institution or a region pair past its threshold, raised once per month."""
+
+    __tablename__ = "monitoring_warning"
+    __table_args__ = (UniqueConstraint("month", "scope", "subject", "indicator"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    month: Mapped[str] = mapped_column(String(6))
+    scope: Mapped[str] = mapped_column(String(12))
+    subject: Mapped[str] = mapped_column(String(30))
+    indicator: Mapped[str] = mapped_column(String(20))
+    value: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    threshold: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    message: Mapped[str] = mapped_column(String(200))
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

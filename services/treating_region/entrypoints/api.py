@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -13,7 +14,13 @@ from fastapi.openapi.utils import get_openapi
 
 from services.treating_region import bootstrap
 from services.treating_region.adapters.catalogue_loader import load_catalogues, load_institutions
-from services.treating_region.entrypoints import routes_catalogue, routes_gateway, routes_ledger
+from services.treating_region.domain.monitoring import THRESHOLDS_FILE, load_thresholds
+from services.treating_region.entrypoints import (
+    routes_catalogue,
+    routes_gateway,
+    routes_ledger,
+    routes_monitoring,
+)
 from services.treating_region.entrypoints.access import SignatureCheck
 from services.treating_region.entrypoints.schemas import request_schema, response_schema
 from services.treating_region.settings import Settings
@@ -56,7 +63,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.read_signatures = read_signatures
     app.state.catalogues = catalogues
     app.state.institutions = institutions
-    for routes in (routes_gateway, routes_catalogue, routes_ledger):
+    app.state.monitoring_thresholds = load_thresholds(
+        Path(settings.monitoring_thresholds_file) if settings.monitoring_thresholds_file
+        else THRESHOLDS_FILE
+    )  # fmt: skip
+    for routes in (routes_gateway, routes_catalogue, routes_ledger, routes_monitoring):
         app.include_router(routes.router)
 
     def custom_openapi() -> dict[str, Any]:
