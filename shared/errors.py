@@ -465,6 +465,15 @@ E6014 = _spec(
     "同一结算只登记一次审核扣款。",
 )
 
+E6015 = _spec(
+    "E6015",
+    "supervision",
+    "就医地自费就诊数据暂不可得",
+    "The treating region's record of the self-paid visit could not be read.",
+    "Retry once the treating region answers; nothing was settled.",
+    "请待就医地系统恢复后重新提交零星报销；本次未作任何结算。",
+)
+
 # E9xxx malformed input
 E9001 = _spec(
     "E9001",

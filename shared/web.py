@@ -36,7 +36,9 @@ HTTP_STATUS_BY_CATEGORY = {
 }
 
 
-NOT_FOUND_CODES = frozenset({"E1001", "E2006", "E3001", "E3009", "E4003", "E5001", "E6009"})
+NOT_FOUND_CODES = frozenset(
+    {"E1001", "E2006", "E3001", "E3009", "E4003", "E5001", "E6009", "E9012"}
+)
 """Errors that mean "no such thing" when an admin or read API is asked for it."""
 
 

@@ -4,7 +4,7 @@ import functools
 
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import CommonSettings
+from shared.settings import DEV_OPERATOR_TOKEN, CommonSettings
 
 
 class Settings(CommonSettings):
@@ -12,6 +12,10 @@ class Settings(CommonSettings):
 
     database_url: str = "postgresql+asyncpg://insured:insured@127.0.0.1:5432/insured_region"
     http_port: int = 8003
+    treating_url: str = "http://127.0.0.1:8001"
+    """The treating region's admin API: self-paid visits for manual reimbursement (零星报销)."""
+    treating_operator_token: str = DEV_OPERATOR_TOKEN
+    """The operator token the treating region's admin API takes (development default)."""
 
 
 @functools.lru_cache

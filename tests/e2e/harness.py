@@ -114,6 +114,8 @@ def start_local_stack(
                 "AMQP_URL": amqp_url,
                 "REGIONS": served,
                 "DATABASE_URL": database_url("insured_region", suffix),
+                "TREATING_URL": f"http://127.0.0.1:{first_port}",
+                "TREATING_OPERATOR_TOKEN": OPERATOR_TOKEN,
                 **tokens,
             },
             "treating_region": {

@@ -36,6 +36,8 @@ pytestmark = pytest.mark.e2e
 PUBLIC = {
     ("treating", "post", GATEWAY),  # the hospitals' gateway: signed per message
     ("treating", "get", "/fsi/messages/{msgid}"),  # a hospital's read: signed, its own only
+    ("treating", "post", "/selfpaid-visits"),  # a hospital's upload: signed, as itself
+    ("treating", "get", "/selfpaid-visits/{visit_id}"),  # signed, its own only
     ("treating", "get", "/catalogue/{admdvs}/items/{med_list_codg}"),
     ("treating", "get", "/catalogue/{admdvs}/items"),
     ("treating", "get", "/institutions"),
@@ -60,6 +62,7 @@ PATH_VALUES = {
     "request_id": "1",
     "deduction_id": "1",
     "period": "202601",
+    "visit_id": "1",
 }
 PARAM = re.compile(r"\{(\w+)\}")
 

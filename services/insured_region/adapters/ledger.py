@@ -532,9 +532,26 @@ _DAY = """
            cvlserv_pay, maf_pay, oth_pay
       FROM settlement
      WHERE (setl_time AT TIME ZONE 'UTC' + interval '8 hours')::date = $1
+       AND infno <> 'LXBX'
      ORDER BY setl_id
 """
-"""A settlement's day is its business day in China (``setl_time``)."""
+"""A settlement's day is its business day in China (``setl_time``). Manual claims (零星报销,
+``infno`` LXBX) are paid to the person, never relayed nor cleared: not in the statement."""
+
+
+async def manual_claims(pool: asyncpg.Pool, psn_no: str | None, limit: int) -> list[dict[str, Any]]:
+    """Manual claims (零星报销) settled here, by person."""
+    rows = await pool.fetch(
+        """SELECT setl_id, psn_no, insutype, insuplc_admdvs, mdtrtarea_admvs, fixmedins_code,
+                  medins_setl_id, med_type, filing_category, setl_time, medfee_sumamt,
+                  fund_pay_sumamt, acct_pay, psn_cash_pay
+             FROM settlement
+            WHERE infno = 'LXBX' AND ($1::text IS NULL OR psn_no = $1)
+            ORDER BY setl_time LIMIT $2""",
+        psn_no,
+        limit,
+    )
+    return [dict(r) for r in rows]
 
 
 async def day_statement(pool: asyncpg.Pool, day: date) -> list[dict[str, Any]]:

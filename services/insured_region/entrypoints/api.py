@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from services.insured_region import bootstrap
 from services.insured_region.adapters.policy_loader import load_policies
 from services.insured_region.entrypoints import (
+    routes_claims,
     routes_filings,
     routes_ledger,
     routes_persons,
@@ -47,6 +48,6 @@ def create_app(settings: Settings) -> FastAPI:
     install_operator_access(app, settings)
     add_health_route(app)
 
-    for routes in (routes_persons, routes_filings, routes_policy, routes_ledger):
+    for routes in (routes_persons, routes_filings, routes_policy, routes_ledger, routes_claims):
         app.include_router(routes.router)
     return app

@@ -206,3 +206,33 @@ class MonitoringWarning(Base):
     threshold: Mapped[Decimal] = mapped_column(Numeric(12, 4))
     message: Mapped[str] = mapped_column(String(200))
     raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SelfPaidVisit(Base):
+    """A visit the hospital could not settle directly, paid in full by the person, uploaded
+    with its fee lines and diagnoses for manual reimbursement (零星报销, seed 003 第四条(二)、
+    第十五条; 三(三)); ``claim`` is what the insured region paid on it, once claimed."""
+
+    __tablename__ = "selfpaid_visit"
+    __table_args__ = (
+        UniqueConstraint("fixmedins_code", "ipt_otp_no"),
+        Index("ix_selfpaid_visit_psn_no", "psn_no"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    fixmedins_code: Mapped[str] = mapped_column(String(12))
+    mdtrtarea_admvs: Mapped[str] = mapped_column(String(6))
+    insuplc_admdvs: Mapped[str] = mapped_column(String(6))
+    psn_no: Mapped[str] = mapped_column(String(30))
+    insutype: Mapped[str] = mapped_column(String(3))
+    med_type: Mapped[str] = mapped_column(String(3))
+    ipt_otp_no: Mapped[str] = mapped_column(String(30))
+    begntime: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    endtime: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    medfee_sumamt: Mapped[Decimal] = mapped_column(MONEY)
+    visit: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    """As the hospital sent it: diagnoses, lines, the reason it was not settled directly."""
+    request_hash: Mapped[str] = mapped_column(String(64))
+    claim: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -20,6 +20,7 @@ from services.treating_region.entrypoints import (
     routes_gateway,
     routes_ledger,
     routes_monitoring,
+    routes_selfpaid,
 )
 from services.treating_region.entrypoints.access import SignatureCheck
 from services.treating_region.entrypoints.schemas import request_schema, response_schema
@@ -67,7 +68,13 @@ def create_app(settings: Settings) -> FastAPI:
         Path(settings.monitoring_thresholds_file) if settings.monitoring_thresholds_file
         else THRESHOLDS_FILE
     )  # fmt: skip
-    for routes in (routes_gateway, routes_catalogue, routes_ledger, routes_monitoring):
+    for routes in (
+        routes_gateway,
+        routes_catalogue,
+        routes_ledger,
+        routes_monitoring,
+        routes_selfpaid,
+    ):
         app.include_router(routes.router)
 
     def custom_openapi() -> dict[str, Any]:
