@@ -14,7 +14,7 @@ import httpx
 
 from shared import clock
 from shared.auth import institution_token, signed_headers
-from sim import books, session
+from sim import books, session, supervision
 from sim.plan import plan_cares
 from sim.report import RunInfo, render_text, summarize, write_reports
 from sim.traffic import Catalogue, Endpoints, Gateway, drive, enrol_all, now_tag, run_care
@@ -144,8 +144,30 @@ def main() -> None:
     closer.add_argument(
         "--hub-url", default=os.environ.get("RELAY_HUB_URL", "http://127.0.0.1:8002")
     )
+    watcher = sub.add_parser(
+        "supervise",
+        help="after books: the months' cost monitoring and analysis reports, two-way benefit "
+        "flags, and a co-investigation batch played through to its deductions' clearing",
+    )
+    watcher.add_argument("--months", required=True, help="comma-separated yyyyMM, in order")
+    watcher.add_argument("--out", default="reports")
+    for name, port in (("hub", 8002), ("treating", 8001), ("insured", 8003)):
+        watcher.add_argument(
+            f"--{name}-url",
+            default=os.environ.get(f"RELAY_{name.upper()}_URL", f"http://127.0.0.1:{port}"),
+        )
     args = parser.parse_args()
     clock.install(clock.from_environment())
+    if args.command == "supervise":
+        sys.exit(
+            supervision.main(
+                args.hub_url,
+                args.treating_url,
+                args.insured_url,
+                args.months.split(","),
+                Path(args.out),
+            )
+        )
     if args.command == "books":
         sys.exit(books.main(args.hub_url, args.months.split(","), Path(args.out)))
     if args.command in (None, "session"):

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make demo: the whole relay on a fast business clock — simulated hospitals through January and
 # February, then both months cleared — printing the settlement report, the clearing (who pays
-# whom), the prepayment gauges and the daily reconciliation.
+# whom), the prepayment gauges and the daily reconciliation — then the months' supervision:
+# cost monitoring, two-way benefit flags, and a co-investigation batch through to its
+# deductions returned in the next clearing.
 #
 # Databases of its own (<service>_demo) and a vhost of its own (relay_demo), made fresh each
 # run, so the books hold exactly this run's traffic. Knobs (environment):
@@ -60,6 +62,7 @@ echo "demo: business clock from $RELAY_CLOCK_START at x$RELAY_CLOCK_SPEED: $CARE
 "$PY" -m sim session \
   && "$PY" -m sim run --cares "$CARES" --from "$first" --days "$days" --concurrency 16 \
   && "$PY" -m sim books --months "$months" \
+  && "$PY" -m sim supervise --months "$months" \
   || status=$?
 bash deploy/local/services.sh down
 exit $status
