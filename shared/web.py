@@ -13,7 +13,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.envelope import national_time
@@ -40,6 +40,39 @@ NOT_FOUND_CODES = frozenset(
     {"E1001", "E2006", "E3001", "E3009", "E4003", "E5001", "E6009", "E9012"}
 )
 """Errors that mean "no such thing" when an admin or read API is asked for it."""
+
+
+def unstorable(value: Any, path: str = "") -> str | None:
+    """Where a JSON value holds text no database column can store: a NUL character (PostgreSQL
+    refuses it) or a lone surrogate (not UTF-8); None when all of it can be stored."""
+    if isinstance(value, str):
+        bad = "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value)
+        return (path or "报文") if bad else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            found = unstorable(item, where) or unstorable(str(key), path or "报文")
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = unstorable(item, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
+class StorableInput(BaseModel):
+    """A request body whose text must reach the database: one holding a NUL character or a lone
+    surrogate is refused (E9002 naming the field), never a failed write."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        found = unstorable(data)
+        if found is not None:
+            raise ValueError(f"字段 {found[:60]}：含有空字符或无效的 Unicode 字符")
+        return data
 
 
 class ErrorEnvelope(BaseModel):

@@ -13,7 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.clock import CHINA_TZ
 from tests.e2e.harness import OPERATOR, Stack, enrol, signed
+from tests.e2e.test_reversal import year_of
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +32,9 @@ async def _item(http: httpx.AsyncClient, stack: Stack, admdvs: str) -> dict[str,
 
 
 def visit_of(person: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
-    now = datetime.now()
+    """Admitted and discharged at 03:00 China time, when the UTC date is the day before: the
+    claim's days are China days."""
+    now = datetime.now(CHINA_TZ).replace(hour=3, minute=0, second=0, tzinfo=None)
     pric = D(item["ref_price"])
     cnt = int(D("20000") / pric)  # well past the inpatient deductible
     return {
@@ -39,7 +43,7 @@ def visit_of(person: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
         "insutype": "310",
         "med_type": "21",
         "ipt_otp_no": "ZX" + person["psn_no"][-10:],
-        "begntime": f"{now - timedelta(days=5):%Y-%m-%d %H:%M:%S}",
+        "begntime": f"{now - timedelta(days=5):%Y-%m-%d %H:%M:%S}",  # China time, as sent
         "endtime": f"{now:%Y-%m-%d %H:%M:%S}",
         "diseinfo": [{"diag_type": "1", "diag_code": "I21.9", "diag_name": "急性心肌梗死"}],
         "feedetail": [
@@ -101,6 +105,15 @@ async def test_a_self_paid_stay_is_reimbursed_under_the_insured_regions_catalogu
     assert D(info["fund_pay_sumamt"]) > 0
     parts = ("fund_pay_sumamt", "acct_pay", "psn_cash_pay")
     assert sum(D(info[p]) for p in parts) == D(info["medfee_sumamt"])
+
+    # under its own policy and the year's accumulators, with the filing made from the China day
+    assert (await year_of(ahttp, stack, person["psn_no"]))["inpatient_stays"] == "1"
+    listed_filings = await ahttp.get(
+        f"{stack.insured_url}/admin/persons/{person['psn_no']}/filings", headers=OPERATOR
+    )
+    [made] = [f for f in listed_filings.json()["filings"] if f["category"] == "21"]
+    assert made["begndate"] == body["begntime"][:10]
+    assert made["dest_admdvs"] == TREATING
 
     repeat = await ahttp.post(
         f"{stack.insured_url}/admin/manual-claims",

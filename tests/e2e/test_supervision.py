@@ -176,6 +176,21 @@ async def eventually(
     raise AssertionError(f"{path}: {key} = {found[key]!r}, not {want!r}")
 
 
+def cancel_of(person: dict[str, Any], info: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "data": {
+            "psn_no": person["psn_no"],
+            "mdtrt_id": info["mdtrt_id"],
+            "setl_id": info["setl_id"],
+        }
+    }
+
+
+def moved(info: dict[str, Any]) -> Decimal:
+    """What clearing moves for a settlement: the funds and the personal account."""
+    return D(info["fund_pay_sumamt"]) + D(info["acct_pay"])
+
+
 def lines_between(statement: dict[str, Any], payer: str, payee: str) -> list[tuple[str, Decimal]]:
     return sorted(
         (ln["mark"], D(ln["amount"]))
@@ -231,12 +246,12 @@ async def test_co_investigation_from_request_to_the_next_clearing(
 
     # not answered before its batch is published at 0:00 on the 26th
     answer_path = f"/coinvestigations/{cross_request['id']}/answer"
-    if business.today() < date(2026, 1, 26):
-        code, _ = await refused(
-            ahttp, stack, "POST", answer_path, json={"mdtrtarea_admvs": "110000", "verdict": "1"}
-        )
-        assert code == "E6013"
-    assert raised_on < date(2026, 1, 26), "the stays took too long for this clock"
+    assert business.today() < date(2026, 1, 25), "the stays took too long for this clock"
+    code, _ = await refused(
+        ahttp, stack, "POST", answer_path, json={"mdtrtarea_admvs": "110000", "verdict": "1"}
+    )
+    assert code == "E6013"
+    assert raised_on < date(2026, 1, 26)
     await until(business, date(2026, 1, 26))
     batch = await eventually(ahttp, stack, "/coinvestigation-batches/202601", "published_at")
     assert batch["requests"] == 2
@@ -294,6 +309,22 @@ async def test_co_investigation_from_request_to_the_next_clearing(
     )  # fmt: skip
     assert upheld["state"] == "upheld"
 
+    # a stay refunded after its deduction: the deduction is undone beside the refund, so the
+    # stay nets to nothing (never less); a refunded stay takes no deduction
+    for clinic, insured, person, info in (
+        (cross, "650100", people[0], below_x),
+        (intra, "150200", locals_[0], below_i),
+    ):
+        refund = await clinic.ok("2305", insured, cancel_of(person, info))
+        await booked(ahttp, stack, setl_id=refund["setlinfo"]["setl_id"])  # the hub has it
+    code, message = await refused(
+        ahttp, stack, "POST", "/deductions",
+        json={"mdtrtarea_admvs": "150781", "setl_id": below_i["setl_id"], "amount": "10.00",
+              "reason": "重复收费"},
+    )  # fmt: skip
+    assert code == "E6014"
+    assert "已退费" in message
+
     # the intra-region request left unanswered is closed as 核查无误 at its deadline
     await until(business, date(2026, 2, 26))
     closed = await eventually(
@@ -305,18 +336,25 @@ async def test_co_investigation_from_request_to_the_next_clearing(
     # marked * (第五十条), and the upheld intra-region one to the insured pool
     await until(business, date(2026, 3, 1))
     february = await ok(ahttp, stack, "POST", "/clearing/202602")
-    assert lines_between(february, "650000", "110000") == [("*", D("-1200.00"))]
-    assert lines_between(february, "150200", "150781") == [("*", D("-300.00"))]
+    refunded_x, refunded_i = moved(below_x), moved(below_i)
+    assert lines_between(february, "650000", "110000") == [("*", D("-1000.00") - refunded_x)]
+    assert lines_between(february, "150200", "150781") == [("*", D("-300.00") - refunded_i)]
     notice = next(n for n in february["notices"] if n["party"] == "110000")
-    assert D(notice["net"]) == D("-1200.00")  # the treating province pays it back
+    assert D(notice["net"]) == D("-1000.00") - refunded_x  # the treating province pays back
+    entries = await booked(ahttp, stack, setl_id=below_x["setl_id"], wait_for=3)
+    assert sorted(e["kind"] for e in entries) == ["deduction", "deduction", "settlement"]
+    [undone] = [e for e in entries if not e["book_id"].startswith(below_x["setl_id"])]
+    [mirror] = await booked(ahttp, stack, setl_id=undone["book_id"].split("/")[0])
+    assert (mirror["kind"], mirror["init_setl_id"]) == ("cancel", below_x["setl_id"])
+    assert sum(D(e["fund_pay_sumamt"]) for e in [*entries, mirror]) == 0
     for info, book_id, month in (
         (at_x, f"{at_x['setl_id']}/xc", "202602"),
         (below_x, f"{below_x['setl_id']}/audit", "202602"),
         (at_i, f"{at_i['setl_id']}/audit", "202602"),
     ):
         entries = await booked(ahttp, stack, setl_id=info["setl_id"], wait_for=2)
-        [deduction] = [e for e in entries if e["kind"] == "deduction"]
-        assert (deduction["book_id"], deduction["cleared_month"]) == (book_id, month)
+        [deduction] = [e for e in entries if e["book_id"] == book_id]
+        assert (deduction["kind"], deduction["cleared_month"]) == ("deduction", month)
         assert D(deduction["medfee_sumamt"]) == 0
     report = await ok(ahttp, stack, "GET", "/coinvestigation-batches/202601")
     assert (report["wrong"], report["correct"], report["closed_overdue"]) == (1, 1, 1)

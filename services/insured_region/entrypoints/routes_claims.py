@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from services.insured_region.adapters import ledger
 from services.insured_region.entrypoints.app_state import policies_of, runtime_of
@@ -18,11 +18,12 @@ from services.insured_region.service_layer.unit_of_work import UnitOfWork
 from services.insured_region.settings import Settings
 from shared import clock
 from shared.operator_access import OPERATOR_RESPONSES, OperatorDep
+from shared.web import StorableInput
 
 router = APIRouter(tags=["manual reimbursement"], responses=OPERATOR_RESPONSES)
 
 
-class ClaimIn(BaseModel):
+class ClaimIn(StorableInput):
     psn_no: str = Field(min_length=1, max_length=30)
     visit_id: int = Field(
         ge=1, le=2**63 - 1, description="the self-paid visit the hospital uploaded"
@@ -57,7 +58,7 @@ async def claim(request: Request, body: ClaimIn, operator: OperatorDep) -> dict[
 async def claims(
     request: Request,
     operator: OperatorDep,
-    psn_no: Annotated[str | None, Query(max_length=30)] = None,
+    psn_no: Annotated[str | None, Query(max_length=30, pattern=r"^[0-9A-Za-z_-]+$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     rows = await ledger.manual_claims(runtime_of(request).pool, psn_no, limit)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -23,6 +23,7 @@ from services.insured_region.domain.filing import Care, FilingRequest, coverage
 from services.insured_region.domain.policy import RegionPolicy, policy_for
 from services.insured_region.service_layer import filings, ledger
 from services.insured_region.service_layer.unit_of_work import UnitOfWork
+from shared.clock import CHINA_TZ
 from shared.errors import E1001, E2001, E6015, E9002, RelayError
 from shared.operator_access import operator_headers
 from shared.settlement import SettlementPayload
@@ -40,6 +41,11 @@ class TreatingSource:
     operator_token: str
 
 
+def _china_day(moment: str) -> str:
+    """The China date of a time the treating region wrote in ISO form."""
+    return datetime.fromisoformat(moment).astimezone(CHINA_TZ).date().isoformat()
+
+
 async def _visit(
     http: httpx.AsyncClient, source: TreatingSource, visit_id: int, catalogue: str
 ) -> dict[str, Any]:
@@ -53,6 +59,9 @@ async def _visit(
         raise RelayError(E6015, detail=f"就医地系统暂不可达（{type(exc).__name__}）") from None
     if response.status_code == 404:
         raise RelayError(E9002, detail=f"就医地未找到自费就诊 visit_id {visit_id}")
+    if 400 <= response.status_code < 500:  # the visit cannot be settled as it stands
+        said = str(response.json().get("err_msg") or "")[:200]
+        raise RelayError(E9002, detail=f"自费就诊 {visit_id} 无法按参保地目录结算：{said}")
     if response.status_code != 200:
         raise RelayError(E6015, detail=f"就医地系统应答状态 {response.status_code}")
     found: dict[str, Any] = response.json()
@@ -84,8 +93,8 @@ async def claim(
                 "insutype": visit["insutype"],
                 "med_type": visit["med_type"],
                 "medins_lv": visit["medins_lv"],
-                "begntime": visit["begntime"][:10],
-                "endtime": visit["endtime"][:10],
+                "begntime": _china_day(visit["begntime"]),
+                "endtime": _china_day(visit["endtime"]),
                 "acct_used_flag": False,
                 "medfee_sumamt": split["medfee_sumamt"],
                 "fulamt_ownpay_amt": split["fulamt_ownpay_amt"],
@@ -100,12 +109,13 @@ async def claim(
             E9002, detail=f"自费就诊 {visit_id} 的数据无法结算（{exc.error_count()} 处）"
         ) from None
     treating = visit["mdtrtarea_admvs"]
-    filing = await _covered_or_filed(sessions, policies, person, treating, payload, today)
+    msgid = f"{MANUAL_CLAIM}{visit['fixmedins_code']}{visit_id:012d}"
+    filing = await _covered_or_filed(sessions, policies, person, treating, payload, today, msgid)
     answer = await ledger.settle(
         uow,
         policies,
         ledger.SettleCommand(
-            msgid=f"{MANUAL_CLAIM}{visit['fixmedins_code']}{visit_id:012d}",
+            msgid=msgid,
             infno=MANUAL_CLAIM,
             insured_admdvs=admdvs,
             treating_admdvs=treating,
@@ -125,9 +135,11 @@ async def _covered_or_filed(
     treating: str,
     payload: SettlementPayload,
     today: date,
+    msgid: str,
 ) -> dict[str, Any]:
     """The filing the claim settles under: the one covering the visit, or a referral filing
-    made now from the visit's first day (第十五条)."""
+    made now from the visit's first day (第十五条) — once per claim (its msgid), however often
+    or concurrently it is claimed."""
     policy = policy_for(policies, person.insuplc_admdvs)
     care = Care(
         insured_admdvs=person.insuplc_admdvs,
@@ -151,6 +163,7 @@ async def _covered_or_filed(
         person.psn_no,
         FilingRequest(REFERRAL_CATEGORY, treating, payload.begntime, None),
         today,
+        msgid=msgid,
     )
     return {"category": made.category, "filing_id": made.filing_id, "made_now": True}
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from services.national_hub.domain.books import AMOUNTS, Booking, Void, clearing_party
+from services.national_hub.domain.books import AMOUNTS, Booking, EntryKind, Void, clearing_party
 from shared import clock
 
 log = logging.getLogger(__name__)
@@ -78,10 +78,17 @@ async def book(conn: asyncpg.Connection, bookings: Sequence[Booking | Void]) -> 
     batch holding a cancel and its 2601 books both); the number of new entries."""
     entries = [_row(b) for b in bookings if isinstance(b, Booking)]
     voids = [b for b in bookings if isinstance(b, Void)]
+    refunded = sorted({b.init_setl_id for b in bookings if isinstance(b, Booking)
+                       and b.kind is EntryKind.CANCEL and b.init_setl_id})  # fmt: skip
+    for setl_id in refunded:  # as the supervision's deductions do, in one order: no deadlock
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('deduct:' || $1::text))", setl_id)
     new = 0
     if entries:
         columns = [list(values) for values in zip(*entries, strict=True)]
-        new += len(await conn.fetch(_BOOK, *columns))
+        booked = [r["book_id"] for r in await conn.fetch(_BOOK, *columns)]
+        new += len(booked)
+        if refunded and booked:
+            await conn.execute(_UNDEDUCT, booked, clock.now())
     if voids:
         done = await conn.fetch(
             _VOID_SQL,
@@ -93,6 +100,8 @@ async def book(conn: asyncpg.Connection, bookings: Sequence[Booking | Void]) -> 
             [v.insuplc_admdvs for v in voids],
         )
         new += len(done)
+        if done:
+            await conn.execute(_REDEDUCT, [r["book_id"] for r in done], clock.now())
         if len(done) < len(voids):
             log.info("books: %d void(s) booked before, or of no mirror", len(voids) - len(done))
     return new
@@ -115,6 +124,40 @@ _VOID_SQL = f"""
 """The void takes the mirror's day — the day every side filed the mirror under — and its
 amounts negated; only the mirror of the cancel the 2601 names, between the same two regions (a
 region cannot void another's refund); a mirror the books do not hold has nothing to void."""
+
+
+_DEDUCTION_COLUMNS = ", ".join(name for name, _ in _COLUMNS)
+
+_UNDEDUCT = f"""
+    INSERT INTO book_entry ({_DEDUCTION_COLUMNS})
+    SELECT m.setl_id || '/' || split_part(d.book_id, '/', 2), d.setl_id, 'deduction', m.day,
+           d.mdtrtarea_admvs, d.insuplc_admdvs, d.payer, d.payee, d.route, d.fixmedins_code,
+           d.psn_no, d.mdtrt_id, m.msgid, m.infno, d.insutype, d.clr_type, d.init_setl_id,
+           {", ".join(f"-d.{name}" for name in AMOUNTS)}, $2
+      FROM book_entry m
+      JOIN book_entry d ON d.init_setl_id = m.init_setl_id AND d.kind = 'deduction'
+                       AND d.book_id IN (d.init_setl_id || '/xc', d.init_setl_id || '/audit')
+     WHERE m.book_id = ANY($1::text[]) AND m.kind = 'cancel'
+    ON CONFLICT (book_id) DO NOTHING
+"""
+"""A cancel mirror ``m`` returns everything the funds paid; deductions already returned part of
+it (第五十四条), so each is undone beside the mirror (``<mirror>/xc``, ``<mirror>/audit``, on the
+mirror's day): the settlement's entries then net to nothing, never to less."""
+
+_REDEDUCT = f"""
+    INSERT INTO book_entry ({_DEDUCTION_COLUMNS})
+    SELECT r.book_id || '/v', r.setl_id, 'deduction', r.day, r.mdtrtarea_admvs, r.insuplc_admdvs,
+           r.payer, r.payee, r.route, r.fixmedins_code, r.psn_no, r.mdtrt_id, r.msgid, r.infno,
+           r.insutype, r.clr_type, r.init_setl_id,
+           {", ".join(f"-r.{name}" for name in AMOUNTS)}, $2
+      FROM unnest($1::text[]) AS v(book_id)
+      JOIN book_entry r ON r.kind = 'deduction'
+                       AND r.book_id IN (split_part(v.book_id, '/', 1) || '/xc',
+                                         split_part(v.book_id, '/', 1) || '/audit')
+    ON CONFLICT (book_id) DO NOTHING
+"""
+"""A mirror voided by its 2601 (``<mirror>/void``) stands the settlement again, and with it the
+deductions the mirror had undone: each undoing is negated in turn (``<mirror>/xc/v``)."""
 
 
 async def entries_of_day(pool: asyncpg.Pool, day: date) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from typing import Any, TypeAlias
 
 import asyncpg
 
-from services.national_hub.domain.books import AMOUNTS
+from services.national_hub.domain.books import AMOUNTS, FUNDS
 from shared import clock
 
 Conn: TypeAlias = asyncpg.Pool | asyncpg.Connection
@@ -18,24 +18,35 @@ Conn: TypeAlias = asyncpg.Pool | asyncpg.Connection
 
 async def settlement(conn: Conn, setl_id: str) -> dict[str, Any] | None:
     """The booked settlement ``setl_id`` with ``cancelled`` (a cancel mirror of it stands, not
-    voided) and ``deducted`` (what deductions already took from its funds)."""
+    voided), ``deducted`` (what deductions hold of its funds now, net of those a cancel undid)
+    and ``left_<fund>`` (what each fund paid less what deductions took from it)."""
     row = await conn.fetchrow(
-        """
+        f"""
         SELECT e.*,
                EXISTS (SELECT 1 FROM book_entry c
                         WHERE c.init_setl_id = e.setl_id AND c.kind = 'cancel'
                           AND NOT EXISTS (SELECT 1 FROM book_entry v
                                            WHERE v.book_id = c.setl_id || '/void'))
                  AS cancelled,
-               coalesce((SELECT -sum(d.fund_pay_sumamt) FROM book_entry d
-                          WHERE d.init_setl_id = e.setl_id AND d.kind = 'deduction'), 0)
-                 AS deducted
+               -coalesce(d.fund_pay_sumamt, 0) AS deducted,
+               {", ".join(f"e.{f} + coalesce(d.{f}, 0) AS left_{f}" for f in FUNDS)}
           FROM book_entry e
+          LEFT JOIN LATERAL (
+               SELECT sum(fund_pay_sumamt) AS fund_pay_sumamt,
+                      {", ".join(f"sum({f}) AS {f}" for f in FUNDS)}
+                 FROM book_entry WHERE init_setl_id = e.setl_id AND kind = 'deduction'
+          ) d ON true
          WHERE e.book_id = $1 AND e.kind = 'settlement'
         """,
         setl_id,
     )
     return dict(row) if row else None
+
+
+async def lock_settlement(conn: asyncpg.Connection, setl_id: str) -> None:
+    """One deduction of a settlement at a time (a co-investigation answer, an audit deduction,
+    a decision), so that together they never take more than its funds paid."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('deduct:' || $1::text))", setl_id)
 
 
 _DEDUCT = f"""
@@ -124,7 +135,7 @@ async def requests(
     insuplc_admdvs: str | None = None,
     mdtrtarea_admvs: str | None = None,
     state: str | None = None,
-    limit: int = 500,
+    limit: int | None = 500,
 ) -> list[dict[str, Any]]:
     clauses: list[str] = []
     args: list[object] = []
@@ -140,7 +151,7 @@ async def requests(
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     args.append(limit)
     rows = await conn.fetch(
-        f"SELECT * FROM coinvestigation {where} ORDER BY id LIMIT ${len(args)}", *args
+        f"SELECT * FROM coinvestigation {where} ORDER BY id LIMIT ${len(args)}::bigint", *args
     )
     return [r for r in (_json(row) for row in rows) if r is not None]
 
@@ -174,14 +185,18 @@ async def publish(conn: asyncpg.Connection, period: str) -> None:
 
 
 async def overdue(conn: Conn, today: date) -> list[dict[str, Any]]:
-    """Requests of published batches past a deadline: an unanswered one at its answer
-    deadline, an incomplete one past its five days."""
+    """Requests past a deadline, locked (one being answered, completed or confirmed right now
+    is left to the next pass): an unanswered one of a published batch at its answer deadline,
+    an incomplete one past its five days, an answer left unconfirmed past its five working
+    days."""
     rows = await conn.fetch(
         """SELECT c.* FROM coinvestigation c
-             JOIN coinvestigation_batch b ON b.period = c.period
-            WHERE (c.state = 'pending' AND c.answer_due <= $1)
+            WHERE (c.state = 'pending' AND c.answer_due <= $1
+                   AND EXISTS (SELECT 1 FROM coinvestigation_batch b WHERE b.period = c.period))
                OR (c.state = 'incomplete' AND c.completion_due < $1)
-            ORDER BY c.id""",
+               OR (c.state = 'answered' AND c.confirmation_due < $1)
+            ORDER BY c.id
+              FOR UPDATE SKIP LOCKED""",
         today,
     )
     return [r for r in (_json(row) for row in rows) if r is not None]

@@ -178,6 +178,8 @@ def request_problems(fields: dict[str, Any], booked_total: Decimal) -> list[str]
         try:
             stated = Decimal(given["medfee_sumamt"])
         except InvalidOperation:
+            stated = Decimal("NaN")
+        if not stated.is_finite():
             problems.append("费用总额（medfee_sumamt）不是金额")
         else:
             if stated != booked_total:

@@ -10,10 +10,10 @@ masked unless the operator has the right to see it.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from services.national_hub.adapters import supervision as store
 from services.national_hub.domain import two_way
@@ -23,6 +23,7 @@ from shared.errors import E6009, E9002, RelayError
 from shared.operator_access import OPERATOR_RESPONSES, OperatorDep, operator_access
 from shared.runtime import Runtime
 from shared.statement import parse_day
+from shared.web import StorableInput
 
 router = APIRouter(tags=["supervision"], responses=OPERATOR_RESPONSES)
 
@@ -48,7 +49,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class _Tolerant(BaseModel):
+class _Tolerant(StorableInput):
     """Numbers where text is meant are read as text (HIS and office systems write both)."""
 
     model_config = ConfigDict(coerce_numbers_to_str=True)
@@ -76,11 +77,11 @@ class AnswerIn(_Tolerant):
     deduct_amt: str | None = Field(None, max_length=20, description="amount to deduct, yuan")
 
 
-class TreatingIn(BaseModel):
+class TreatingIn(StorableInput):
     mdtrtarea_admvs: str = Field(pattern=REGION)
 
 
-class ConfirmationIn(BaseModel):
+class ConfirmationIn(StorableInput):
     insuplc_admdvs: str = Field(pattern=REGION)
     agree: bool = Field(description="true: confirmed · false: disputed (say what in dispute)")
     dispute: str | None = Field(None, max_length=500)
@@ -94,7 +95,7 @@ class DeductionIn(_Tolerant):
     agreed: bool = Field(True, description="the institution agreed (false: it disputes)")
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(StorableInput):
     mdtrtarea_admvs: str = Field(pattern=REGION)
     upheld: bool
 
@@ -114,7 +115,9 @@ async def read_requests(
     period: Annotated[str | None, Query(max_length=7)] = None,
     insuplc_admdvs: Annotated[str | None, Query(pattern=REGION)] = None,
     mdtrtarea_admvs: Annotated[str | None, Query(pattern=REGION)] = None,
-    state: Annotated[str | None, Query(max_length=10)] = None,
+    state: Annotated[
+        Literal["incomplete", "pending", "answered", "confirmed", "disputed"] | None, Query()
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> Any:
     found = await store.requests(
@@ -262,7 +265,8 @@ async def read_two_way(
 ) -> Any:
     today = clock.today()
     last = _day(ends, "to", today) if ends else today
-    first = _day(begins, "from", today) if begins else last - timedelta(days=90)
+    window = timedelta(days=90)
+    first = _day(begins, "from", today) if begins else max(last, date.min + window) - window
     found = await supervision.two_way_flags(
         _pool(request), first, last, two_way.Rules(overlap_days, max_round_trips)
     )

@@ -31,14 +31,34 @@ INCOMPLETE_REASON = "协查申请信息不全或不精准，参保地逾期未�
 OVERDUE_REASON = "区内协查逾期未答复，按核查无误处理（第六十三条(三)1）"
 
 
+MAX_AMOUNT = Decimal("999999999999.99")
+"""What a money column (Numeric(14, 2)) holds."""
+
+
 def _money(value: Any, field: str) -> Decimal:
     try:
         amount = Decimal(str(value).strip())
+        exact = amount.is_finite() and abs(amount) <= MAX_AMOUNT
+        if not exact or amount != amount.quantize(Decimal("0.01")):
+            raise RelayError(E6012, detail=f"{field} 应为精确到分的金额")
     except (InvalidOperation, ValueError):
         raise RelayError(E6012, detail=f"{field} 应为金额") from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-        raise RelayError(E6012, detail=f"{field} 应为精确到分的金额")
     return amount
+
+
+def _room(found: dict[str, Any], amount: Decimal) -> str | None:
+    """Why ``amount`` may not be deducted from the settlement now (None: it may)."""
+    if found["cancelled"]:
+        return f"结算 {found['setl_id']} 已退费，无可扣减的基金支付"
+    room = found["fund_pay_sumamt"] - found["deducted"]
+    if amount <= 0 or amount > room:
+        return f"扣款金额 {amount:.2f} 应大于 0 且不超过 {room:.2f}（基金支付减已扣款）"
+    return None
+
+
+def _left(found: dict[str, Any]) -> dict[str, Decimal]:
+    """What each fund paid less what deductions already took from it."""
+    return {name: found[f"left_{name}"] for name in FUNDS}
 
 
 async def _settlement(conn: Any, setl_id: str, *, region: str, side: str) -> dict[str, Any]:
@@ -244,21 +264,18 @@ async def _close(
     today: date,
 ) -> None:
     if given.verdict is Verdict.WRONG and given.deduct_amt > 0:
+        await store.lock_settlement(conn, found["setl_id"])
         settled = await store.settlement(conn, found["setl_id"])
         assert settled is not None
-        room = settled["fund_pay_sumamt"] - settled["deducted"]
-        if given.deduct_amt > room:
-            raise RelayError(
-                E6012,
-                detail=f"扣款金额 {given.deduct_amt:.2f} 超过该结算尚未扣减的基金支付 {room:.2f}",
-            )
-        funds = {name: settled[name] for name in FUNDS}
+        why = _room(settled, given.deduct_amt)
+        if why:
+            raise RelayError(E6012, detail=why)
         await store.book_deduction(
             conn,
             deductions.book_id(found["setl_id"], deductions.Source.COINVESTIGATION),
             found["setl_id"],
             today,
-            deductions.amounts(given.deduct_amt, funds),
+            deductions.amounts(given.deduct_amt, _left(settled)),
         )
     await store.update_request(
         conn,
@@ -284,7 +301,7 @@ async def extend(
         await _published(conn, found)
         if found["state"] != State.PENDING.value:
             raise RelayError(E6012, detail=f"协查 {request_id} {_state(found)}，不能延期")
-        working_to = rules.answer_due(rules.period_of(today))  # the 26th now being worked to
+        working_to = rules.published_on(rules.period_of(today))  # the 26th now worked to
         if found["answer_due"] <= working_to:
             extensions = found["extensions"] + 1
             await store.update_request(
@@ -315,6 +332,9 @@ async def confirm(
             raise RelayError(E6012, detail=f"协查 {request_id} 已于 {found['confirmed_on']} 确认")
         if found["state"] != State.ANSWERED.value:
             raise RelayError(E6012, detail=f"协查 {request_id} 尚未答复，不能确认")
+        due = found["confirmation_due"]
+        if today > due:  # the keeper confirms it on its next pass
+            raise RelayError(E6012, detail=f"确认期限 {due:%Y-%m-%d} 已过，协查结果视为确认")
         await store.update_request(
             conn, request_id, state=state.value, confirmed_on=today, dispute=dispute
         )
@@ -327,7 +347,7 @@ async def batch_report(pool: asyncpg.Pool, period: str) -> dict[str, Any]:
     """A period's batch and how its requests stand (第六十三条(三)1: extensions are counted)."""
     found = await store.batch(pool, period)
     begins, ends = rules.period_bounds(period)
-    mine = await store.requests(pool, period=period)
+    mine = await store.requests(pool, period=period, limit=None)
     answered = [r for r in mine if r["verdict"] is not None]
     return {
         "period": period,
@@ -368,7 +388,12 @@ async def keep(pool: asyncpg.Pool, today: date) -> int:
                 log.info("co-investigation batch %s published", period)
         closed = 0
         for found in await store.overdue(conn, today):
-            if found["state"] == State.INCOMPLETE.value:
+            if found["state"] == State.ANSWERED.value:  # unconfirmed in time: 视为确认
+                await store.update_request(
+                    conn, found["id"], state=State.CONFIRMED.value,
+                    confirmed_on=found["confirmation_due"],
+                )  # fmt: skip
+            elif found["state"] == State.INCOMPLETE.value:
                 given = rules.Answer(Verdict.WRONG, INCOMPLETE_REASON, Decimal("0.00"))
                 await _close(conn, found, given, ClosedBy.INCOMPLETE, today)
                 closed += 1
@@ -400,8 +425,8 @@ async def deduct(
     except RelayError as exc:
         raise RelayError(E6014, detail=exc.detail) from None
     async with pool.acquire() as conn, conn.transaction():
+        await store.lock_settlement(conn, setl_id)
         found = await _settlement(conn, setl_id, region=mdtrtarea_admvs, side="treating")
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", setl_id)
         existing = await store.audit_of(conn, setl_id)
         if existing is not None:
             first_agreed = existing["state"] == deductions.AuditState.AGREED.value
@@ -410,12 +435,9 @@ async def deduct(
             raise RelayError(
                 E6014, detail=f"结算 {setl_id} 已登记审核扣款 {existing['id']}，内容不同"
             )
-        room = found["fund_pay_sumamt"] - found["deducted"]
-        if amount <= 0 or amount > room:
-            raise RelayError(
-                E6014,
-                detail=f"扣款金额 {amount:.2f} 应大于 0 且不超过 {room:.2f}（基金支付减已扣款）",
-            )
+        why = _room(found, amount)
+        if why:
+            raise RelayError(E6014, detail=why)
         state = deductions.AuditState.AGREED if agreed else deductions.AuditState.DISPUTED
         new_id = await store.add_audit(
             conn,
@@ -442,7 +464,7 @@ async def decide(
         existing = await store.audit_by_id(conn, deduction_id)
         if existing is None or existing["mdtrtarea_admvs"] != mdtrtarea_admvs:
             raise RelayError(E6009, detail=f"审核扣款 {deduction_id}（{mdtrtarea_admvs}）")
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", existing["setl_id"])
+        await store.lock_settlement(conn, existing["setl_id"])
         existing = await store.audit_by_id(conn, deduction_id)
         assert existing is not None
         if existing["state"] != deductions.AuditState.DISPUTED.value:
@@ -453,9 +475,9 @@ async def decide(
         if upheld:
             found = await store.settlement(conn, existing["setl_id"])
             assert found is not None
-            room = found["fund_pay_sumamt"] - found["deducted"]
-            if existing["amount"] > room:
-                raise RelayError(E6014, detail=f"扣款金额超过该结算尚未扣减的基金支付 {room:.2f}")
+            why = _room(found, existing["amount"])
+            if why:
+                raise RelayError(E6014, detail=why)
             # the next clearing after the one the settlement's month is in (第四十六条)
             after = clearing.first_day(clearing.next_month(clearing.month_of(found["day"])))
             await _book_audit(
@@ -477,10 +499,9 @@ async def _book_audit(
     state: str,
     today: date,
 ) -> None:
-    funds = {name: found[name] for name in FUNDS}
     book_id = deductions.book_id(found["setl_id"], deductions.Source.AUDIT)
     await store.book_deduction(
-        conn, book_id, found["setl_id"], day, deductions.amounts(amount, funds)
+        conn, book_id, found["setl_id"], day, deductions.amounts(amount, _left(found))
     )
     await store.decide_audit(conn, deduction_id, state, today, book_id)
 

@@ -28,7 +28,7 @@ from services.treating_region.service_layer import selfpaid
 from shared.errors import E9002, E9009, E9012, RelayError
 from shared.operator_access import OPERATOR_RESPONSES, OperatorDep
 from shared.runtime import Runtime
-from shared.web import ErrorEnvelope, StatusError
+from shared.web import ErrorEnvelope, StatusError, StorableInput
 
 router = APIRouter(tags=["manual reimbursement"])
 
@@ -63,7 +63,7 @@ class Diagnosis(HospitalInput):
     diag_name: str = Field(min_length=1, max_length=100)
 
 
-class SelfPaidVisitIn(HospitalInput):
+class SelfPaidVisitIn(HospitalInput, StorableInput):
     psn_no: PsnNo
     insuplc_admdvs: Region
     insutype: str = Field(pattern=r"^(310|390)$")
@@ -76,7 +76,7 @@ class SelfPaidVisitIn(HospitalInput):
     memo: str | None = Field(default=None, max_length=500, description="未能直接结算的原因")
 
 
-class ClaimIn(HospitalInput):
+class ClaimIn(HospitalInput, StorableInput):
     """What the insured region paid on the visit (its manual settlement)."""
 
     setl_id: str = Field(min_length=1, max_length=30)
@@ -188,8 +188,8 @@ async def read_visit(
 async def listing(
     request: Request,
     operator: OperatorDep,
-    psn_no: Annotated[str | None, Query(max_length=30)] = None,
-    fixmedins_code: Annotated[str | None, Query(max_length=12)] = None,
+    psn_no: Annotated[str | None, Query(max_length=30, pattern=r"^[0-9A-Za-z_-]+$")] = None,
+    fixmedins_code: Annotated[str | None, Query(pattern=r"^[0-9A-Za-z]{1,12}$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     found = await store.listing(

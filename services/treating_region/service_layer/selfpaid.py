@@ -24,6 +24,9 @@ from services.treating_region.domain.split import FeeLine, LineRefused, LineSpli
 from shared.canonical import canonical_hash
 from shared.errors import E3005, E9002, E9004, E9012, RelayError
 
+MAX_TOTAL = Decimal("999999999999.99")
+"""What the visit's total column (Numeric(14, 2)) holds."""
+
 
 def split(
     lines: list[dict[str, Any]], catalogue: Mapping[str, CatalogueEntry]
@@ -62,6 +65,8 @@ async def upload(
     split(visit["feedetail"], catalogue)  # every line must add up before anything is kept
     digest = canonical_hash(visit)
     total = sum((Decimal(str(x["det_item_fee_sumamt"])) for x in visit["feedetail"]), Decimal(0))
+    if abs(total) > MAX_TOTAL:
+        raise RelayError(E9002, detail=f"明细合计 {total} 超过 {MAX_TOTAL}")
     made = await store.add(
         pool,
         {

@@ -66,7 +66,17 @@ def test_the_batch_calendar(
     assert xc.period_bounds(period) == bounds
     assert bounds[0] <= raised <= bounds[1]
     assert xc.answer_due(period) == due
-    assert xc.answer_due(period, 1) == date(due.year + (due.month == 12), due.month % 12 + 1, 26)
+
+
+@pytest.mark.parametrize(
+    ("period", "extensions", "due"),
+    [("202601", 1, date(2026, 3, 26)), ("202611", 1, date(2027, 1, 26)),
+     ("202612", 2, date(2027, 3, 26))],
+)  # fmt: skip
+def test_an_extension_moves_the_deadline_a_period_on(
+    period: str, extensions: int, due: date
+) -> None:
+    assert xc.answer_due(period, extensions) == due
 
 
 @pytest.mark.parametrize(
@@ -165,6 +175,26 @@ def test_a_split_always_balances_and_never_takes_more_than_a_fund_paid(
     parts = deductions.split(amount, funds)
     assert sum(parts.values(), D(0)) == (amount if total > 0 and amount > 0 else 0)
     assert all(D(0) <= parts[f] <= funds[f] for f in FUNDS)
+
+
+@given(
+    st.lists(cents, min_size=6, max_size=6),
+    st.floats(min_value=0, max_value=1),
+    st.floats(min_value=0, max_value=1),
+)
+def test_successive_deductions_split_over_what_is_left_never_overdraw_a_fund(
+    paid: list[Decimal], first: float, second: float
+) -> None:
+    funds = dict(zip(FUNDS, paid, strict=True))
+    total = sum(paid, D(0))
+    a = (total * D(str(first))).quantize(D("0.01"), "ROUND_DOWN")
+    parts_a = deductions.split(a, funds)
+    left = {f: funds[f] - parts_a[f] for f in FUNDS}
+    b = (sum(left.values(), D(0)) * D(str(second))).quantize(D("0.01"), "ROUND_DOWN")
+    parts_b = deductions.split(b, left)
+    for f in FUNDS:
+        assert parts_a[f] + parts_b[f] <= funds[f]
+        assert parts_b[f] >= 0
 
 
 def _s(day: int, where: str, n: int) -> two_way.Settled:
