@@ -178,8 +178,12 @@ def _pct(value: Decimal) -> str:
     return f"{value * 100:.1f}%"
 
 
-def warnings(found: list[Row], limits: Thresholds) -> list[Warning]:
-    """Each indicator past its threshold, for subjects with enough visits to judge."""
+def warnings(
+    found: list[Row], limits: Thresholds, pharmacies: frozenset[str] = frozenset()
+) -> list[Warning]:
+    """Each indicator past its threshold, for subjects with enough visits to judge. A
+    pharmacy's bills are drugs by nature: its three fees' share says nothing and is not judged
+    (their growth per visit still is)."""
     out = []
     for row in found:
         if row.now.visits < limits.min_visits:
@@ -187,9 +191,12 @@ def warnings(found: list[Row], limits: Thresholds) -> list[Warning]:
         subject = row.subject
         checks: list[tuple[str, Decimal | None, Decimal, str]] = [
             ("fund_ratio", row.now.fund_ratio, limits.fund_ratio, "报销比例（基金支付占比）"),
-            ("three_fees_share", row.now.three_fees_share, limits.three_fees_share,
-             "“三费”（药品、材料、检查化验）占医疗费比例"),
-        ]  # fmt: skip
+        ]
+        if not (subject.scope == "institution" and subject.key in pharmacies):
+            checks.append(
+                ("three_fees_share", row.now.three_fees_share, limits.three_fees_share,
+                 "“三费”（药品、材料、检查化验）占医疗费比例")
+            )  # fmt: skip
         if row.before.visits >= limits.min_visits:
             checks.append(
                 ("avg_cost", row.growth_of("avg_cost"), limits.avg_cost_growth, "次均费用涨幅")

@@ -3,12 +3,14 @@ once each — its analysis report (运行分析报告) as JSON or HTML, and the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from services.treating_region.adapters import monitoring as store
+from services.treating_region.domain.catalogue import Institution
 from services.treating_region.domain.monitoring import Thresholds
 from services.treating_region.service_layer import monitoring
 from shared.errors import E9002, RelayError
@@ -31,7 +33,9 @@ def _month(text: str) -> str:
 async def _analyse(request: Request, month: str) -> monitoring.Analysis:
     runtime: Runtime = request.app.state.runtime
     thresholds: Thresholds = request.app.state.monitoring_thresholds
-    return await monitoring.analyse(runtime.pool, _month(month), thresholds)
+    institutions: Mapping[str, Institution] = request.app.state.institutions
+    pharmacies = frozenset(code for code, i in institutions.items() if i.pharmacy)
+    return await monitoring.analyse(runtime.pool, _month(month), thresholds, pharmacies)
 
 
 @router.post(

@@ -31,13 +31,18 @@ class Analysis:
     new: int
 
 
-async def analyse(pool: asyncpg.Pool, month: str, thresholds: Thresholds) -> Analysis:
+async def analyse(
+    pool: asyncpg.Pool,
+    month: str,
+    thresholds: Thresholds,
+    pharmacies: frozenset[str] = frozenset(),
+) -> Analysis:
     """The month's indicators; each warning past its threshold raised once (an event in the
     log, a row kept); analysing again raises nothing new."""
     now = await store.figures(pool, month)
     before = await store.figures(pool, previous_month(month))
     rows = monitoring.rows(now, before)
-    new = await store.record(pool, month, monitoring.warnings(rows, thresholds))
+    new = await store.record(pool, month, monitoring.warnings(rows, thresholds, pharmacies))
     for w in new:
         log.warning(
             "monitoring warning %s %s %s %s: %s",

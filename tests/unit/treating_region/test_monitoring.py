@@ -69,6 +69,13 @@ def test_warnings(now: m.Figures, before: m.Figures, indicators: set[str]) -> No
         assert "超过预警值" in w.message
 
 
+def test_a_pharmacys_three_fees_share_is_not_judged() -> None:
+    drugs_only = figures(3, "900", "300", "900")
+    rows = [r for r in m.rows({KEY: drugs_only}, {}) if r.subject.scope == "institution"]
+    assert {w.indicator for w in m.warnings(rows, LIMITS)} == {"three_fees_share"}
+    assert m.warnings(rows, LIMITS, frozenset({"H1"})) == []
+
+
 def test_thresholds_are_data(tmp_path: Path) -> None:
     path = tmp_path / "t.json"
     path.write_text(json.dumps({"min_visits": 3, "avg_cost_growth": "0.1"}), encoding="utf-8")
