@@ -42,21 +42,32 @@ NOT_FOUND_CODES = frozenset(
 """Errors that mean "no such thing" when an admin or read API is asked for it."""
 
 
-def unstorable(value: Any, path: str = "") -> str | None:
+MAX_INPUT_NESTING = 32
+"""Far deeper than any body an API here takes."""
+
+
+def _bad_text(text: str) -> bool:
+    return "\x00" in text or any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def unstorable(value: Any, path: str = "", depth: int = 0) -> str | None:
     """Where a JSON value holds text no database column can store: a NUL character (PostgreSQL
-    refuses it) or a lone surrogate (not UTF-8); None when all of it can be stored."""
+    refuses it) or a lone surrogate (not UTF-8); None when all of it can be stored. The path
+    names only keys that are themselves storable (it goes into the answer)."""
+    if depth > MAX_INPUT_NESTING:
+        return path or "报文"
     if isinstance(value, str):
-        bad = "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value)
-        return (path or "报文") if bad else None
+        return (path or "报文") if _bad_text(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            found = unstorable(item, where) or unstorable(str(key), path or "报文")
+            if _bad_text(str(key)):
+                return path or "报文"
+            found = unstorable(item, f"{path}.{key}" if path else str(key), depth + 1)
             if found:
                 return found
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            found = unstorable(item, f"{path}[{i}]")
+            found = unstorable(item, f"{path}[{i}]", depth + 1)
             if found:
                 return found
     return None

@@ -265,6 +265,12 @@ async def test_co_investigation_from_request_to_the_next_clearing(
         lines_between(january, "650000", "110000")
     )
 
+    # an extension moves the deadline a period on, once however often it is asked
+    extension = f"/coinvestigations/{cross_request['id']}/extension"
+    for _ in range(2):
+        extended = await ok(ahttp, stack, "POST", extension, json={"mdtrtarea_admvs": "110000"})
+        assert (extended["extensions"], extended["answer_due"]) == (1, "2026-03-26")
+
     # 核查有误 needs a reason; with one, the amount is deducted
     no_reason = {"mdtrtarea_admvs": "110000", "verdict": "2", "deduct_amt": "1000.00"}
     code, message = await refused(ahttp, stack, "POST", answer_path, json=no_reason)
@@ -358,6 +364,7 @@ async def test_co_investigation_from_request_to_the_next_clearing(
         assert D(deduction["medfee_sumamt"]) == 0
     report = await ok(ahttp, stack, "GET", "/coinvestigation-batches/202601")
     assert (report["wrong"], report["correct"], report["closed_overdue"]) == (1, 1, 1)
+    assert (report["extended"], report["answered_late"]) == (1, 0)
     assert D(report["deducted"]) == D("1000.00")
 
 

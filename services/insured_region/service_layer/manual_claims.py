@@ -59,8 +59,11 @@ async def _visit(
         raise RelayError(E6015, detail=f"就医地系统暂不可达（{type(exc).__name__}）") from None
     if response.status_code == 404:
         raise RelayError(E9002, detail=f"就医地未找到自费就诊 visit_id {visit_id}")
-    if 400 <= response.status_code < 500:  # the visit cannot be settled as it stands
-        said = str(response.json().get("err_msg") or "")[:200]
+    if response.status_code in (409, 422):  # the visit cannot be settled as it stands
+        try:
+            said = str(response.json().get("err_msg") or "")[:200]
+        except (ValueError, AttributeError):
+            said = ""
         raise RelayError(E9002, detail=f"自费就诊 {visit_id} 无法按参保地目录结算：{said}")
     if response.status_code != 200:
         raise RelayError(E6015, detail=f"就医地系统应答状态 {response.status_code}")

@@ -130,19 +130,21 @@ _DEDUCTION_COLUMNS = ", ".join(name for name, _ in _COLUMNS)
 
 _UNDEDUCT = f"""
     INSERT INTO book_entry ({_DEDUCTION_COLUMNS})
-    SELECT m.setl_id || '/' || split_part(d.book_id, '/', 2), d.setl_id, 'deduction', m.day,
+    SELECT m.setl_id || '/' || split_part(d.book_id, '/', 2), d.setl_id, 'deduction',
+           greatest(m.day, d.day),
            d.mdtrtarea_admvs, d.insuplc_admdvs, d.payer, d.payee, d.route, d.fixmedins_code,
            d.psn_no, d.mdtrt_id, m.msgid, m.infno, d.insutype, d.clr_type, d.init_setl_id,
            {", ".join(f"-d.{name}" for name in AMOUNTS)}, $2
       FROM book_entry m
-      JOIN book_entry d ON d.init_setl_id = m.init_setl_id AND d.kind = 'deduction'
-                       AND d.book_id IN (d.init_setl_id || '/xc', d.init_setl_id || '/audit')
+      JOIN book_entry d ON d.book_id IN (m.init_setl_id || '/xc', m.init_setl_id || '/audit')
+                       AND d.kind = 'deduction'
      WHERE m.book_id = ANY($1::text[]) AND m.kind = 'cancel'
     ON CONFLICT (book_id) DO NOTHING
 """
 """A cancel mirror ``m`` returns everything the funds paid; deductions already returned part of
 it (第五十四条), so each is undone beside the mirror (``<mirror>/xc``, ``<mirror>/audit``, on the
-mirror's day): the settlement's entries then net to nothing, never to less."""
+mirror's day, or the deduction's when that is later: never cleared before what it undoes): the
+settlement's entries then net to nothing, never to less."""
 
 _REDEDUCT = f"""
     INSERT INTO book_entry ({_DEDUCTION_COLUMNS})

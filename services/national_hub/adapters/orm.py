@@ -103,6 +103,7 @@ class BookEntry(Base):
         Index("ix_book_entry_day", "day"),
         Index("ix_book_entry_setl_id", "setl_id"),
         Index("ix_book_entry_msgid", "msgid"),
+        Index("ix_book_entry_init_setl_id", "init_setl_id"),
         Index(
             "ix_book_entry_uncleared",
             "payer",

@@ -34,7 +34,7 @@ async def settlement(conn: Conn, setl_id: str) -> dict[str, Any] | None:
           LEFT JOIN LATERAL (
                SELECT sum(fund_pay_sumamt) AS fund_pay_sumamt,
                       {", ".join(f"sum({f}) AS {f}" for f in FUNDS)}
-                 FROM book_entry WHERE init_setl_id = e.setl_id AND kind = 'deduction'
+                 FROM book_entry WHERE setl_id = e.setl_id AND kind = 'deduction'
           ) d ON true
          WHERE e.book_id = $1 AND e.kind = 'settlement'
         """,
@@ -186,12 +186,13 @@ async def publish(conn: asyncpg.Connection, period: str) -> None:
 
 async def overdue(conn: Conn, today: date) -> list[dict[str, Any]]:
     """Requests past a deadline, locked (one being answered, completed or confirmed right now
-    is left to the next pass): an unanswered one of a published batch at its answer deadline,
+    is left to the next pass): an unanswered intra-region one of a published batch at its
+    answer deadline,
     an incomplete one past its five days, an answer left unconfirmed past its five working
     days."""
     rows = await conn.fetch(
         """SELECT c.* FROM coinvestigation c
-            WHERE (c.state = 'pending' AND c.answer_due <= $1
+            WHERE (c.state = 'pending' AND c.route = 'intra' AND c.answer_due <= $1
                    AND EXISTS (SELECT 1 FROM coinvestigation_batch b WHERE b.period = c.period))
                OR (c.state = 'incomplete' AND c.completion_due < $1)
                OR (c.state = 'answered' AND c.confirmation_due < $1)

@@ -301,6 +301,11 @@ async def extend(
         await _published(conn, found)
         if found["state"] != State.PENDING.value:
             raise RelayError(E6012, detail=f"协查 {request_id} {_state(found)}，不能延期")
+        due = found["answer_due"]
+        if today >= due:
+            raise RelayError(
+                E6012, detail=f"协查 {request_id} 的办理期限 {due:%Y-%m-%d} 已到，不能延期"
+            )
         working_to = rules.published_on(rules.period_of(today))  # the 26th now worked to
         if found["answer_due"] <= working_to:
             extensions = found["extensions"] + 1
