@@ -7,9 +7,12 @@ import re
 import time
 from collections.abc import Mapping
 
+from fastapi import Request
+
 from services.treating_region.adapters.messages import Nonce
 from shared.auth import institution_token, signature
 from shared.errors import E9007, E9008, E9009, RelayError
+from shared.web import StatusError
 
 WINDOW_S = 300.0
 """How far a timestamp may be from now; nonces are remembered at least this long."""
@@ -73,3 +76,18 @@ class SignatureCheck:
                 E9008, detail=f"x-tif-timestamp 与平台时间相差 {abs(now - sent):.0f} 秒"
             )
         return Nonce(paasid, nonce, stamp.strip())
+
+
+def signed_reader(request: Request) -> str:
+    """The institution (``x-tif-paasid``) whose signature a read carries, checked with its
+    timestamp (HTTP 401 otherwise). Reads are always signed, whatever ``require_signature``
+    says: the signature is how the relay knows whose records the caller may see. The nonce is
+    not recorded: a read changes nothing, and an upload taken once per number changes nothing
+    twice."""
+    paasid = request.headers.get("x-tif-paasid", "")
+    try:
+        checks: SignatureCheck = request.app.state.read_signatures
+        checks.verify(request.headers, paasid)
+    except RelayError as exc:
+        raise StatusError(exc.spec, status_code=401, detail=exc.detail) from exc
+    return paasid

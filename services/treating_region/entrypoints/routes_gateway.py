@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from services.treating_region.adapters import messages
 from services.treating_region.adapters.messages import StoredMessage
-from services.treating_region.entrypoints.access import SignatureCheck
+from services.treating_region.entrypoints.access import SignatureCheck, signed_reader
 from services.treating_region.entrypoints.schemas import INPUT_MODELS
 from services.treating_region.service_layer.commands import Command
 from services.treating_region.service_layer.gateway import Answer
@@ -196,14 +196,7 @@ async def own_message(request: Request, msgid: MsgidPath) -> dict[str, Any]:
     """The hospital's way to learn an outcome after E5002 (design §3: a hospital reads only
     its own messages). The signature and its timestamp are checked; the nonce is not
     recorded, as a read changes nothing."""
-    paasid = request.headers.get("x-tif-paasid", "")
-    try:
-        # reads are always signed, whatever require_signature says: the signature is how the
-        # relay knows whose messages the caller may read
-        read_signatures: SignatureCheck = request.app.state.read_signatures
-        read_signatures.verify(request.headers, paasid)
-    except RelayError as exc:
-        raise StatusError(exc.spec, status_code=401, detail=exc.detail) from exc
+    paasid = signed_reader(request)
     stored = await messages.find(request.app.state.runtime.pool, msgid)
     if stored is None or stored.fixmedins_code != paasid:
         raise _no_message(msgid)

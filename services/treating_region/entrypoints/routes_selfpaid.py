@@ -13,7 +13,7 @@ from pydantic import Field
 
 from services.treating_region.adapters import selfpaid as store
 from services.treating_region.domain.catalogue import CatalogueEntry, Institution
-from services.treating_region.entrypoints.access import SignatureCheck
+from services.treating_region.entrypoints.access import signed_reader
 from services.treating_region.entrypoints.schemas import (
     Amount,
     ChargeCategory,
@@ -105,12 +105,7 @@ def _catalogue(request: Request, admdvs: str) -> Mapping[str, CatalogueEntry]:
 def _hospital(request: Request) -> Institution:
     """The signing institution (reads and uploads are always signed: the signature says whose
     visits the caller may upload and read)."""
-    paasid = request.headers.get("x-tif-paasid", "")
-    try:
-        checks: SignatureCheck = request.app.state.read_signatures
-        checks.verify(request.headers, paasid)
-    except RelayError as exc:
-        raise StatusError(exc.spec, status_code=401, detail=exc.detail) from exc
+    paasid = signed_reader(request)
     institutions: Mapping[str, Institution] = request.app.state.institutions
     found = institutions.get(paasid)
     if found is None:
