@@ -42,6 +42,20 @@ NOT_FOUND_CODES = frozenset(
 """Errors that mean "no such thing" when an admin or read API is asked for it."""
 
 
+def plain(value: Any) -> Any:
+    """A stored row (or rows) as JSON answers it: dates and times in ISO form, amounts as
+    strings (never floats), nested values likewise."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
 MAX_INPUT_NESTING = 32
 """Far deeper than any body an API here takes."""
 

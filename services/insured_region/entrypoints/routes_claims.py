@@ -4,7 +4,6 @@ claims settled so far."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Any
 
 import httpx
@@ -18,7 +17,7 @@ from services.insured_region.service_layer.unit_of_work import UnitOfWork
 from services.insured_region.settings import Settings
 from shared import clock
 from shared.operator_access import OPERATOR_RESPONSES, OperatorDep
-from shared.web import StorableInput
+from shared.web import StorableInput, plain
 
 router = APIRouter(tags=["manual reimbursement"], responses=OPERATOR_RESPONSES)
 
@@ -62,10 +61,4 @@ async def claims(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     rows = await ledger.manual_claims(runtime_of(request).pool, psn_no, limit)
-    return operator.view([{k: _plain(v) for k, v in r.items()} for r in rows])
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value) if isinstance(value, Decimal) else value
+    return operator.view(plain(rows))

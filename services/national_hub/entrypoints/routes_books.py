@@ -22,6 +22,7 @@ from shared.errors import E6006, RelayError
 from shared.operator_access import OPERATOR_RESPONSES, OperatorDep, operator_access
 from shared.runtime import Runtime
 from shared.statement import parse_day
+from shared.web import plain
 
 router = APIRouter(tags=["books"], responses=OPERATOR_RESPONSES)
 
@@ -69,7 +70,7 @@ async def read_books(
         msgid=msgid,
         limit=limit,
     )
-    return operator.view(_plain(rows))
+    return operator.view(plain(rows))
 
 
 @router.get(
@@ -125,7 +126,7 @@ async def read_clearing(request: Request, month: str, format: Format = "json") -
     body = books.statement_json(found)
     if format == "csv":
         return _csv(body["lines"], f"clearing-{found.month}")
-    return {**body, "confirmations": _plain(await store.confirmations(pool, found.month))}
+    return {**body, "confirmations": plain(await store.confirmations(pool, found.month))}
 
 
 class ConfirmationIn(BaseModel):
@@ -205,7 +206,7 @@ async def read_prepayment(request: Request) -> dict[str, Any]:
             }
             for g in found
         ],
-        "events": _plain(await store.prepayment_events(pool)),
+        "events": plain(await store.prepayment_events(pool)),
     }
 
 
@@ -224,7 +225,8 @@ async def read_prepayment_history(
     rows = await store.prepayment_days(
         _runtime(request).pool, parse_day(begins, today), parse_day(ends, today)
     )
-    return _plain(rows)
+    days: list[dict[str, Any]] = plain(rows)
+    return days
 
 
 class QuotaIn(BaseModel):
@@ -242,11 +244,3 @@ async def set_quota(request: Request, province: str, body: QuotaIn) -> dict[str,
         raise RelayError(E6006, detail=f"省级区划 {province} 不在本平台")
     await store.set_quota(_runtime(request).pool, province, body.quota)
     return {"province": province, "quota": str(body.quota)}
-
-
-def _plain(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {k: (v.isoformat() if hasattr(v, "isoformat") else v if isinstance(v, (str, int, bool,
-             type(None))) else str(v)) for k, v in r.items()}
-        for r in rows
-    ]  # fmt: skip

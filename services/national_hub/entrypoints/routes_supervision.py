@@ -23,7 +23,7 @@ from shared.errors import E6009, E9002, RelayError
 from shared.operator_access import OPERATOR_RESPONSES, OperatorDep, operator_access
 from shared.runtime import Runtime
 from shared.statement import parse_day
-from shared.web import StorableInput
+from shared.web import StorableInput, plain
 
 router = APIRouter(tags=["supervision"], responses=OPERATOR_RESPONSES)
 
@@ -35,18 +35,6 @@ DeductionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the deduction
 def _pool(request: Request) -> Any:
     runtime: Runtime = request.app.state.runtime
     return runtime.pool
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if value is not None and not isinstance(value, str | int | float | bool):
-        return str(value)
-    return value
 
 
 class _Tolerant(StorableInput):
@@ -105,7 +93,7 @@ async def raise_request(request: Request, body: CoinvestigationIn, operator: Ope
     found = await supervision.raise_request(
         _pool(request), body.model_dump(), body.insuplc_admdvs, clock.today()
     )
-    return operator.view(_plain(found))
+    return operator.view(plain(found))
 
 
 @router.get("/coinvestigations", summary="Operators: co-investigation requests")
@@ -128,7 +116,7 @@ async def read_requests(
         state=state,
         limit=limit,
     )
-    return operator.view(_plain(found))
+    return operator.view(plain(found))
 
 
 @router.get("/coinvestigations/{request_id}", summary="Operators: one co-investigation")
@@ -136,7 +124,7 @@ async def read_request(request: Request, request_id: RequestId, operator: Operat
     found = await store.request_of(_pool(request), request_id)
     if found is None:
         raise RelayError(E6009, detail=f"协查编号 {request_id}")
-    return operator.view(_plain(found))
+    return operator.view(plain(found))
 
 
 @router.put(
@@ -149,7 +137,7 @@ async def complete(
     found = await supervision.complete(
         _pool(request), request_id, body.model_dump(), body.insuplc_admdvs, clock.today()
     )
-    return operator.view(_plain(found))
+    return operator.view(plain(found))
 
 
 @router.post(
@@ -162,7 +150,7 @@ async def answer(
     found = await supervision.answer(
         _pool(request), request_id, body.model_dump(), body.mdtrtarea_admvs, clock.today()
     )
-    return operator.view(_plain(found))
+    return operator.view(plain(found))
 
 
 @router.post(
@@ -175,7 +163,7 @@ async def extend(
     found = await supervision.extend(
         _pool(request), request_id, body.mdtrtarea_admvs, clock.today()
     )
-    return operator.view(_plain(found))
+    return operator.view(plain(found))
 
 
 @router.post(
@@ -188,7 +176,7 @@ async def confirm(
     found = await supervision.confirm(
         _pool(request), request_id, body.model_dump(), body.insuplc_admdvs, clock.today()
     )
-    return operator.view(_plain(found))
+    return operator.view(plain(found))
 
 
 @router.get(
@@ -197,7 +185,7 @@ async def confirm(
     dependencies=[Depends(operator_access)],
 )
 async def read_batches(request: Request) -> Any:
-    return _plain(await store.batches(_pool(request)))
+    return plain(await store.batches(_pool(request)))
 
 
 @router.get(
@@ -223,7 +211,7 @@ async def deduct(request: Request, body: DeductionIn, operator: OperatorDep) -> 
     found = await supervision.deduct(
         _pool(request), body.model_dump(), body.mdtrtarea_admvs, clock.today()
     )
-    return operator.view(found)
+    return operator.view(plain(found))
 
 
 @router.post(
@@ -236,7 +224,7 @@ async def decide(
     found = await supervision.decide(
         _pool(request), deduction_id, body.model_dump(), body.mdtrtarea_admvs, clock.today()
     )
-    return operator.view(found)
+    return operator.view(plain(found))
 
 
 @router.get(
@@ -247,7 +235,7 @@ async def decide(
 async def read_deductions(
     request: Request, limit: Annotated[int, Query(ge=1, le=5000)] = 500
 ) -> Any:
-    return _plain(await store.audits(_pool(request), limit))
+    return plain(await store.audits(_pool(request), limit))
 
 
 @router.get(

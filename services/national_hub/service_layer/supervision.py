@@ -436,7 +436,7 @@ async def deduct(
         if existing is not None:
             first_agreed = existing["state"] == deductions.AuditState.AGREED.value
             if (existing["amount"], existing["reason"], first_agreed) == (amount, reason, agreed):
-                return _audit_json(existing)
+                return existing
             raise RelayError(
                 E6014, detail=f"结算 {setl_id} 已登记审核扣款 {existing['id']}，内容不同"
             )
@@ -453,7 +453,7 @@ async def deduct(
             await _book_audit(conn, new_id, found, amount, found["day"], state.value, today)
         made = await store.audit_by_id(conn, new_id)
         assert made is not None
-        return _audit_json(made)
+        return made
 
 
 async def decide(
@@ -474,7 +474,7 @@ async def decide(
         assert existing is not None
         if existing["state"] != deductions.AuditState.DISPUTED.value:
             if existing["state"] == state.value:
-                return _audit_json(existing)
+                return existing
             now = _AUDIT_STATES[existing["state"]]
             raise RelayError(E6014, detail=f"审核扣款 {deduction_id} 已{now}，不能裁定")
         if upheld:
@@ -492,7 +492,7 @@ async def decide(
             await store.decide_audit(conn, deduction_id, state.value, today, None)
         made = await store.audit_by_id(conn, deduction_id)
         assert made is not None
-        return _audit_json(made)
+        return made
 
 
 async def _book_audit(
@@ -509,13 +509,6 @@ async def _book_audit(
         conn, book_id, found["setl_id"], day, deductions.amounts(amount, _left(found))
     )
     await store.decide_audit(conn, deduction_id, state, today, book_id)
-
-
-def _audit_json(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: (v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, Decimal) else v)
-        for k, v in row.items()
-    }
 
 
 # ---------------------------------------------------------------- two-way benefits

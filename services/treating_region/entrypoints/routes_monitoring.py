@@ -17,6 +17,7 @@ from shared.errors import E9002, RelayError
 from shared.months import parse_month
 from shared.operator_access import OPERATOR_RESPONSES, operator_access
 from shared.runtime import Runtime
+from shared.web import plain
 
 router = APIRouter(
     tags=["monitoring"], responses=OPERATOR_RESPONSES, dependencies=[Depends(operator_access)]
@@ -69,8 +70,5 @@ async def warnings(
 ) -> list[dict[str, Any]]:
     runtime: Runtime = request.app.state.runtime
     found = await store.raised(runtime.pool, _month(month) if month else None)
-    return [
-        {k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if k in ("value", "threshold")
-             else v) for k, v in w.items()}
-        for w in found
-    ]  # fmt: skip
+    rows: list[dict[str, Any]] = plain(found)
+    return rows

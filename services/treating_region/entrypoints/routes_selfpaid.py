@@ -5,7 +5,6 @@ region's operators read it split by their own catalogue and record what they pai
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -28,7 +27,7 @@ from services.treating_region.service_layer import selfpaid
 from shared.errors import E9002, E9009, E9012, RelayError
 from shared.operator_access import OPERATOR_RESPONSES, OperatorDep
 from shared.runtime import Runtime
-from shared.web import ErrorEnvelope, StatusError, StorableInput
+from shared.web import ErrorEnvelope, StatusError, StorableInput, plain
 
 router = APIRouter(tags=["manual reimbursement"])
 
@@ -114,11 +113,8 @@ def _hospital(request: Request) -> Institution:
 
 
 def _out(found: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: (v.isoformat() if isinstance(v, datetime) else str(v) if k == "medfee_sumamt" else v)
-        for k, v in found.items()
-        if k != "request_hash"
-    }
+    out: dict[str, Any] = plain({k: v for k, v in found.items() if k != "request_hash"})
+    return out
 
 
 @router.post(
