@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -71,7 +71,7 @@ def report_json(found: Analysis) -> dict[str, Any]:
     return {
         "month": found.month,
         "previous_month": previous_month(found.month),
-        "thresholds": {k: str(v) for k, v in vars_of(found.thresholds).items()},
+        "thresholds": {k: str(v) for k, v in asdict(found.thresholds).items()},
         "rows": [
             {
                 "scope": r.subject.scope,
@@ -89,10 +89,6 @@ def report_json(found: Analysis) -> dict[str, Any]:
         ],
         "new_warnings": found.new,
     }
-
-
-def vars_of(thresholds: Thresholds) -> dict[str, Any]:
-    return {name: getattr(thresholds, name) for name in thresholds.__slots__}
 
 
 # ---------------------------------------------------------------- the HTML report

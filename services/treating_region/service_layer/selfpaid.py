@@ -11,6 +11,7 @@ it paid, so both sides see the claim.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -114,11 +115,7 @@ def under(found: dict[str, Any], catalogue: Mapping[str, CatalogueEntry]) -> dic
         "preselfpay_amt": str(totals.preselfpay_amt),
         "inscp_scp_amt": str(totals.inscp_scp_amt),
         "categories": [
-            {k: str(v) if isinstance(v, Decimal) else v for k, v in vars_of(c).items()}
+            {k: str(v) if isinstance(v, Decimal) else v for k, v in asdict(c).items()}
             for c in by_category(lines)
         ],
     }
-
-
-def vars_of(item: Any) -> dict[str, Any]:
-    return {name: getattr(item, name) for name in item.__slots__}
