@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SEED ?= 42
 PER_REGION ?= 40
 
-.PHONY: install infra-up infra-down migrate seed up down demo test unit lint fmt compose-check bench clean
+.PHONY: install infra-up infra-down migrate seed up down demo test unit e2e-docker lint fmt compose-check bench clean
 
 install: $(VENV)/.installed
 
@@ -42,8 +42,15 @@ DEMO_CARES ?= 2000
 demo: install infra-up
 	DEMO_CARES=$(DEMO_CARES) SEED=$(SEED) PER_REGION=$(PER_REGION) bash deploy/local/demo.sh
 
+# the local suite, then the end-to-end suite again against the compose deployment in containers
 test: install infra-up
 	$(PY) -m pytest
+	$(MAKE) e2e-docker
+
+# builds the images (base images offline from Debian's packages), brings the compose stack up on
+# ports away from the local suite's, runs `pytest -m e2e` against it, tears it all down
+e2e-docker: install
+	PY=$(PY) bash deploy/docker/e2e.sh
 
 unit: install
 	$(PY) -m pytest -m "not integration and not e2e"

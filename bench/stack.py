@@ -40,12 +40,31 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     log_dir: Path = ROOT / ".run"
+    compose: list[str] = field(default_factory=list)
+    """For a deployment in containers: the compose command that controls it (``docker-compose
+    -p <project>``), so a test can kill and start its services, broker and database."""
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
 
+    @property
+    def can_crash(self) -> bool:
+        """Whether the services can be killed and started again: processes of this stack, or
+        containers its compose command controls."""
+        return bool(self.processes or self.compose)
+
+    def containers(self, command: str, *services: str) -> None:
+        """``compose <command> <services>`` (kill, start, restart, stop) on the deployment."""
+        subprocess.run(
+            [*self.compose, command, *services], check=True, timeout=120, capture_output=True
+        )
+
     def start(self, name: str) -> None:
         """(Re)start one service and wait until it answers /healthz."""
+        if self.compose:
+            self.containers("start", name)
+            wait_healthy(self.url(name), None, None)
+            return
         log = self.log_dir / f"{name}.log"
         with log.open("ab") as out:
             proc = subprocess.Popen(
@@ -81,6 +100,9 @@ class Stack:
 
     def kill(self, name: str) -> None:
         """kill -9: no shutdown, no acks, no goodbyes (the fault tests' crash)."""
+        if self.compose:
+            self.containers("kill", name)  # SIGKILL; the restart policy leaves it down
+            return
         proc = self.processes[name]
         proc.kill()
         proc.wait(timeout=10)
@@ -164,9 +186,14 @@ def start_stack(
 ROLES = {"treating_region": "treating", "national_hub": "hub", "insured_region": "insured"}
 
 
+PG_ADDRESS = os.environ.get("RELAY_PG_ADDRESS", "127.0.0.1:5432")
+"""Where the suite's and the benchmark's PostgreSQL listens: the local cluster, or a
+deployment's published port (``make e2e-docker`` sets it)."""
+
+
 def database_url(service: str, suffix: str, *, driver: str = "postgresql+asyncpg") -> str:
     role = ROLES[service]
-    return f"{driver}://{role}:{role}@127.0.0.1:5432/{service}{suffix}"
+    return f"{driver}://{role}:{role}@{PG_ADDRESS}/{service}{suffix}"
 
 
 async def fresh_databases(suffix: str) -> None:

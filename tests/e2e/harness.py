@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import shlex
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -51,15 +52,29 @@ OPERATOR_PII = operator_headers(OPERATOR_PII_TOKEN)
 """The right to ask for personal data in clear (``unmasked=true``)."""
 
 
+EXTERNAL = bool(os.environ.get("RELAY_E2E_TREATING_URL"))
+"""The suite runs against a deployment that is already up (its base URLs given), not its own
+processes: tests that start stacks of their own (with a business clock, several processes, a
+cluster) are skipped, since they would not test the deployment."""
+
+
 def start_stack() -> Stack:
-    external = os.environ.get("RELAY_E2E_TREATING_URL")
-    if external:
+    if EXTERNAL:
+        urls = {
+            "treating_region": os.environ["RELAY_E2E_TREATING_URL"],
+            "national_hub": os.environ["RELAY_E2E_HUB_URL"],
+            "insured_region": os.environ["RELAY_E2E_INSURED_URL"],
+        }
         stack = Stack(
-            treating_url=external,
-            hub_url=os.environ["RELAY_E2E_HUB_URL"],
-            insured_url=os.environ["RELAY_E2E_INSURED_URL"],
+            treating_url=urls["treating_region"],
+            hub_url=urls["national_hub"],
+            insured_url=urls["insured_region"],
+            ports={name: int(httpx.URL(url).port or 80) for name, url in urls.items()},
+            log_dir=LOG_DIR,
+            compose=shlex.split(os.environ.get("RELAY_E2E_COMPOSE", "")),
         )
         stack.unserved_region = os.environ.get("RELAY_E2E_UNSERVED_REGION") or None
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
         for url in (stack.hub_url, stack.insured_url, stack.treating_url):
             wait_healthy(url, None, None)
         return stack

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from shared.clock import CHINA_TZ, BusinessClock
-from tests.e2e.harness import LOG_DIR, OPERATOR, Stack, enrol, file, start_local_stack
+from tests.e2e.harness import EXTERNAL, LOG_DIR, OPERATOR, Stack, enrol, file, start_local_stack
 from tests.e2e.hospital import Hospital
 from tests.e2e.test_books import booked
 from tests.e2e.test_hospital_flow import settle_body
@@ -39,6 +39,8 @@ THRESHOLDS = LOG_DIR / "supervision" / "monitoring.json"
 
 @pytest.fixture(scope="module")
 def supervised() -> Iterator[tuple[Stack, BusinessClock]]:
+    if EXTERNAL:
+        pytest.skip("starts a stack of its own on a business clock, not the deployment's")
     business = BusinessClock(START, 86400.0, datetime.now(UTC))
     (LOG_DIR / "supervision").mkdir(parents=True, exist_ok=True)
     THRESHOLDS.write_text(json.dumps({"min_visits": 2}), encoding="utf-8")

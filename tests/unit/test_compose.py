@@ -126,7 +126,7 @@ def published_ports(svc: dict[str, Any]) -> list[tuple[str | None, str, str]]:
             host_ip = entry.get("host_ip")
             out.append((host_ip, str(entry.get("published", "")), str(entry.get("target", ""))))
             continue
-        text = str(entry).split("/")[0]
+        text = interpolate(str(entry)).split("/")[0]
         if text.startswith("["):  # [::1]:8001:8001
             ip, _, rest = text[1:].partition("]:")
             host, _, target = rest.rpartition(":")

@@ -1,0 +1,21 @@
+# Stands in for rabbitmq:3.13 where no container registry is reachable: Debian's RabbitMQ (3.10),
+# run in the foreground with its log on stdout, configuration in /etc/rabbitmq and data in
+# /var/lib/rabbitmq as in the official image. Streams and quorum queues need no plugin.
+ARG DEBIAN_IMAGE=relay-base/debian:bookworm
+FROM ${DEBIAN_IMAGE}
+RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d \
+    && apt-get update -q \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends rabbitmq-server \
+    && rm -rf /var/lib/apt/lists/* /var/lib/rabbitmq/mnesia \
+    && chown -R rabbitmq:rabbitmq /var/lib/rabbitmq /etc/rabbitmq
+ENV RABBITMQ_LOGS=- \
+    HOME=/var/lib/rabbitmq \
+    LANG=C.UTF-8
+VOLUME /var/lib/rabbitmq
+EXPOSE 5672
+# As user rabbitmq, the server script itself: it stops the node cleanly on SIGTERM (docker stop).
+# Debian's /usr/sbin wrapper would run it under `su`, which does not pass the signal on, and
+# docker would kill the node after its grace period.
+USER rabbitmq
+WORKDIR /var/lib/rabbitmq
+CMD ["/usr/lib/rabbitmq/bin/rabbitmq-server"]

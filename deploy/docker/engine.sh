@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# A Docker engine of the project's own, for `make e2e-docker` on a machine where none runs:
+# Debian's docker.io, started by hand with its own socket, data root and exec root, so it neither
+# touches nor is touched by another engine on the machine. Containers reach each other on the
+# compose network and publish ports on 127.0.0.1 only (docker-compose.yml).
+#
+#   engine.sh up      install docker.io, docker-compose and debootstrap from Debian if missing,
+#                     start the engine, wait until it answers
+#   engine.sh down    stop the engine (and its containerd), unmount whatever it left mounted,
+#                     remove the default bridge if it made it
+#   engine.sh status  exit 0 when it answers
+#
+# Use it with DOCKER_HOST=unix:///run/relay-docker/docker.sock (what `up` prints).
+set -euo pipefail
+RUN_DIR=/run/relay-docker
+DATA_ROOT="${RELAY_DOCKER_DATA_ROOT:-/var/lib/relay-docker}"
+SOCKET="$RUN_DIR/docker.sock"
+PIDFILE="$RUN_DIR/dockerd.pid"
+LOG=/var/log/relay-dockerd.log
+export DOCKER_HOST="unix://$SOCKET"
+
+need_root() {
+    if [ "$(id -u)" != 0 ]; then
+        echo "engine.sh: run as root (it installs packages and starts dockerd)" >&2
+        exit 1
+    fi
+}
+
+answers() { /usr/bin/docker version > /dev/null 2>&1; }
+
+install() {
+    local missing=()
+    command -v dockerd > /dev/null || missing+=(docker.io)
+    [ -x /usr/bin/docker-compose ] || missing+=(docker-compose)
+    command -v debootstrap > /dev/null || missing+=(debootstrap)
+    command -v iptables > /dev/null || missing+=(iptables)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        echo "engine.sh: apt-get install ${missing[*]}" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+            "${missing[@]}" > /dev/null \
+            || { apt-get update -q > /dev/null && DEBIAN_FRONTEND=noninteractive \
+                 apt-get install -y -q --no-install-recommends "${missing[@]}" > /dev/null; }
+    fi
+}
+
+up() {
+    need_root
+    install
+    mkdir -p "$RUN_DIR" "$DATA_ROOT"
+    if ! answers; then
+        # the default bridge is ours to remove at `down` only if it is not there before
+        ip link show docker0 > /dev/null 2>&1 || touch "$RUN_DIR/made-docker0"
+        dockerd --host "$DOCKER_HOST" --data-root "$DATA_ROOT" --exec-root "$RUN_DIR/exec" \
+            --pidfile "$PIDFILE" > "$LOG" 2>&1 &
+        for _ in $(seq 1 60); do
+            answers && break
+            sleep 0.5
+        done
+        answers || { tail -30 "$LOG" >&2; echo "engine.sh: dockerd did not answer" >&2; exit 1; }
+    fi
+    echo "DOCKER_HOST=$DOCKER_HOST"
+}
+
+down() {
+    need_root
+    if [ -s "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2> /dev/null; then
+        local pid
+        pid="$(cat "$PIDFILE")"
+        kill -TERM "$pid"
+        for _ in $(seq 1 60); do
+            kill -0 "$pid" 2> /dev/null || break
+            sleep 0.5
+        done
+        kill -KILL "$pid" 2> /dev/null || true
+    fi
+    # what a killed engine may leave: its containerd, overlay and namespace mounts
+    pkill -f "containerd --config $RUN_DIR/exec/containerd" 2> /dev/null || true
+    grep -oE " ($DATA_ROOT|$RUN_DIR)[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l \
+        2> /dev/null || true
+    if [ -e "$RUN_DIR/made-docker0" ]; then
+        ip link delete docker0 2> /dev/null || true
+        rm -f "$RUN_DIR/made-docker0"
+    fi
+    rm -f "$PIDFILE"
+}
+
+case "${1:-}" in
+    up) up ;;
+    down) down ;;
+    status) answers ;;
+    *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac
