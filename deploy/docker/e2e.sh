@@ -15,8 +15,8 @@ PY="${PY:-.venv/bin/python}"
 HERE=deploy/docker
 LOGS=.run/e2e-docker
 PROJECT="${RELAY_COMPOSE_PROJECT:-relay-e2e}"
-export RELAY_POSTGRES_PORT="${RELAY_POSTGRES_PORT:-25432}"
-export RELAY_RABBITMQ_PORT="${RELAY_RABBITMQ_PORT:-25672}"
+export RELAY_POSTGRES_PORT="${RELAY_POSTGRES_PORT:-28432}"
+export RELAY_RABBITMQ_PORT="${RELAY_RABBITMQ_PORT:-28672}"
 export RELAY_TREATING_PORT="${RELAY_TREATING_PORT:-28001}"
 export RELAY_HUB_PORT="${RELAY_HUB_PORT:-28002}"
 export RELAY_INSURED_PORT="${RELAY_INSURED_PORT:-28003}"
@@ -29,19 +29,22 @@ else
     COMPOSE=(docker-compose -p "$PROJECT")
 fi
 
+SERVICES=(postgres rabbitmq national_hub insured_region treating_region)
 started_engine=no
+started_stack=no
+copied_bundle=no
 cleanup() {
     local rc=$?
     set +e
-    if [ -n "${DOCKER_HOST:-}" ] && docker version > /dev/null 2>&1; then
+    if [ "$started_stack" = yes ]; then
         mkdir -p "$LOGS"
-        for svc in postgres rabbitmq national_hub insured_region treating_region; do
+        for svc in "${SERVICES[@]}"; do
             "${COMPOSE[@]}" logs --no-color "$svc" > "$LOGS/$svc.log" 2>&1
         done
         "${COMPOSE[@]}" --profile seed down -v --remove-orphans --timeout 10 > /dev/null 2>&1
     fi
     [ "$started_engine" = yes ] && bash "$HERE/engine.sh" down
-    rm -f "$HERE/ca/bundle.pem"
+    [ "$copied_bundle" = yes ] && rm -f "$HERE/ca/bundle.pem"
     exit "$rc"
 }
 trap cleanup EXIT
@@ -49,24 +52,31 @@ trap 'exit 130' INT TERM
 
 t0=$SECONDS
 if ! docker version > /dev/null 2>&1; then  # no engine answers: start the project's own
-    export "$(bash "$HERE/engine.sh" up)"
-    started_engine=yes
+    started_engine=yes  # before it starts: a failed start is stopped too
+    engine="$(bash "$HERE/engine.sh" up)"
+    export "${engine?}"
 fi
-echo "e2e-docker: engine at $DOCKER_HOST ($((SECONDS - t0)) s)"
+echo "e2e-docker: engine at ${DOCKER_HOST:-the default socket} ($((SECONDS - t0)) s)"
 
 if [ "${RELAY_DOCKER_BASE:-local}" = local ]; then
-    while IFS= read -r assignment; do export "${assignment?}"; done < <(bash "$HERE/base-images.sh")
+    images="$(bash "$HERE/base-images.sh")"  # set -e: a failed build stops here
+    while IFS= read -r assignment; do export "${assignment?}"; done <<< "$images"
     echo "e2e-docker: base images $RELAY_PYTHON_IMAGE, $RELAY_POSTGRES_IMAGE, $RELAY_RABBITMQ_IMAGE ($((SECONDS - t0)) s)"
 fi
 
-# the hook of deploy/docker/ca/README.md: the CA bundle the host's own pip trusts, if it names one
-for bundle in "${PIP_CERT:-}" "${SSL_CERT_FILE:-}"; do
-    if [ -n "$bundle" ] && [ -s "$bundle" ]; then
-        cp "$bundle" "$HERE/ca/bundle.pem"
-        break
-    fi
-done
+# the hook of deploy/docker/ca/README.md: the CA bundle the host's own pip trusts, if it names
+# one and no bundle was put there by hand
+if [ ! -e "$HERE/ca/bundle.pem" ]; then
+    for bundle in "${PIP_CERT:-}" "${SSL_CERT_FILE:-}"; do
+        if [ -n "$bundle" ] && [ -s "$bundle" ]; then
+            cp "$bundle" "$HERE/ca/bundle.pem"
+            copied_bundle=yes
+            break
+        fi
+    done
+fi
 
+started_stack=yes  # from here on, whatever exists of it is taken down
 "${COMPOSE[@]}" build -q national_hub
 "${COMPOSE[@]}" up -d
 echo "e2e-docker: built and started ($((SECONDS - t0)) s)"
@@ -75,9 +85,10 @@ echo "e2e-docker: built and started ($((SECONDS - t0)) s)"
 deadline=$((SECONDS + HEALTHY_WITHIN_S))
 while :; do
     unhealthy=()
-    for id in $("${COMPOSE[@]}" ps -q); do
-        state="$(docker inspect -f '{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id")"
-        case "$state" in *" healthy" | *" running") ;; *) unhealthy+=("$state") ;; esac
+    for svc in "${SERVICES[@]}"; do
+        id="$("${COMPOSE[@]}" ps -a -q "$svc" 2> /dev/null || true)"
+        state="$(docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id" 2> /dev/null || echo missing)"
+        [ "$state" = healthy ] || unhealthy+=("$svc:$state")
     done
     [ "${#unhealthy[@]}" -eq 0 ] && break
     if [ "$SECONDS" -ge "$deadline" ]; then
@@ -88,9 +99,9 @@ while :; do
 done
 echo "e2e-docker: healthy ($((SECONDS - t0)) s)"
 
-"${COMPOSE[@]}" --profile seed run --rm seed > "$LOGS.seed.log" 2>&1 \
-    || { mkdir -p "$LOGS"; mv "$LOGS.seed.log" "$LOGS/seed.log"; cat "$LOGS/seed.log" >&2; exit 1; }
-mkdir -p "$LOGS" && mv "$LOGS.seed.log" "$LOGS/seed.log"
+mkdir -p "$LOGS"
+"${COMPOSE[@]}" --profile seed run --rm seed > "$LOGS/seed.log" 2>&1 \
+    || { cat "$LOGS/seed.log" >&2; exit 1; }
 echo "e2e-docker: seeded ($((SECONDS - t0)) s)"
 
 RELAY_E2E_TREATING_URL="http://127.0.0.1:$RELAY_TREATING_PORT" \

@@ -34,12 +34,21 @@ install() {
     [ -x /usr/bin/docker-compose ] || missing+=(docker-compose)
     command -v debootstrap > /dev/null || missing+=(debootstrap)
     command -v iptables > /dev/null || missing+=(iptables)
+    command -v ip > /dev/null || missing+=(iproute2)
     if [ "${#missing[@]}" -gt 0 ]; then
         echo "engine.sh: apt-get install ${missing[*]}" >&2
+        # on a systemd machine the packages would start (and enable) the system's docker and
+        # containerd: a policy-rc.d refusing every start keeps them stopped
+        local policy=/usr/sbin/policy-rc.d made_policy=no
+        if [ ! -e "$policy" ]; then
+            printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy" && made_policy=yes
+        fi
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
             "${missing[@]}" > /dev/null \
             || { apt-get update -q > /dev/null && DEBIAN_FRONTEND=noninteractive \
-                 apt-get install -y -q --no-install-recommends "${missing[@]}" > /dev/null; }
+                 apt-get install -y -q --no-install-recommends "${missing[@]}" > /dev/null; } \
+            || { [ "$made_policy" = no ] || rm -f "$policy"; return 1; }
+        [ "$made_policy" = no ] || rm -f "$policy"
     fi
 }
 
@@ -49,20 +58,31 @@ up() {
     mkdir -p "$RUN_DIR" "$DATA_ROOT"
     if ! answers; then
         # the default bridge is ours to remove at `down` only if it is not there before
-        ip link show docker0 > /dev/null 2>&1 || touch "$RUN_DIR/made-docker0"
+        [ -e /sys/class/net/docker0 ] || touch "$RUN_DIR/made-docker0"
+        # its containers in containerd namespaces of its own, should a system containerd answer
         dockerd --host "$DOCKER_HOST" --data-root "$DATA_ROOT" --exec-root "$RUN_DIR/exec" \
-            --pidfile "$PIDFILE" > "$LOG" 2>&1 &
+            --pidfile "$PIDFILE" --containerd-namespace relay-docker \
+            --containerd-plugins-namespace relay-docker-plugins > "$LOG" 2>&1 &
         for _ in $(seq 1 60); do
             answers && break
             sleep 0.5
         done
-        answers || { tail -30 "$LOG" >&2; echo "engine.sh: dockerd did not answer" >&2; exit 1; }
+        if ! answers; then
+            tail -30 "$LOG" >&2
+            echo "engine.sh: dockerd did not answer" >&2
+            down
+            exit 1
+        fi
     fi
     echo "DOCKER_HOST=$DOCKER_HOST"
 }
 
 down() {
     need_root
+    # containers first: a dockerd that must be killed would leave them to their shims
+    if answers; then
+        /usr/bin/docker ps -q | xargs -r /usr/bin/docker kill > /dev/null 2>&1 || true
+    fi
     if [ -s "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2> /dev/null; then
         local pid
         pid="$(cat "$PIDFILE")"
@@ -73,7 +93,8 @@ down() {
         done
         kill -KILL "$pid" 2> /dev/null || true
     fi
-    # what a killed engine may leave: its containerd, overlay and namespace mounts
+    # what a killed engine may leave: its containerd and shims, overlay and namespace mounts
+    pkill -KILL -f "$RUN_DIR/exec/containerd/containerd.sock" 2> /dev/null || true
     pkill -f "containerd --config $RUN_DIR/exec/containerd" 2> /dev/null || true
     grep -oE " ($DATA_ROOT|$RUN_DIR)[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l \
         2> /dev/null || true

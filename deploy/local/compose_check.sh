@@ -5,7 +5,7 @@
 #
 # 1. Always: the static check tests/unit/test_compose.py (no Docker needed): services, commands,
 #    settings names, ports, healthchecks, mounts and the Dockerfile against the code.
-# 2. Only when a Docker engine answers (`docker info`): `docker compose config -q`, Compose's own
+# 2. Only when a Docker engine answers (`docker info`): `config -q` (Compose v2 or 1.29), Compose's own
 #    validation of the file (with and without the "seed" profile).
 #
 # Environment: PY, the Python with the project and its dev extras (default .venv/bin/python).
@@ -21,10 +21,12 @@ log "static check (tests/unit/test_compose.py)"
 "$PY" -m pytest -q tests/unit/test_compose.py
 
 if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
-  log "docker engine reachable: docker compose config -q"
-  docker compose config -q
-  docker compose --profile seed config -q
-  log "docker compose config ok"
+  # Compose v2 when present, else Debian's Compose 1.29 (deploy/docker/engine.sh installs it)
+  if docker compose version >/dev/null 2>&1; then compose=(docker compose); else compose=(docker-compose); fi
+  log "docker engine reachable: ${compose[*]} config -q"
+  "${compose[@]}" config -q
+  "${compose[@]}" --profile seed config -q
+  log "compose config ok"
 else
   log "no docker engine reachable: skipped docker compose config"
 fi

@@ -13,9 +13,6 @@ ENV RABBITMQ_LOGS=- \
     LANG=C.UTF-8
 VOLUME /var/lib/rabbitmq
 EXPOSE 5672
-# As user rabbitmq, the server script itself: it stops the node cleanly on SIGTERM (docker stop).
-# Debian's /usr/sbin wrapper would run it under `su`, which does not pass the signal on, and
-# docker would kill the node after its grace period.
-USER rabbitmq
-WORKDIR /var/lib/rabbitmq
+COPY rabbitmq-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+ENTRYPOINT ["docker-entrypoint.sh"]
 CMD ["/usr/lib/rabbitmq/bin/rabbitmq-server"]
