@@ -21,6 +21,13 @@ export RELAY_TREATING_PORT="${RELAY_TREATING_PORT:-28001}"
 export RELAY_HUB_PORT="${RELAY_HUB_PORT:-28002}"
 export RELAY_INSURED_PORT="${RELAY_INSURED_PORT:-28003}"
 HEALTHY_WITHIN_S="${RELAY_HEALTHY_WITHIN_S:-240}"
+# its own image name: a user's relay-sim:local (official base) is not replaced by this one
+export RELAY_IMAGE="${RELAY_IMAGE:-relay-e2e:local}"
+
+# one run at a time: a second would take down the first one's stack
+mkdir -p .run
+exec 9> .run/e2e-docker.lock
+flock -n 9 || { echo "e2e-docker: another run holds .run/e2e-docker.lock" >&2; exit 1; }
 
 # Debian's Compose (docker-compose 1.29) is what engine.sh installs; Compose v2 when present
 if docker compose version > /dev/null 2>&1; then
@@ -43,7 +50,10 @@ cleanup() {
         done
         "${COMPOSE[@]}" --profile seed down -v --remove-orphans --timeout 10 > /dev/null 2>&1
     fi
-    [ "$started_engine" = yes ] && bash "$HERE/engine.sh" down
+    if [ "$started_engine" = yes ]; then
+        docker image prune -f > /dev/null 2>&1  # the images a change of code left dangling
+        bash "$HERE/engine.sh" down
+    fi
     [ "$copied_bundle" = yes ] && rm -f "$HERE/ca/bundle.pem"
     exit "$rc"
 }
@@ -51,7 +61,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 t0=$SECONDS
-if ! docker version > /dev/null 2>&1; then  # no engine answers: start the project's own
+if bash "$HERE/engine.sh" status; then  # the project's own, already up (by hand): keep it up
+    export DOCKER_HOST=unix:///run/relay-docker/docker.sock
+elif ! docker version > /dev/null 2>&1; then  # no engine answers: start the project's own
     started_engine=yes  # before it starts: a failed start is stopped too
     engine="$(bash "$HERE/engine.sh" up)"
     export "${engine?}"
@@ -77,6 +89,8 @@ if [ ! -e "$HERE/ca/bundle.pem" ]; then
 fi
 
 started_stack=yes  # from here on, whatever exists of it is taken down
+# what a killed run may have left (containers, volumes) is not this run's
+"${COMPOSE[@]}" --profile seed down -v --remove-orphans --timeout 10 > /dev/null 2>&1
 "${COMPOSE[@]}" build -q national_hub
 "${COMPOSE[@]}" up -d
 echo "e2e-docker: built and started ($((SECONDS - t0)) s)"

@@ -39,16 +39,21 @@ install() {
         echo "engine.sh: apt-get install ${missing[*]}" >&2
         # on a systemd machine the packages would start (and enable) the system's docker and
         # containerd: a policy-rc.d refusing every start keeps them stopped
-        local policy=/usr/sbin/policy-rc.d made_policy=no
+        local policy=/usr/sbin/policy-rc.d
         if [ ! -e "$policy" ]; then
-            printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy" && made_policy=yes
+            trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+            trap 'exit 130' INT TERM
+            printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy"
         fi
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
             "${missing[@]}" > /dev/null \
             || { apt-get update -q > /dev/null && DEBIAN_FRONTEND=noninteractive \
-                 apt-get install -y -q --no-install-recommends "${missing[@]}" > /dev/null; } \
-            || { [ "$made_policy" = no ] || rm -f "$policy"; return 1; }
-        [ "$made_policy" = no ] || rm -f "$policy"
+                 apt-get install -y -q --no-install-recommends "${missing[@]}" > /dev/null; }
+        # nor at the next boot
+        if [ -d /run/systemd/system ]; then
+            systemctl disable docker.service docker.socket containerd.service > /dev/null 2>&1 \
+                || true
+        fi
     fi
 }
 
@@ -57,10 +62,18 @@ up() {
     install
     mkdir -p "$RUN_DIR" "$DATA_ROOT"
     if ! answers; then
-        # the default bridge is ours to remove at `down` only if it is not there before
-        [ -e /sys/class/net/docker0 ] || touch "$RUN_DIR/made-docker0"
-        # its containers in containerd namespaces of its own, should a system containerd answer
-        dockerd --host "$DOCKER_HOST" --data-root "$DATA_ROOT" --exec-root "$RUN_DIR/exec" \
+        # the default bridge, its iptables chains and IP forwarding are ours to undo at `down`
+        # only if no other engine set them up before
+        if [ ! -e /sys/class/net/docker0 ]; then
+            touch "$RUN_DIR/made-docker0"
+            sysctl -n net.ipv4.ip_forward > "$RUN_DIR/ip_forward"
+            iptables -S FORWARD | head -1 > "$RUN_DIR/forward_policy"
+        fi
+        # no /etc/docker/daemon.json: settings of its own only; its containers in containerd
+        # namespaces of its own, should a system containerd answer
+        echo '{}' > "$RUN_DIR/daemon.json"
+        dockerd --config-file "$RUN_DIR/daemon.json" \
+            --host "$DOCKER_HOST" --data-root "$DATA_ROOT" --exec-root "$RUN_DIR/exec" \
             --pidfile "$PIDFILE" --containerd-namespace relay-docker \
             --containerd-plugins-namespace relay-docker-plugins > "$LOG" 2>&1 &
         for _ in $(seq 1 60); do
@@ -75,6 +88,30 @@ up() {
         fi
     fi
     echo "DOCKER_HOST=$DOCKER_HOST"
+}
+
+undo_iptables() {
+    # the rules dockerd added that jump to its chains or name its bridge, then its chains
+    local table chain rule
+    for table in filter nat; do
+        for chain in FORWARD PREROUTING OUTPUT POSTROUTING; do
+            # (a chain the table lacks, or no such rule, is nothing to undo)
+            { iptables -t "$table" -S "$chain" 2> /dev/null || true; } \
+                | { grep -E 'DOCKER|docker0' || true; } | sed 's/^-A /-D /' \
+                | while read -r rule; do
+                    eval "iptables -t $table $rule" 2> /dev/null || true
+                done
+        done
+        for chain in DOCKER DOCKER-USER DOCKER-ISOLATION-STAGE-1 DOCKER-ISOLATION-STAGE-2; do
+            iptables -t "$table" -F "$chain" 2> /dev/null || continue
+            iptables -t "$table" -X "$chain" 2> /dev/null || true
+        done
+    done
+    if [ -s "$RUN_DIR/forward_policy" ]; then
+        # "-P FORWARD ACCEPT" as it was
+        eval "iptables $(cat "$RUN_DIR/forward_policy")" 2> /dev/null || true
+    fi
+    return 0
 }
 
 down() {
@@ -100,8 +137,13 @@ down() {
         2> /dev/null || true
     if [ -e "$RUN_DIR/made-docker0" ]; then
         ip link delete docker0 2> /dev/null || true
-        rm -f "$RUN_DIR/made-docker0"
+        undo_iptables
+        if [ -s "$RUN_DIR/ip_forward" ]; then
+            sysctl -q -w "net.ipv4.ip_forward=$(cat "$RUN_DIR/ip_forward")" || true
+        fi
+        rm -f "$RUN_DIR/made-docker0" "$RUN_DIR/ip_forward" "$RUN_DIR/forward_policy"
     fi
+    rm -f "$RUN_DIR/daemon.json"
     rm -f "$PIDFILE"
 }
 

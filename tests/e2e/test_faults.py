@@ -18,6 +18,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 from collections import Counter
@@ -373,6 +374,28 @@ def start_broker(stack: Stack) -> None:
         rabbitmqctl("start_app")
 
 
+STREAM_FIXED = (3, 11, 22)
+"""The first RabbitMQ with rabbitmq-server #9165 (stream writes around a leader change)."""
+
+
+def known_stream_gap(stack: Stack) -> bool:
+    """Whether the deployment's broker, in containers, is older than ``STREAM_FIXED``: there
+    the journal stream has missed copies of requests around a broker restart (design §4, "A
+    known gap"), so the hub's side of a broker fault is measured, not asserted. The local
+    broker is not excused: the suite's runs there have lost none."""
+    if not stack.compose:
+        return False
+    shown = subprocess.run(
+        ["docker", "exec", stack.container("rabbitmq"), "rabbitmqctl", "-q", "version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    version = tuple(int(n) for n in re.findall(r"\d+", shown)[:3])
+    return version < STREAM_FIXED
+
+
 def restart_database(stack: Stack) -> None:
     """The local cluster, or the deployment's container (docker restart), restarts."""
     if stack.compose:
@@ -423,7 +446,7 @@ async def burst_with_a_crash(
     hospital = Hospital(http, stack, "H11000000001", "110000")
     visits = await open_visits(hospital, http, stack, BURST)
     # the broker takes longer to go down
-    spacing = 0.15 if victim.startswith("rabbitmq") else 0.04
+    spacing = 0.15 if victim in ("rabbitmq", "rabbitmq_container") else 0.04
     envelopes = [
         hospital.envelope(
             "2207",
@@ -501,6 +524,26 @@ async def burst_with_a_crash(
 
     treating_rows, insured_rows = await settlement_rows([v["psn_no"] for v in visits], suffix)
     figures = fault_figures(accepted | told_late, treating_rows, insured_rows)
+    if victim == "national_hub":
+        # the broker routes: a hub away costs the hospital nothing (design §4), and its log,
+        # written from the journal, catches up to exactly what passed
+        passed = [e["msgid"] for e in envelopes]
+    else:
+        # whatever failed, the hub's log catches up: every settlement the hospital was told
+        # about has its request and its reply in the log, once (the reader resumes after the
+        # broker or the database comes back)
+        passed = [
+            e["msgid"] for e, a in zip(envelopes, answers, strict=True) if a.get("infcode") == 0
+        ]
+    logged = Counter(
+        (r["msgid"], r["kind"], r["stage"])
+        for r in await journal_rows(passed, 2 * len(passed), suffix)
+    )
+    each_once = Counter(
+        [(m, "request", "insured") for m in passed] + [(m, "reply", "reply") for m in passed]
+    )
+    # the hub's books hold exactly what the insured ledger holds, to the cent, once caught up
+    books = await books_agree([v["psn_no"] for v in visits], insured_rows, suffix)
     measured = {
         "suite": suffix,  # which suite's databases were counted (several may share the file)
         "victim": victim,
@@ -510,6 +553,15 @@ async def burst_with_a_crash(
         "reversed": reversed_count,
         **({"restart_s": round(outage_s[0], 1)} if outage_s else {}),
         **figures.report(),
+        "journal_missing": (each_once - logged).total(),
+        "journal_extra": (logged - each_once).total(),
+        "books_missing": len(books["insured"].keys() - books["booked"].keys()),
+        "books_extra": len(books["booked"].keys() - books["insured"].keys()),
+        "books_differ": sum(
+            1
+            for k, v in books["booked"].items()
+            if k in books["insured"] and books["insured"][k] != v
+        ),
     }
     log.info("faults: %s", json.dumps(measured))  # shown with the failure, if one follows
     with (stack.log_dir / "faults.jsonl").open("a") as out:  # the figures, failing runs too
@@ -519,40 +571,9 @@ async def burst_with_a_crash(
         # another node), shorter than the deadline, costs the hospital (almost) nothing
         assert len(accepted) >= RIDE_THROUGH_AT_ONCE, measured
     if victim == "national_hub":
-        # the broker routes: a hub away costs the hospital nothing (design §4) ...
         assert len(accepted) == BURST, measured
-        # ... and its log, written from the journal, catches up to exactly what passed: each
-        # settlement's request to the insured region and its reply, once
-        passed = [e["msgid"] for e in envelopes]
-    else:
-        # whatever failed, the hub's log catches up: every settlement the hospital was told
-        # about has its request and its reply in the log, once (the reader resumes after the
-        # broker or the database comes back)
-        passed = [
-            e["msgid"] for e, a in zip(envelopes, answers, strict=True) if a.get("infcode") == 0
-        ]
-    rows = await journal_rows(passed, 2 * len(passed), suffix)
-    # the hub's books hold exactly what the insured ledger holds, to the cent, once caught up
-    books = await books_agree([v["psn_no"] for v in visits], insured_rows, suffix)
-    hub_side = {
-        "suite": suffix,
-        "victim": victim,
-        "journal_rows": len(rows),
-        "journal_expected": 2 * len(passed),
-        "booked": len(books["booked"]),
-        "insured": len(books["insured"]),
-    }
-    measured |= hub_side
-    log.info("faults: hub side %s", json.dumps(hub_side))
-    with (stack.log_dir / "faults.jsonl").open("a") as out:
-        out.write(json.dumps(hub_side) + "\n")
-    if not (stack.compose and victim.startswith("rabbitmq")):
-        # (around a restart of the broker in its container, the journal stream has missed
-        # copies of requests it routed: measured and written above, not asserted; see
-        # test_restart_the_broker_container_mid_burst)
-        assert Counter((r["msgid"], r["kind"], r["stage"]) for r in rows) == Counter(
-            [(m, "request", "insured") for m in passed] + [(m, "reply", "reply") for m in passed]
-        ), measured
+    if not (victim.startswith("rabbitmq") and known_stream_gap(stack)):
+        assert logged == each_once, measured
         assert books["booked"] == books["insured"], measured
     # nothing the hospital was told about is lost, nothing exists on one side only
     assert figures.lost == 0, (figures.told_missing, figures.one_sided)
@@ -593,12 +614,13 @@ async def test_restart_the_broker_container_mid_burst(
     """docker restart of the broker's container (a clean stop, a cold start of the node): none
     lost, none doubled; how many settled at once is measured (21 and 24 of 24 seen).
 
-    The hub's side is measured, not asserted, for this fault and for the application's restart
-    in the container: there the journal stream has missed the copies of requests the broker
-    routed around the restart (16 and 0 of 48 messages after the application's restart, 4 of 48
-    after the container's; the replies' copies were there), so the hub's log lacks them and its books leave those settlements out (the
-    daily reconciliation shows them as hub-missing). Docs: design §4, "A known gap". The rows
-    and the booked settlements against the expected go to faults.jsonl."""
+    On a broker older than ``STREAM_FIXED`` (the Debian stand-in, 3.10.8) the hub's side of
+    this fault, and of the application's restart, is measured, not asserted: there the journal
+    stream has missed copies of requests the broker routed around the restart (16 and 0 of 48
+    after the application's restart, 4 of 48 after the container's; the replies' copies were
+    there), so the hub's log lacks them and its books leave those settlements out (the daily
+    reconciliation shows them as hub-missing). Design §4, "A known gap". The figures go to
+    faults.jsonl: journal_missing, journal_extra, books_missing, books_extra, books_differ."""
     if not stack.compose:
         pytest.skip("needs a deployment in containers")
     await burst_with_a_crash(ahttp, stack, "rabbitmq_container")

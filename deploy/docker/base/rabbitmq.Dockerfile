@@ -1,4 +1,5 @@
-# Stands in for rabbitmq:3.13 where no container registry is reachable: Debian's RabbitMQ (3.10),
+# Takes the place of rabbitmq:3.13 where no container registry is reachable, with Debian's RabbitMQ
+# (3.10.8, older: see docs/design.md §4, "A known gap"),
 # run in the foreground with its log on stdout, configuration in /etc/rabbitmq and data in
 # /var/lib/rabbitmq as in the official image. Streams and quorum queues need no plugin.
 ARG DEBIAN_IMAGE=relay-base/debian:bookworm
