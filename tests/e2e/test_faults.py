@@ -612,7 +612,9 @@ async def test_restart_the_broker_container_mid_burst(
     ahttp: httpx.AsyncClient, stack: Stack
 ) -> None:
     """docker restart of the broker's container (a clean stop, a cold start of the node): none
-    lost, none doubled; how many settled at once is measured (21 and 24 of 24 seen).
+    lost, none doubled; how many settled at once is measured, not asserted: a cold start of the
+    node under load is not reliably shorter than the reply deadline (3, 21, 24 and 24 of 24 in
+    four runs, the rest reversed by the hospital).
 
     On a broker older than ``STREAM_FIXED`` (the Debian stand-in, 3.10.8) the hub's side of
     this fault, and of the application's restart, is measured, not asserted: there the journal
