@@ -43,17 +43,21 @@ class Stack:
     compose: list[str] = field(default_factory=list)
     """For a deployment in containers: the compose command that controls it (``docker-compose
     -p <project>``), so a test can kill and start its services, broker and database."""
+    _containers: dict[str, str] = field(default_factory=dict, repr=False)
 
     def url(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.ports[name]}"
+        urls = {
+            "treating_region": self.treating_url,
+            "national_hub": self.hub_url,
+            "insured_region": self.insured_url,
+        }
+        return urls[name]
 
     @property
     def can_crash(self) -> bool:
         """Whether the services can be killed and started again: processes of this stack, or
         containers its compose command controls."""
         return bool(self.processes or self.compose)
-
-    _containers: dict[str, str] = field(default_factory=dict, repr=False)
 
     def container(self, service: str) -> str:
         """The id of the compose service's container (kept across kill, stop and start)."""

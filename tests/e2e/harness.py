@@ -60,16 +60,10 @@ cluster) are skipped, since they would not test the deployment."""
 
 def start_stack() -> Stack:
     if EXTERNAL:
-        urls = {
-            "treating_region": os.environ["RELAY_E2E_TREATING_URL"],
-            "national_hub": os.environ["RELAY_E2E_HUB_URL"],
-            "insured_region": os.environ["RELAY_E2E_INSURED_URL"],
-        }
         stack = Stack(
-            treating_url=urls["treating_region"],
-            hub_url=urls["national_hub"],
-            insured_url=urls["insured_region"],
-            ports={name: int(httpx.URL(url).port or 80) for name, url in urls.items()},
+            treating_url=os.environ["RELAY_E2E_TREATING_URL"],
+            hub_url=os.environ["RELAY_E2E_HUB_URL"],
+            insured_url=os.environ["RELAY_E2E_INSURED_URL"],
             log_dir=LOG_DIR,
             compose=shlex.split(os.environ.get("RELAY_E2E_COMPOSE", "")),
         )
