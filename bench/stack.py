@@ -74,16 +74,17 @@ class Stack:
             self._containers[service] = ids[0]
         return self._containers[service]
 
-    def docker(self, command: str, service: str, *args: str) -> None:
+    def docker(self, command: str, service: str, *args: str) -> str:
         """``docker <command> <the service's container> <args>``: kill, start, stop, restart,
-        exec. The docker client, not compose: it answers in a fraction of a second, where a
-        fault test times the outage it makes."""
-        subprocess.run(
+        exec; what it printed. The docker client, not compose: it answers in a fraction of a
+        second, where a fault test times the outage it makes."""
+        return subprocess.run(
             ["docker", command, self.container(service), *args],
             check=True,
             timeout=120,
             capture_output=True,
-        )
+            text=True,
+        ).stdout
 
     def start(self, name: str) -> None:
         """(Re)start one service and wait until it answers /healthz."""

@@ -385,13 +385,7 @@ def known_stream_gap(stack: Stack) -> bool:
     broker is not excused: the suite's runs there have lost none."""
     if not stack.compose:
         return False
-    shown = subprocess.run(
-        ["docker", "exec", stack.container("rabbitmq"), "rabbitmqctl", "-q", "version"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    shown = stack.docker("exec", "rabbitmq", "rabbitmqctl", "-q", "version")
     version = tuple(int(n) for n in re.findall(r"\d+", shown)[:3])
     return version < STREAM_FIXED
 
