@@ -303,7 +303,9 @@ async def resolve(
                     }
                 },
             )
-            if reversal["err_code"] not in ("E5002", "E5003"):
+            # E9006: the settle it reverses is still being processed (a database restarting
+            # under it): as the message says, the HIS waits and tries again
+            if reversal["err_code"] not in ("E5002", "E5003", "E9006"):
                 break
             await asyncio.sleep(0.5)
         assert reversal["infcode"] == 0, (reversal.get("err_code"), reversal.get("err_msg"))
