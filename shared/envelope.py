@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.clock import CHINA_TZ
+from shared.infno import INFNO_VARIANTS
 
 NATIONAL_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 MSGID_LENGTH = 30
@@ -33,12 +34,6 @@ def spec_form_owner(msgid: str) -> str | None:
     for an opaque key, which names no one."""
     found = _SPEC_FORM.match(msgid)
     return found.group(1) if found else None
-
-
-INFNO_VARIANTS: dict[str, str] = {
-    "2203A": "2203",  # 门诊就诊信息上传（新）: the newer form of 2203, same input
-}
-"""Variants of the national transaction list, and the transaction each one names."""
 
 
 def national_time(moment: datetime) -> str:

@@ -6,6 +6,11 @@ code asks "is this a settlement?", never lists the pair again.
 
 from __future__ import annotations
 
+INFNO_VARIANTS: dict[str, str] = {
+    "2203A": "2203",  # 门诊就诊信息上传（新）: the newer form of 2203, same input
+}
+"""Variants of the national transaction list, and the transaction each one names."""
+
 PRE_SETTLE = frozenset({"2303", "2206"})
 """Pre-settlement (预结算): computed, never stored."""
 SETTLE = frozenset({"2304", "2207"})

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from services.treating_region.adapters.hub_books import HubBooks
 from services.treating_region.domain.catalogue import CatalogueEntry, Institution
+from services.treating_region.service_layer.conformance import Conformance
 from services.treating_region.service_layer.context import TreatingContext
 from services.treating_region.service_layer.gateway import Gateway
 from services.treating_region.settings import Settings
@@ -28,7 +29,12 @@ async def build(
         deadline_s=settings.reply_deadline_s,
         hub_books=HubBooks(settings.hub_url, settings.hub_operator_token),
     )
-    gateway = Gateway(ctx, runtime.regions, require_sign_in=settings.require_sign_in)
+    gateway = Gateway(
+        ctx,
+        runtime.regions,
+        require_sign_in=settings.require_sign_in,
+        conformance=Conformance(runtime.pool),
+    )
     relay.on_late_reply = gateway.on_late_reply
     await relay.start()
     return runtime, gateway

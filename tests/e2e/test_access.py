@@ -42,6 +42,8 @@ PUBLIC = {
     ("treating", "get", "/catalogue/{admdvs}/items"),
     ("treating", "get", "/institutions"),
     ("treating", "get", "/institutions/{fixmedins_code}"),
+    ("treating", "get", "/conformance/scenarios"),  # the kit's reference data
+    ("treating", "get", "/conformance/errors"),
     ("insured", "get", "/policies/{admdvs}"),
     *((service, "get", "/healthz") for service in ("treating", "hub", "insured")),
 }
@@ -63,6 +65,8 @@ PATH_VALUES = {
     "deduction_id": "1",
     "period": "202601",
     "visit_id": "1",
+    "session_id": "1",
+    "rule_id": "1",
 }
 PARAM = re.compile(r"\{(\w+)\}")
 

@@ -30,6 +30,8 @@ class StoredMessage:
     output: dict[str, Any] | None
     received_at: datetime
     answered_at: datetime | None
+    forced: str | None = None
+    """The conformance kit's rule that forced this outcome, if one did (design §8b)."""
 
     def stuck(self, deadline_s: float, now: datetime | None = None) -> bool:
         """Pending past its deadline: whoever handled it died or lost its database."""
@@ -77,7 +79,8 @@ class NonceReused(Exception):
 _FIND = f"SELECT {_COLUMNS} FROM hospital_message WHERE msgid = $1"
 _ANSWER = """
     UPDATE hospital_message
-       SET status = $2, output = $3::jsonb, err_code = $4, err_detail = $5, answered_at = $6
+       SET status = $2, output = $3::jsonb, err_code = $4, err_detail = $5, answered_at = $6,
+           forced = coalesce($9, forced)
      WHERE msgid = $1 AND ($7::text[] IS NULL OR status = ANY($7::text[]))
        AND ($8::text IS NULL OR insuplc_admdvs IN ('', $8))
 """
@@ -141,9 +144,11 @@ async def answer(
     err_detail: str | None = None,
     only_if: tuple[str, ...] | None = None,
     only_from: str | None = None,
+    forced: str | None = None,
 ) -> bool:
     """Store the outcome; ``only_if``: only from one of those statuses; ``only_from``: only if
-    the message went to that insured region (or to the one the hub was to find)."""
+    the message went to that insured region (or to the one the hub was to find); ``forced``:
+    the conformance rule that made it."""
     result = await pool.execute(
         _ANSWER,
         msgid,
@@ -154,8 +159,14 @@ async def answer(
         datetime.now(UTC),
         list(only_if) if only_if is not None else None,
         only_from,
+        forced,
     )
     return str(result).endswith(" 1")
+
+
+async def mark_forced(pool: asyncpg.Pool, msgid: str, forced: str) -> None:
+    """A forced outcome on a call that ran for real (a lost reply, a delay): the log says so."""
+    await pool.execute("UPDATE hospital_message SET forced = $2 WHERE msgid = $1", msgid, forced)
 
 
 async def release(pool: asyncpg.Pool, msgid: str) -> None:

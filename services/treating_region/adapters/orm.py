@@ -50,6 +50,8 @@ class HospitalMessage(Base):
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sign_no: Mapped[str | None] = mapped_column(String(64))
     """The 9001 sign-in the call was made under, as the hospital sent it."""
+    forced: Mapped[str | None] = mapped_column(String(60))
+    """The conformance kit's rule that forced this outcome (design §8b): never a real fault."""
 
 
 MONEY = Numeric(14, 2)
@@ -236,3 +238,61 @@ class SelfPaidVisit(Base):
     claim: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ConformanceSession(Base):
+    """A conformance-kit test session (design §8b): one institution, the scenarios it is judged
+    on, and their parameters."""
+
+    __tablename__ = "conformance_session"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    fixmedins_code: Mapped[str] = mapped_column(String(12), index=True)
+    scenarios: Mapped[list[str]] = mapped_column(JSONB)
+    lost_reply_minutes: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ConformanceEvent(Base):
+    """What a session saw its institution do: each gateway call with its answer, each read of a
+    message's outcome (personal data masked)."""
+
+    __tablename__ = "conformance_event"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("conformance_session.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(4))
+    msgid: Mapped[str] = mapped_column(String(40))
+    infno: Mapped[str] = mapped_column(String(10))
+    envelope: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    err_code: Mapped[str | None] = mapped_column(String(5))
+    output: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    forced: Mapped[str | None] = mapped_column(String(60))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ForcedOutcomeRule(Base):
+    """A forced outcome (design §8b): which of an institution's calls, and what to make of them;
+    an operator's, or armed by a session's negative scenario (then removed at its close)."""
+
+    __tablename__ = "forced_outcome_rule"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    fixmedins_code: Mapped[str] = mapped_column(String(12))
+    action: Mapped[str] = mapped_column(String(16))
+    infnos: Mapped[list[str]] = mapped_column(JSONB)
+    msgid: Mapped[str | None] = mapped_column(String(40))
+    psn_no: Mapped[str | None] = mapped_column(String(40))
+    min_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    max_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    err_code: Mapped[str | None] = mapped_column(String(5))
+    err_msg: Mapped[str | None] = mapped_column(String(200))
+    delay_s: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    remaining: Mapped[int | None] = mapped_column(BigInteger)
+    session_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("conformance_session.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -17,6 +17,7 @@ from services.treating_region.adapters.catalogue_loader import load_catalogues, 
 from services.treating_region.domain.monitoring import THRESHOLDS_FILE, load_thresholds
 from services.treating_region.entrypoints import (
     routes_catalogue,
+    routes_conformance,
     routes_gateway,
     routes_ledger,
     routes_monitoring,
@@ -71,11 +72,13 @@ def create_app(settings: Settings) -> FastAPI:
     for routes in (
         routes_gateway,
         routes_catalogue,
+        routes_conformance,
         routes_ledger,
         routes_monitoring,
         routes_selfpaid,
     ):
         app.include_router(routes.router)
+    app.include_router(routes_conformance.operator_router)
 
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema:

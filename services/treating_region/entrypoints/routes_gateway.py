@@ -18,6 +18,7 @@ from services.treating_region.adapters.messages import StoredMessage
 from services.treating_region.entrypoints.access import SignatureCheck, signed_reader
 from services.treating_region.entrypoints.schemas import INPUT_MODELS
 from services.treating_region.service_layer.commands import Command
+from services.treating_region.service_layer.conformance import Conformance
 from services.treating_region.service_layer.gateway import Answer
 from shared.envelope import NationalRequest, national_time
 from shared.errors import E5999, E9001, E9002, E9003, E9005, E9012, RelayError
@@ -78,13 +79,9 @@ def _unstorable(value: Any, path: str, depth: int = 0) -> str | None:
     return None
 
 
-def _parse(body: bytes, max_bytes: int) -> tuple[NationalRequest, Command]:
-    """Strict about meaning, tolerant about form: any content type, UTF-8 JSON object.
-
-    JSON numbers are read as Decimal, so an amount sent as a number never becomes a float.
-    Everything a column could not take is refused here, naming the field, before anything is
-    written (never "outcome unknown" for input the gateway could have refused).
-    """
+def _read(body: bytes, max_bytes: int) -> dict[str, Any]:
+    """Any content type, a UTF-8 JSON object; JSON numbers are read as Decimal, so an amount
+    sent as a number never becomes a float."""
     if len(body) > max_bytes:
         raise RelayError(E9005, detail=f"{len(body)} 字节，上限 {max_bytes}")
     try:
@@ -95,6 +92,13 @@ def _parse(body: bytes, max_bytes: int) -> tuple[NationalRequest, Command]:
         raise RelayError(E9001, detail=f"嵌套超过 {MAX_NESTING} 层") from exc
     if not isinstance(raw, dict):
         raise RelayError(E9001, detail="报文应为 JSON 对象")
+    return raw
+
+
+def _parse(raw: dict[str, Any]) -> tuple[NationalRequest, Command]:
+    """Strict about meaning, tolerant about form. Everything a column could not take is refused
+    here, naming the field, before anything is written (never "outcome unknown" for input the
+    gateway could have refused)."""
     nul = _unstorable(raw, "")
     if nul is not None:
         raise RelayError(E9002, detail=f"字段 {nul}：含有空字符（\\u0000）")
@@ -123,6 +127,7 @@ def _message_out(stored: StoredMessage) -> dict[str, Any]:
         "output": stored.output,
         "received_at": stored.received_at.isoformat(),
         "answered_at": stored.answered_at.isoformat() if stored.answered_at else None,
+        "forced": stored.forced,
     }
 
 
@@ -167,22 +172,56 @@ HOSPITAL_READ_RESPONSES: dict[int | str, dict[str, Any]] = {
 )
 async def call_service(request: Request) -> Response:
     state = request.app.state
+    signatures: SignatureCheck | None = state.signatures
+    raw: dict[str, Any] | None = None
+    signed = False
     try:
-        national, command = _parse(await request.body(), state.max_body_bytes)
+        raw = _read(await request.body(), state.max_body_bytes)
+        national, command = _parse(raw)
         msgid_var.set(national.msgid)
-        signatures: SignatureCheck | None = state.signatures
         nonce = (
             signatures.verify(request.headers, national.fixmedins_code)
             if signatures is not None
             else None
         )
+        signed = True
         answer = await state.gateway.call(national, command, nonce)
     except RelayError as exc:
+        if raw is not None:
+            await _observe(request, raw, signed, exc.code, None, None)
         return json_response(error_body(exc))
     except Exception:
         log.exception("gateway failure")
         return json_response(error_body(RelayError(E5999)))
+    error = answer.error
+    await _observe(request, raw, True, error.code if error else None, answer.output, answer.forced)
     return json_response(_envelope(answer))
+
+
+async def _observe(
+    request: Request,
+    raw: dict[str, Any],
+    signed: bool,
+    err_code: str | None,
+    output: dict[str, Any] | None,
+    forced: str | None,
+) -> None:
+    """A call of an institution under a conformance session, kept for its report (design §8b):
+    only one its signature proves (or any, where the deployment does not ask for signatures).
+    Never in the way of the answer."""
+    conformance: Conformance | None = request.app.state.gateway.conformance
+    if conformance is None:
+        return
+    try:
+        if not signed and request.app.state.signatures is not None:
+            code = str(raw.get("fixmedins_code") or "")
+            try:
+                request.app.state.signatures.verify(request.headers, code)
+            except RelayError:
+                return
+        await conformance.observe_call(raw, err_code=err_code, output=output, forced=forced)
+    except Exception:  # the kit's record never costs the hospital its answer
+        log.exception("conformance record failed")
 
 
 @router.get(
@@ -200,6 +239,9 @@ async def own_message(request: Request, msgid: MsgidPath) -> dict[str, Any]:
     stored = await messages.find(request.app.state.runtime.pool, msgid)
     if stored is None or stored.fixmedins_code != paasid:
         raise _no_message(msgid)
+    conformance: Conformance | None = request.app.state.gateway.conformance
+    if conformance is not None:
+        await conformance.observe_read(paasid, msgid, stored.infno)
     return _message_out(stored)
 
 

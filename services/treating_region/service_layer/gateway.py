@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import uuid
@@ -10,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.treating_region.adapters import messages, sign_ins, visits
+from services.treating_region.domain.conformance import ForcedRule
 from services.treating_region.service_layer import reversal, settlement
 from services.treating_region.service_layer.commands import Command, visit_named
+from services.treating_region.service_layer.conformance import Conformance
 from services.treating_region.service_layer.context import Answered, TreatingContext
 from services.treating_region.service_layer.handlers import HANDLERS, Handler
 from shared import infno
@@ -23,6 +26,7 @@ from shared.errors import (
     E5002,
     E5003,
     E5999,
+    E9001,
     E9002,
     E9003,
     E9004,
@@ -42,6 +46,8 @@ class Answer:
     inf_refmsgid: str
     output: dict[str, Any] | None
     error: RelayError | None
+    forced: str | None = None
+    """The conformance rule that forced this answer (design §8b), if one did."""
 
 
 def _stored_answer(
@@ -88,8 +94,10 @@ class Gateway:
         nonce_window_s: float = 300.0,
         *,
         require_sign_in: bool = False,
+        conformance: Conformance | None = None,
     ) -> None:
         self._ctx = ctx
+        self.conformance = conformance
         self._served = frozenset(served)
         self._require_sign_in = require_sign_in
         self._keep_nonces = timedelta(seconds=2 * nonce_window_s)
@@ -139,7 +147,39 @@ class Gateway:
             ) from exc
         if stored is not None:
             return _stored_answer(stored, request, digest, self._ctx.deadline_s)
-        return await self._run(handler, request, command, refmsgid)
+        forced = await self.conformance.forced(request) if self.conformance else None
+        if forced is not None and forced.action in ("error", "refuse_at_hub"):
+            return await self._refuse(forced, request, refmsgid)
+        answer = await self._run(handler, request, command, refmsgid)
+        if forced is None:
+            return answer
+        await messages.mark_forced(self._ctx.pool, request.msgid, forced.mark)
+        if forced.action == "delay":
+            await asyncio.sleep(float(forced.delay_s or 0))
+            return Answer(answer.inf_refmsgid, answer.output, answer.error, forced.mark)
+        # lose_reply: what was done is done and stored (a read or a resend learns it); the
+        # hospital hears only that the outcome is unknown
+        lost = RelayError(E5002, detail="等待参保地应答超时，交易结果未知，请查询结果或冲正")
+        return Answer(refmsgid, None, lost, forced.mark)
+
+    async def _refuse(self, rule: ForcedRule, request: NationalRequest, refmsgid: str) -> Answer:
+        """A forced refusal: nothing is sent on. Refused "at the hub" with E5003, the msgid is
+        free again (nothing happened), as for a real E5003; any other code is kept as the
+        message's outcome, marked with the rule."""
+        code = rule.err_code or (E5003.code if rule.action == "refuse_at_hub" else E9001.code)
+        error = RelayError(lookup(code), detail=rule.err_msg or "")
+        if code == E5003.code:
+            await messages.release(self._ctx.pool, request.msgid)
+        else:
+            await messages.answer(
+                self._ctx.pool,
+                request.msgid,
+                status="error",
+                err_code=code,
+                err_detail=rule.err_msg,
+                forced=rule.mark,
+            )
+        return Answer(refmsgid, None, error, rule.mark)
 
     async def _with_the_visits_region(
         self, request: NationalRequest, command: Command
