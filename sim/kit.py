@@ -1,6 +1,7 @@
 """``relay-kit``: the conformance kit from a terminal or a vendor's CI (design §8b).
 
     relay-kit scenarios                              what each scenario expects of a HIS
+    relay-kit token H11000000001                     the token the HIS signs its x-tif headers with
     relay-kit open H11000000001 [--scenario S ...]   open a session (prints its number)
     relay-kit report N [--html FILE] [--wait S]      the verdict; exit 0 only on pass
     relay-kit close N                                stop recording, remove its forced outcomes
@@ -21,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from shared.auth import institution_token
 from shared.operator_access import operator_headers
 from shared.settings import DEV_OPERATOR_TOKEN
 from sim.his import FAULTS, Faults, KitHospital, Refused
@@ -113,6 +115,11 @@ def wait_for_verdict(kit: Kit, session: int, wait_s: float) -> dict[str, Any]:
         time.sleep(min(2.0, max(0.1, deadline - time.monotonic())))
 
 
+def _hospital_secret() -> str:
+    """The deployment's ``TREATING_REGION_HOSPITAL_SECRET``, as the simulator reads it."""
+    return os.environ.get("RELAY_HOSPITAL_SECRET", "dev-hospital-secret")
+
+
 def drive_sim(args: argparse.Namespace, http: httpx.Client) -> KitHospital:
     his = KitHospital(
         http=http,
@@ -121,7 +128,7 @@ def drive_sim(args: argparse.Namespace, http: httpx.Client) -> KitHospital:
         fixmedins_code=args.institution,
         treating=args.treating,
         insured=args.insured,
-        secret=os.environ.get("RELAY_HOSPITAL_SECRET", "dev-hospital-secret"),
+        secret=_hospital_secret(),
         operator_token=args.insured_token,
         faults=Faults.named(args.fault),
     )
@@ -145,6 +152,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("scenarios", help="list the scenarios")
+    token = sub.add_parser("token", help="the institution's signing token (x-tif headers)")
+    token.add_argument("institution")
     for name in ("open", "run"):
         p = sub.add_parser(name, help="open a session" if name == "open" else "the whole round")
         p.add_argument("institution", help="fixmedins_code of the HIS under test")
@@ -190,6 +199,9 @@ def _verdict(kit: Kit, session: int, args: argparse.Namespace) -> int:
 
 def run(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "token":  # x-tif-signature = sha256(timestamp + token + nonce + timestamp)
+        print(institution_token(_hospital_secret(), args.institution))
+        return EXIT_PASS
     with httpx.Client(timeout=60, trust_env=False) as http:
         kit = Kit(http, args.treating_url, args.token)
         try:

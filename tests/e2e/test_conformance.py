@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.auth import signed_headers
 from sim import kit
 from sim.his import Faults, KitHospital
 from tests.e2e.harness import (
@@ -188,9 +189,16 @@ def test_relay_kit_exits_by_the_verdict(
     )  # fmt: skip
     out_failed = capsys.readouterr().out
     unreachable = kit.run(["--treating-url", "http://127.0.0.1:9", "scenarios"])
+    assert kit.run(["token", GOOD]) == 0
+    token = capsys.readouterr().out.strip()
 
     assert (passed, failed, unreachable) == (0, 1, 2), out + out_failed
     assert "verdict PASS" in out
+    # the token a vendor's HIS signs with is the one the gateway checks
+    headers = signed_headers(GOOD, token, str(int(time.time() * 1000)))
+    assert (
+        http.get(f"{stack.treating_url}/fsi/messages/{GOOD}0", headers=headers).status_code == 404
+    )
     assert re.search(r"FAIL\s+duplicate_msgid", out_failed)
     # the run closed its sessions: nothing of theirs is left armed
     rules = http.get(f"{stack.treating_url}/admin/conformance/rules", headers=OPERATOR).json()

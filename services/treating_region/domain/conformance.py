@@ -73,6 +73,11 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {
+    "understood": Rule(
+        "报文可被平台理解",
+        "报文为 UTF-8 JSON，必填字段齐全、格式正确、代码在字典中、交易编号有效"
+        "（否则平台应答 E9001、E9002、E9003 或 E9005，并指明字段）",
+    ),
     "envelope_fields": Rule(
         "报文头字段齐全",
         "报文头应填写 infno、msgid、mdtrtarea_admvs、recer_sys_code、infver、opter_type、opter、"
@@ -127,6 +132,9 @@ ENVELOPE_FIELDS = (
     "fixmedins_code",
     "fixmedins_name",
 )
+MALFORMED = frozenset({"E9001", "E9002", "E9003", "E9005"})
+"""What the gateway answers a request it cannot understand."""
+_FIELD_NAMED = re.compile(r"字段 ([\w.\[\]]+)")
 _SPEC_MSGID = re.compile(r"^[HP]\d{11}\d{14}\d{4}$")
 """The spec's msgid, strictly: the gateway also takes other forms, and the kit says so."""
 _INF_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
@@ -193,6 +201,12 @@ def check(event: Event, earlier: Sequence[Event]) -> list[Finding]:
 
     def finding(rule: str, field_: str, expected: str, got: Any) -> None:
         found.append(Finding(rule, field_, event.msgid, event.infno, expected, str(got)))
+
+    if event.err_code in MALFORMED:
+        said = str((event.output or {}).get("err_msg") or event.err_code)
+        named = _FIELD_NAMED.search(said)
+        finding("understood", named.group(1) if named else "", "见接口规范", said)
+        return found  # a request not understood is judged on nothing else
 
     missing = [key for key in ENVELOPE_FIELDS if _absent(env, key)]
     if missing:

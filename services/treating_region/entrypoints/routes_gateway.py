@@ -188,13 +188,12 @@ async def call_service(request: Request) -> Response:
         answer = await state.gateway.call(national, command, nonce)
     except RelayError as exc:
         if raw is not None:
-            await _observe(request, raw, signed, exc.code, None, None)
+            await _observe(request, raw, signed, exc, None, None)
         return json_response(error_body(exc))
     except Exception:
         log.exception("gateway failure")
         return json_response(error_body(RelayError(E5999)))
-    error = answer.error
-    await _observe(request, raw, True, error.code if error else None, answer.output, answer.forced)
+    await _observe(request, raw, True, answer.error, answer.output, answer.forced)
     return json_response(_envelope(answer))
 
 
@@ -202,7 +201,7 @@ async def _observe(
     request: Request,
     raw: dict[str, Any],
     signed: bool,
-    err_code: str | None,
+    error: RelayError | None,
     output: dict[str, Any] | None,
     forced: str | None,
 ) -> None:
@@ -219,7 +218,11 @@ async def _observe(
                 request.app.state.signatures.verify(request.headers, code)
             except RelayError:
                 return
-        await conformance.observe_call(raw, err_code=err_code, output=output, forced=forced)
+        if error is not None:  # what the clerk read, so the report can quote it
+            output = {"err_msg": error_body(error)["err_msg"]}
+        await conformance.observe_call(
+            raw, err_code=error.code if error else None, output=output, forced=forced
+        )
     except Exception:  # the kit's record never costs the hospital its answer
         log.exception("conformance record failed")
 

@@ -42,9 +42,10 @@ class Conformance:
     async def _refresh(self, *, now: bool = False) -> None:
         if not now and time.monotonic() < self._fresh_until:
             return
+        # the calls that meet an expired copy meanwhile use it: one refresh at a time
+        self._fresh_until = time.monotonic() + REFRESH_S
         self._sessions = await store.open_sessions(self._pool)
         self._rules = await store.rules(self._pool)
-        self._fresh_until = time.monotonic() + REFRESH_S
 
     async def watching(self, fixmedins_code: str) -> int | None:
         """The open session of this institution, if any."""
@@ -52,7 +53,15 @@ class Conformance:
         return self._sessions.get(fixmedins_code)
 
     async def forced(self, request: NationalRequest) -> ForcedRule | None:
-        """The rule that forces this call's outcome, its use taken; None for a real outcome."""
+        """The rule that forces this call's outcome, its use taken; None for a real outcome,
+        and None when the rules cannot be read (the kit never stands in a settlement's way)."""
+        try:
+            return await self._forced(request)
+        except Exception:
+            log.exception("forced-outcome rules unreadable: %s runs for real", request.msgid)
+            return None
+
+    async def _forced(self, request: NationalRequest) -> ForcedRule | None:
         await self._refresh()
         if not self._rules:
             return None
@@ -103,8 +112,10 @@ class Conformance:
         )
 
     async def observe_read(self, fixmedins_code: str, msgid: str, infno: str) -> None:
-        session_id = await self.watching(fixmedins_code)
-        if session_id is not None:
+        try:
+            session_id = await self.watching(fixmedins_code)
+            if session_id is None:
+                return
             await store.record(
                 self._pool,
                 session_id,
@@ -116,6 +127,8 @@ class Conformance:
                 output=None,
                 forced=None,
             )
+        except Exception:  # the kit's record never costs the hospital its read
+            log.exception("conformance record of a read failed")
 
     async def open(
         self, fixmedins_code: str, scenarios: tuple[str, ...], lost_reply_minutes: Decimal

@@ -305,3 +305,15 @@ def test_the_oldest_matching_rule_wins() -> None:
     newer = ForcedRule(9, CODE, "delay")
     older = ForcedRule(3, CODE, "lose_reply")
     assert matching([newer, older], CODE, "2207", "M1", None, None) is older
+
+
+def test_a_request_the_gateway_could_not_understand_is_a_finding_naming_its_field() -> None:
+    s = Session()
+    said = (
+        "[E9002] 报文字段缺失或格式错误（字段 input.data.psn_no：必填，未填写）。请按接口规范填写"
+    )
+    event = s.call(
+        "2201", {"data": {}}, err_code="E9002", output={"err_msg": said}, insuplc_admdvs=None
+    )
+    found = check(event, [])
+    assert [(f.rule, f.field, f.got) for f in found] == [("understood", "input.data.psn_no", said)]
