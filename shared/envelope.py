@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.clock import CHINA_TZ
-from shared.infno import INFNO_VARIANTS
+from shared.infno import canonical_infno
 
 NATIONAL_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 MSGID_LENGTH = 30
@@ -89,16 +89,6 @@ class WireModel(BaseModel):
 def _blank_to_none(value: Any) -> Any:
     if isinstance(value, str) and value.strip() == "":
         return None
-    return value
-
-
-def canonical_infno(value: Any) -> Any:
-    """``2203A`` is 2203: a variant of the national list names the transaction it stands for."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if isinstance(value, str):
-        text = value.strip().upper()
-        return INFNO_VARIANTS.get(text, text)
     return value
 
 

@@ -6,10 +6,23 @@ code asks "is this a settlement?", never lists the pair again.
 
 from __future__ import annotations
 
+from typing import Any
+
 INFNO_VARIANTS: dict[str, str] = {
     "2203A": "2203",  # 门诊就诊信息上传（新）: the newer form of 2203, same input
 }
 """Variants of the national transaction list, and the transaction each one names."""
+
+
+def canonical_infno(value: Any) -> Any:
+    """``2203A`` is 2203: a variant of the national list names the transaction it stands for."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str):
+        text = value.strip().upper()
+        return INFNO_VARIANTS.get(text, text)
+    return value
+
 
 PRE_SETTLE = frozenset({"2303", "2206"})
 """Pre-settlement (预结算): computed, never stored."""

@@ -263,6 +263,19 @@ def test_forced_outcomes_are_rules_kept_as_data(http: httpx.Client, stack: Stack
     # as for a real E5003, nothing happened: the same msgid may be sent again
     assert call(http, stack, refused)["err_code"] == "E5001"
 
+    # a reply to lose needs a call that commits: a refusal keeps its answer, the rule its use
+    lose = add_rule(http, stack, action="lose_reply", infnos=["1101"], times=1).json()
+    kept = query()
+    assert call(http, stack, kept)["err_code"] == "E5001"
+    assert message(http, stack, kept["msgid"])["forced"] is None
+    rules = http.get(
+        f"{stack.treating_url}/admin/conformance/rules",
+        params={"fixmedins_code": RULED},
+        headers=OPERATOR,
+    ).json()
+    assert next(r["remaining"] for r in rules if r["id"] == lose["id"]) == 1
+    http.delete(f"{stack.treating_url}/admin/conformance/rules/{lose['id']}", headers=OPERATOR)
+
     delay = add_rule(http, stack, action="delay", infnos=["1101"], delay_s="1.5").json()
     started = time.monotonic()
     slow = query()

@@ -16,6 +16,10 @@ import orjson
 
 from services.treating_region.domain.conformance import Event, ForcedRule
 
+MAX_EVENTS = 10_000
+"""A session is a test, not a load: past this many events it records no more (its report says
+how many it saw), so a session left open under real traffic cannot grow without bound."""
+
 
 @dataclass(frozen=True, slots=True)
 class Session:
@@ -138,7 +142,8 @@ async def record(
 ) -> None:
     await pool.execute(
         "INSERT INTO conformance_event (session_id, kind, msgid, infno, envelope, err_code,"
-        " output, forced, at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8, $9)",
+        " output, forced, at) SELECT $1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8, $9"
+        " WHERE (SELECT count(*) FROM conformance_event WHERE session_id = $1) < $10",
         session_id,
         kind,
         msgid[:40],
@@ -148,6 +153,7 @@ async def record(
         _json(output),
         forced,
         datetime.now(UTC),
+        MAX_EVENTS,
     )
 
 
@@ -240,3 +246,11 @@ async def use_rule(pool: asyncpg.Pool, rule_id: int) -> bool:
         rule_id,
     )
     return row is not None
+
+
+async def give_back(pool: asyncpg.Pool, rule_id: int) -> None:
+    await pool.execute(
+        "UPDATE forced_outcome_rule SET remaining = remaining + 1"
+        " WHERE id = $1 AND remaining IS NOT NULL",
+        rule_id,
+    )

@@ -7,6 +7,7 @@ operator); the scenario list and the error help are reference data, open to all.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -54,6 +55,7 @@ class SessionIn(BaseModel):
         default=Decimal(10),
         gt=0,
         le=1440,
+        decimal_places=2,
         description="how soon after a lost reply the HIS must query the outcome or send 2601",
     )
 
@@ -79,11 +81,15 @@ class RuleIn(BaseModel):
     )
     msgid: str | None = Field(default=None, min_length=1, max_length=40)
     psn_no: str | None = Field(default=None, min_length=1, max_length=40)
-    min_amount: Decimal | None = Field(default=None, ge=0, le=Decimal("999999999999.99"))
-    max_amount: Decimal | None = Field(default=None, ge=0, le=Decimal("999999999999.99"))
+    min_amount: Decimal | None = Field(
+        default=None, ge=0, le=Decimal("999999999999.99"), decimal_places=2
+    )
+    max_amount: Decimal | None = Field(
+        default=None, ge=0, le=Decimal("999999999999.99"), decimal_places=2
+    )
     err_code: str | None = Field(default=None, pattern=r"^E\d{4}$")
     err_msg: str | None = Field(default=None, max_length=200)
-    delay_s: Decimal | None = Field(default=None, gt=0, le=600)
+    delay_s: Decimal | None = Field(default=None, gt=0, le=600, decimal_places=2)
     times: int | None = Field(
         default=None, ge=1, le=1_000_000, description="how many calls (every match if absent)"
     )
@@ -205,7 +211,8 @@ async def report(
 ) -> Any:
     session = await _session(request, session_id)
     events = await store.events(request.app.state.runtime.pool, session_id)
-    found = conformance.report_json(session, events)
+    # judged off the event loop: the gateway's calls go on meanwhile
+    found = await asyncio.to_thread(conformance.report_json, session, events)
     if format == "json":
         return found
     return HTMLResponse(conformance.report_html(found))

@@ -22,6 +22,7 @@ from services.treating_region.service_layer.conformance import Conformance
 from services.treating_region.service_layer.gateway import Answer
 from shared.envelope import NationalRequest, national_time
 from shared.errors import E5999, E9001, E9002, E9003, E9005, E9012, RelayError
+from shared.infno import canonical_infno
 from shared.logging import msgid_var
 from shared.operator_access import OPERATOR_RESPONSES, OperatorDep
 from shared.web import (
@@ -174,7 +175,7 @@ async def call_service(request: Request) -> Response:
     state = request.app.state
     signatures: SignatureCheck | None = state.signatures
     raw: dict[str, Any] | None = None
-    signed = False
+    national: NationalRequest | None = None
     try:
         raw = _read(await request.body(), state.max_body_bytes)
         national, command = _parse(raw)
@@ -184,44 +185,58 @@ async def call_service(request: Request) -> Response:
             if signatures is not None
             else None
         )
-        signed = True
         answer = await state.gateway.call(national, command, nonce)
     except RelayError as exc:
         if raw is not None:
-            await _observe(request, raw, signed, exc, None, None)
+            await _observe(request, raw, national, exc, None, None)
         return json_response(error_body(exc))
     except Exception:
         log.exception("gateway failure")
         return json_response(error_body(RelayError(E5999)))
-    await _observe(request, raw, True, answer.error, answer.output, answer.forced)
+    await _observe(request, raw, national, answer.error, answer.output, answer.forced)
     return json_response(_envelope(answer))
 
 
 async def _observe(
     request: Request,
     raw: dict[str, Any],
-    signed: bool,
+    national: NationalRequest | None,
     error: RelayError | None,
     output: dict[str, Any] | None,
     forced: str | None,
 ) -> None:
     """A call of an institution under a conformance session, kept for its report (design §8b):
-    only one its signature proves (or any, where the deployment does not ask for signatures).
-    Never in the way of the answer."""
+    only one its signature proves (or any, where the deployment does not ask for signatures),
+    keyed as the gateway read it. Never in the way of the answer."""
     conformance: Conformance | None = request.app.state.gateway.conformance
     if conformance is None:
         return
     try:
-        if not signed and request.app.state.signatures is not None:
-            code = str(raw.get("fixmedins_code") or "")
-            try:
-                request.app.state.signatures.verify(request.headers, code)
+        if national is not None:
+            code, msgid, infno = national.fixmedins_code, national.msgid, national.infno
+        else:
+            code = str(raw.get("fixmedins_code") or "").strip().upper()
+            msgid = str(raw.get("msgid") or "").strip()
+            infno = str(canonical_infno(raw.get("infno")) or "")
+        session_id = await conformance.watching(code)
+        if session_id is None:
+            return
+        signatures: SignatureCheck | None = request.app.state.signatures
+        if signatures is not None:
+            try:  # a second check where the gateway's own came first: cheap, and only here
+                signatures.verify(request.headers, code)
             except RelayError:
                 return
         if error is not None:  # what the clerk read, so the report can quote it
             output = {"err_msg": error_body(error)["err_msg"]}
         await conformance.observe_call(
-            raw, err_code=error.code if error else None, output=output, forced=forced
+            session_id,
+            raw,
+            msgid=msgid,
+            infno=infno,
+            err_code=error.code if error else None,
+            output=output,
+            forced=forced,
         )
     except Exception:  # the kit's record never costs the hospital its answer
         log.exception("conformance record failed")

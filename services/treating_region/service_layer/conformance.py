@@ -8,6 +8,7 @@ deployment with no kit in use pays one dictionary lookup per call.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import time
@@ -87,27 +88,35 @@ class Conformance:
         log.warning("forced outcome for %s (%s): %s", request.msgid, request.infno, rule.mark)
         return rule
 
+    async def give_back(self, rule: ForcedRule) -> None:
+        """A use taken for a call the rule did not apply to, returned."""
+        if rule.remaining is not None:
+            with contextlib.suppress(Exception):
+                await store.give_back(self._pool, rule.id)
+            self._fresh_until = 0.0
+
     async def observe_call(
         self,
+        session_id: int,
         raw: dict[str, Any],
         *,
+        msgid: str,
+        infno: str,
         err_code: str | None,
         output: dict[str, Any] | None,
         forced: str | None,
     ) -> None:
-        code = str(raw.get("fixmedins_code") or "")
-        session_id = await self.watching(code)
-        if session_id is None:
-            return
+        """The call as sent (masked, and with what no column can store replaced), keyed as the
+        gateway read it."""
         await store.record(
             self._pool,
             session_id,
             kind="call",
-            msgid=str(raw.get("msgid") or ""),
-            infno=conformance.canonical_infno(raw.get("infno")),
-            envelope=mask_personal(raw),
+            msgid=msgid,
+            infno=infno,
+            envelope=_storable(mask_personal(raw)),
             err_code=err_code,
-            output=mask_personal(output) if output is not None else None,
+            output=_storable(mask_personal(output)) if output is not None else None,
             forced=forced,
         )
 
@@ -158,6 +167,18 @@ class Conformance:
         removed = await store.remove_rule(self._pool, rule_id)
         await self._refresh(now=True)
         return removed
+
+
+def _storable(value: Any) -> Any:
+    """What jsonb takes: no NUL character, no lone surrogate (a request the gateway refused for
+    one is still kept, its text marked where it could not be)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_storable(str(k)): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
 
 
 def _help(code: str) -> dict[str, Any]:
@@ -288,11 +309,10 @@ vertical-align:top}}.fail td{{background:#fde8e8}}.pass td{{background:#eafbea}}
 def errors_html() -> str:
     """Every error code the gateway can answer, with its likely causes on the HIS side."""
     rows = "".join(
-        f"<tr id='{_e(code)}'><td>{_e(code)}</td><td>{_e(spec.message_zh)}</td>"
-        f"<td>{_e(spec.action)}</td><td>{'<br>'.join(_e(c) for c in h['causes'])}</td>"
+        f"<tr id='{_e(h['code'])}'><td>{_e(h['code'])}</td><td>{_e(h['message'])}</td>"
+        f"<td>{_e(h['action'])}</td><td>{'<br>'.join(_e(c) for c in h['causes'])}</td>"
         f"<td>{'<br>'.join(_e(c) for c in h['checks'])}</td></tr>"
-        for code, spec in sorted(CATALOGUE.items())
-        if (h := _help(code))
+        for h in help_json()
     )
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>错误码与 HIS 排查指引</title>

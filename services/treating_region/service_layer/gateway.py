@@ -153,7 +153,14 @@ class Gateway:
         answer = await self._run(handler, request, command, refmsgid)
         if forced is None:
             return answer
-        await messages.mark_forced(self._ctx.pool, request.msgid, forced.mark)
+        if forced.action == "lose_reply" and answer.error is not None:
+            # nothing committed to lose (a refusal, or an outcome already unknown): the call
+            # keeps its real answer, and the rule its use for a call that settles
+            assert self.conformance is not None
+            await self.conformance.give_back(forced)
+            return answer
+        with contextlib.suppress(*DATABASE_FAILED):  # the mark never costs the answer
+            await messages.mark_forced(self._ctx.pool, request.msgid, forced.mark)
         if forced.action == "delay":
             await asyncio.sleep(float(forced.delay_s or 0))
             return Answer(answer.inf_refmsgid, answer.output, answer.error, forced.mark)
@@ -165,20 +172,28 @@ class Gateway:
     async def _refuse(self, rule: ForcedRule, request: NationalRequest, refmsgid: str) -> Answer:
         """A forced refusal: nothing is sent on. Refused "at the hub" with E5003, the msgid is
         free again (nothing happened), as for a real E5003; any other code is kept as the
-        message's outcome, marked with the rule."""
+        message's outcome, marked with the rule. If that cannot be written, the claim is let go
+        and the hospital told E5003: never a message left pending that was never sent."""
         code = rule.err_code or (E5003.code if rule.action == "refuse_at_hub" else E9001.code)
         error = RelayError(lookup(code), detail=rule.err_msg or "")
-        if code == E5003.code:
-            await messages.release(self._ctx.pool, request.msgid)
-        else:
-            await messages.answer(
-                self._ctx.pool,
-                request.msgid,
-                status="error",
-                err_code=code,
-                err_detail=rule.err_msg,
-                forced=rule.mark,
-            )
+        try:
+            if code == E5003.code:
+                await messages.release(self._ctx.pool, request.msgid)
+            else:
+                await messages.answer(
+                    self._ctx.pool,
+                    request.msgid,
+                    status="error",
+                    err_code=code,
+                    err_detail=rule.err_msg,
+                    forced=rule.mark,
+                )
+        except DATABASE_FAILED as exc:
+            with contextlib.suppress(*DATABASE_FAILED):
+                await messages.release(self._ctx.pool, request.msgid)
+            raise RelayError(
+                E5003, detail="就医地平台数据库暂不可用，本笔交易未受理，可重试"
+            ) from exc
         return Answer(refmsgid, None, error, rule.mark)
 
     async def _with_the_visits_region(

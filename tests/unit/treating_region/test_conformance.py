@@ -317,3 +317,60 @@ def test_a_request_the_gateway_could_not_understand_is_a_finding_naming_its_fiel
     )
     found = check(event, [])
     assert [(f.rule, f.field, f.got) for f in found] == [("understood", "input.data.psn_no", said)]
+
+
+def test_a_resent_upload_counts_once_and_cancelled_lines_leave_the_total() -> None:
+    s = Session()
+    chain = s.outpatient(total="30.00")
+    upload = chain[1]
+    s.call("2204", dict(upload.input), msgid=upload.msgid)  # the same message, sent again
+    extra = {**upload.input["feedetail"][0], "feedetl_sn": "2", "det_item_fee_sumamt": "30.00"}
+    s.call("2204", {"feedetail": [extra]})
+    s.call("2205", {"data": {"mdtrt_id": "V1", "feedetl_sn": "2", "psn_no": "P1"}})
+    s.call("2206", {"data": {"psn_no": "P1", "mdtrt_id": "V1", "medfee_sumamt": "30.00"}})
+    assert rules_broken(s) == []
+    s.call("2205", {"data": [{"mdtrt_id": "V1", "feedetl_sn": "0000", "psn_no": "P1"}]})
+    s.call("2206", {"data": {"psn_no": "P1", "mdtrt_id": "V1", "medfee_sumamt": "30.00"}})
+    found = [f for f in findings(s.events) if f.rule == "settle_total"]
+    assert [(f.expected, f.got) for f in found] == [("0.00", "30.00")]
+
+
+def test_what_a_rule_forced_is_no_finding_and_no_reuse() -> None:
+    s = Session()
+    s.call("1101", {"data": {"certno": "x"}}, err_code="E9002", forced="rule 1: error")
+    forced_reuse = s.call(
+        "1101", {"data": {"certno": "x"}}, err_code="E9004", forced="rule 2: error"
+    )
+    assert rules_broken(s) == []
+    assert judge("duplicate_msgid", s.events, T0, WITHIN).status == "pass"
+    assert forced_reuse.forced
+
+
+def test_an_unreadable_or_unknown_amount_never_breaks_the_report() -> None:
+    s = Session()
+    s.call(
+        "2204",
+        {
+            "feedetail": [
+                {"feedetl_sn": "1", "pric": "1", "cnt": "1e30", "det_item_fee_sumamt": "1"}
+            ],
+            "x": {"pric": "1", "cnt": "NaN", "det_item_fee_sumamt": "1"},
+        },
+    )
+    assert rules_broken(s) == []
+
+
+def test_a_resend_answered_still_unknown_is_not_learning_the_outcome() -> None:
+    s, lost = lost_reply_session()
+    s.call("2207", dict(lost.input), msgid=lost.msgid, err_code="E5002", at=timedelta(minutes=1))
+    s.call("2207", dict(lost.input), msgid=lost.msgid, err_code="E9006", at=timedelta(minutes=2))
+    assert judge("lost_reply", s.events, T0 + timedelta(minutes=3), WITHIN).status == "pending"
+    assert judge("lost_reply", s.events, T0 + timedelta(minutes=11), WITHIN).status == "fail"
+
+
+def test_after_a_sign_out_no_sign_no_is_asked_for() -> None:
+    s = Session()
+    s.call("9001", {"signIn": {"opter_no": "1"}}, output={"signinoutb": {"sign_no": "SN1"}})
+    s.call("9002", {"signOut": {"sign_no": "SN1", "opter_no": "1"}}, sign_no="SN1")
+    s.call("1101", {"data": {"certno": "x"}})
+    assert rules_broken(s) == []
