@@ -1,15 +1,15 @@
 """A simulated HIS that does what the conformance kit expects (design §8b), and can be told to
 do it wrong, so the kit's report can be seen failing for the right reasons.
 
-It signs in (9001), queries a person (1101), settles three outpatient visits (one cancelled with
+It signs in (9001), queries a person (1101), settles four outpatient visits (one cancelled with
 2208, one reversed with 2601), one inpatient stay (cancelled with 2305), and reconciles the day
 (3201). Whatever the session forces on it, it handles as a HIS should:
 
 - E1001 on 1101: the clerk re-reads the card, and the query goes again under a new msgid;
 - E2001 on registration: the patient files (备案), and the registration goes again under a new
   msgid;
-- E5002 on a settlement (a lost reply): it reads the message's outcome
-  (``GET /fsi/messages/{msgid}``) and takes the settlement from there.
+- E5002 on a settlement (a lost reply, or a timeout after a long wait): it reads the message's
+  outcome (``GET /fsi/messages/{msgid}``) and takes the settlement from there.
 
 ``Faults`` makes it the client vendors get wrong: a refused msgid resent with another body, a lost
 reply ignored, ``insuplc_admdvs`` left out of the visit's calls after registration.
@@ -361,24 +361,22 @@ class KitHospital:
 
     def run(self) -> None:
         """Every golden flow, in an order that meets each negative scenario's forced outcome
-        first: the first 1101, registration and settlement of the session are the ones armed."""
+        first: the first 1101 and registration of the session are the ones armed, and the first
+        two settlements the lost reply's and the timeout's."""
         first, second = self.enrol(), self.enrol()
         self.sign_in()
         self.person_query(first)
         self.outpatient(first)  # a lost reply, if armed, falls here
-        second_visit, other, _ = self.outpatient(second)
-        if other is not None:
-            cancel = {
-                "psn_no": second.psn_no,
-                "mdtrt_id": second_visit,
-                "setl_id": other["setl_id"],
-            }
+        self.outpatient(second)  # and a timeout here
+        visit, settled, _ = self.outpatient(second)
+        if settled is not None:
+            cancel = {"psn_no": second.psn_no, "mdtrt_id": visit, "setl_id": settled["setl_id"]}
             self.ok("2208", {"data": cancel}, visit_call=True)
-        third_visit, _, msgid = self.outpatient(first)
+        visit, _, msgid = self.outpatient(first)
         self.ok(
             "2601",
             {"data": {"psn_no": first.psn_no, "omsgid": msgid, "oinfno": "2207",
-                      "mdtrt_id": third_visit}},
+                      "mdtrt_id": visit}},
         )  # fmt: skip
         self.inpatient(second)
         self.reconcile()

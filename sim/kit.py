@@ -56,11 +56,16 @@ class Kit:
         return found
 
     def open(
-        self, fixmedins_code: str, scenarios: list[str] | None, lost_reply_minutes: float
+        self,
+        fixmedins_code: str,
+        scenarios: list[str] | None,
+        lost_reply_minutes: float,
+        slow_reply_seconds: float,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "fixmedins_code": fixmedins_code,
             "lost_reply_minutes": lost_reply_minutes,
+            "slow_reply_seconds": slow_reply_seconds,
         }
         if scenarios:
             body["scenarios"] = scenarios
@@ -160,6 +165,12 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--scenario", action="append", help="a scenario (repeat); golden if none")
         p.add_argument("--all", action="store_true", help="every scenario, negative ones too")
         p.add_argument("--lost-reply-minutes", type=float, default=10.0)
+        p.add_argument(
+            "--slow-reply-seconds",
+            type=float,
+            default=35.0,
+            help="how long the timeout scenario holds a settlement's answer",
+        )
     for name in ("report", "close"):
         p = sub.add_parser(name, help=f"{name} a session")
         p.add_argument("session", type=int)
@@ -202,7 +213,9 @@ def run(argv: list[str] | None = None) -> int:
     if args.command == "token":  # x-tif-signature = sha256(timestamp + token + nonce + timestamp)
         print(institution_token(_hospital_secret(), args.institution))
         return EXIT_PASS
-    with httpx.Client(timeout=60, trust_env=False) as http:
+    # the simulated HIS waits out a held answer (the timeout scenario) rather than hang up
+    timeout = 60 + float(getattr(args, "slow_reply_seconds", 0) or 0)
+    with httpx.Client(timeout=timeout, trust_env=False) as http:
         kit = Kit(http, args.treating_url, args.token)
         try:
             if args.command == "scenarios":
@@ -211,7 +224,9 @@ def run(argv: list[str] | None = None) -> int:
                 return EXIT_PASS
             if args.command in ("open", "run"):
                 names = [s["name"] for s in kit.scenarios()] if args.all else args.scenario
-                opened = kit.open(args.institution, names, args.lost_reply_minutes)
+                opened = kit.open(
+                    args.institution, names, args.lost_reply_minutes, args.slow_reply_seconds
+                )
                 print(f"session {opened['id']} open for {args.institution}: "
                       f"{', '.join(opened['scenarios'])}")  # fmt: skip
                 if args.command == "open":

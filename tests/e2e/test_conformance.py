@@ -88,9 +88,14 @@ def message(http: httpx.Client, stack: Stack, msgid: str) -> dict[str, Any]:
 def test_the_simulated_his_passes_every_scenario(
     http: httpx.Client, stack: Stack, session_of: Any
 ) -> None:
-    session = session_of(GOOD, scenarios=list(kit_scenarios(http, stack)))
-    armed = {(r["action"], r["err_code"]) for r in session["armed"]}
-    assert armed == {("error", "E2001"), ("error", "E1001"), ("lose_reply", None)}
+    session = session_of(GOOD, scenarios=kit_scenarios(http, stack), slow_reply_seconds="1")
+    armed = {(r["scenario"], r["action"], r["err_code"], r["delay_s"]) for r in session["armed"]}
+    assert armed == {
+        ("no_filing", "error", "E2001", None),
+        ("unknown_person", "error", "E1001", None),
+        ("lost_reply", "lose_reply", None, None),
+        ("timeout", "lose_reply", None, "1.00"),
+    }
 
     client = his(http, stack, GOOD, Faults())
     client.run()
@@ -104,15 +109,16 @@ def test_the_simulated_his_passes_every_scenario(
     assert found["calls"] == sum(1 for line in client.log if not line.startswith(("read", "fil")))
     assert found["reads"] == sum(1 for line in client.log if line.startswith("read"))
     # each forced outcome is marked on the message it touched, never taken for a real fault
-    forced = {x["forced"].split(": ")[1]: x["msgid"] for x in found["forced"]}
-    assert set(forced) == {"error", "lose_reply"}
-    lost = message(http, stack, forced["lose_reply"])
-    assert (lost["status"], lost["forced"]) == ("ok", next(
-        x["forced"] for x in found["forced"] if x["msgid"] == forced["lose_reply"]
-    ))  # fmt: skip
-    assert lost["output"]["setlinfo"]["setl_id"]  # committed, though the hospital heard E5002
-    lost_reply = next(s for s in found["scenarios"] if s["name"] == "lost_reply")
-    assert lost_reply["evidence"][0] == forced["lose_reply"]
+    forced = {x["forced"].split(" (")[1].rstrip(")"): x for x in found["forced"]}
+    assert set(forced) == {"no_filing", "unknown_person", "lost_reply", "timeout"}
+    for scenario in ("lost_reply", "timeout"):
+        lost = message(http, stack, forced[scenario]["msgid"])
+        assert (lost["status"], lost["forced"]) == ("ok", forced[scenario]["forced"])
+        assert lost["output"]["setlinfo"]["setl_id"]  # committed; the hospital heard E5002
+        verdict = next(s for s in found["scenarios"] if s["name"] == scenario)
+        assert verdict["evidence"][0] == forced[scenario]["msgid"]
+    refused = message(http, stack, forced["no_filing"]["msgid"])
+    assert (refused["status"], refused["err_code"]) == ("error", "E2001")
     assert {e["code"] for e in found["errors_answered"]} == {"E1001", "E2001", "E5002"}
 
     closed = http.post(
@@ -135,7 +141,12 @@ def kit_scenarios(http: httpx.Client, stack: Stack) -> list[str]:
 def test_a_broken_his_fails_exactly_the_checks_it_should(
     http: httpx.Client, stack: Stack, session_of: Any
 ) -> None:
-    session = session_of(BROKEN, scenarios=kit_scenarios(http, stack), lost_reply_minutes="0.02")
+    session = session_of(
+        BROKEN,
+        scenarios=kit_scenarios(http, stack),
+        lost_reply_minutes="0.02",
+        slow_reply_seconds="1",
+    )
     client = his(
         http, stack, BROKEN, Faults(reuse_msgid=True, ignore_lost_reply=True, omit_insuplc=True)
     )
@@ -149,7 +160,7 @@ def test_a_broken_his_fails_exactly_the_checks_it_should(
         time.sleep(0.5)
 
     failed = {name for name, status in statuses.items() if status == "fail"}
-    assert failed == {"no_filing", "unknown_person", "lost_reply", "duplicate_msgid"}
+    assert failed == {"no_filing", "unknown_person", "lost_reply", "timeout", "duplicate_msgid"}
     assert {n for n, s in statuses.items() if s != "fail"} == {
         n for n, s in statuses.items() if s == "pass"
     }  # every golden flow still passes: the kit faults the client, not the flows
@@ -181,7 +192,7 @@ def test_relay_kit_exits_by_the_verdict(
     monkeypatch.setenv("RELAY_HOSPITAL_SECRET", os.environ.get(SECRET_ENV, "dev-hospital-secret"))
     common = ["--treating-url", stack.treating_url, "--token", OPERATOR_TOKEN]
     sim = ["--insured-url", stack.insured_url, "--insured-token", OPERATOR_TOKEN]
-    passed = kit.run([*common, "run", GOOD, "--all", *sim])
+    passed = kit.run([*common, "run", GOOD, "--all", "--slow-reply-seconds", "1", *sim])
     out = capsys.readouterr().out
     failed = kit.run(
         [*common, "run", BROKEN, "--scenario", "duplicate_msgid", "--fault", "reuse_msgid",

@@ -27,6 +27,7 @@ class Session:
     fixmedins_code: str
     scenarios: tuple[str, ...]
     lost_reply_minutes: Decimal
+    slow_reply_seconds: Decimal
     opened_at: datetime
     closed_at: datetime | None
 
@@ -45,6 +46,7 @@ def _session(row: asyncpg.Record) -> Session:
         fixmedins_code=row["fixmedins_code"],
         scenarios=tuple(_loaded(row["scenarios"])),
         lost_reply_minutes=row["lost_reply_minutes"],
+        slow_reply_seconds=row["slow_reply_seconds"],
         opened_at=row["opened_at"],
         closed_at=row["closed_at"],
     )
@@ -55,6 +57,7 @@ async def open_session(
     fixmedins_code: str,
     scenarios: tuple[str, ...],
     lost_reply_minutes: Decimal,
+    slow_reply_seconds: Decimal,
     arms: list[dict[str, Any]],
 ) -> Session:
     """The session and the rules its negative scenarios arm, in one transaction. An institution
@@ -75,10 +78,11 @@ async def open_session(
         )
         row = await conn.fetchrow(
             "INSERT INTO conformance_session (fixmedins_code, scenarios, lost_reply_minutes,"
-            " opened_at) VALUES ($1, $2::jsonb, $3, $4) RETURNING *",
+            " slow_reply_seconds, opened_at) VALUES ($1, $2::jsonb, $3, $4, $5) RETURNING *",
             fixmedins_code,
             _json(list(scenarios)),
             lost_reply_minutes,
+            slow_reply_seconds,
             now,
         )
         for arm in arms:
@@ -93,9 +97,10 @@ async def open_session(
                 None,
                 arm.get("err_code"),
                 None,
-                None,
+                arm.get("delay_s"),
                 1,
                 row["id"],
+                arm["scenario"],
                 now,
             )
     return _session(row)
@@ -179,8 +184,8 @@ async def events(pool: asyncpg.Pool, session_id: int) -> list[Event]:
 
 _ADD_RULE = """
     INSERT INTO forced_outcome_rule (fixmedins_code, action, infnos, msgid, psn_no, min_amount,
-        max_amount, err_code, err_msg, delay_s, remaining, session_id, created_at)
-    VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+        max_amount, err_code, err_msg, delay_s, remaining, session_id, scenario, created_at)
+    VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
     RETURNING *
 """
 
@@ -200,6 +205,7 @@ def _rule(row: asyncpg.Record) -> ForcedRule:
         delay_s=row["delay_s"],
         remaining=row["remaining"],
         session_id=row["session_id"],
+        scenario=row["scenario"],
     )
 
 
@@ -218,6 +224,7 @@ async def add_rule(pool: asyncpg.Pool, rule: ForcedRule) -> ForcedRule:
         rule.delay_s,
         rule.remaining,
         rule.session_id,
+        rule.scenario,
         datetime.now(UTC),
     )
     return _rule(row)

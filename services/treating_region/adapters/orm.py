@@ -250,6 +250,7 @@ class ConformanceSession(Base):
     fixmedins_code: Mapped[str] = mapped_column(String(12), index=True)
     scenarios: Mapped[list[str]] = mapped_column(JSONB)
     lost_reply_minutes: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    slow_reply_seconds: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -295,4 +296,6 @@ class ForcedOutcomeRule(Base):
     session_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("conformance_session.id", ondelete="CASCADE")
     )
+    scenario: Mapped[str | None] = mapped_column(String(20))
+    """The session's scenario that armed it."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

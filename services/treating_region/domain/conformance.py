@@ -393,6 +393,8 @@ class Arm:
     infnos: tuple[str, ...]
     action: ForcedAction
     err_code: str | None = None
+    slow: bool = False
+    """Held for the session's ``slow_reply_seconds`` first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,6 +444,14 @@ SCENARIOS: dict[str, Scenario] = {
         "在规定时间内查询该 msgid 的结果（GET /fsi/messages/{msgid}）或发送 2601 冲正；"
         "不得用同一 msgid 改报文重发，也不得在弄清结果前以新 msgid 再次结算同一就诊",
         Arm(("2207", "2304"), "lose_reply"),
+    ),
+    "timeout": Scenario(
+        "平台超时（结算应答迟迟不来，最终 E5002）",
+        "negative",
+        "结算应答被拖到会话的 slow_reply_seconds 之后才答 E5002（参保地已结算）：HIS 超时后"
+        "在规定时间内查询结果或发送 2601 冲正；不得用同一 msgid 改报文重发，也不得在弄清结果前"
+        "以新 msgid 再次结算同一就诊",
+        Arm(("2207", "2304"), "lose_reply", slow=True),
     ),
     "duplicate_msgid": Scenario(
         "msgid 唯一",
@@ -538,11 +548,27 @@ STILL_OPEN = frozenset({"E5002", "E9004", "E9006"})
 """Answers to a resend that tell the HIS nothing of the outcome."""
 
 
-def _lost_reply(events: Sequence[Event], now: datetime, within: timedelta) -> Verdict:
-    name = "lost_reply"
-    lost = next((e for e in _calls(events) if e.forced and e.forced.endswith("lose_reply")), None)
+def _armed_by(event: Event, scenario: str) -> bool:
+    """A settlement's answer lost by this scenario's rule (``lost_reply`` also takes an
+    operator's ``lose_reply`` rule, which names no scenario)."""
+    mark = event.forced or ""
+    if event.err_code != "E5002" or ": lose_reply" not in mark:
+        return False
+    if scenario == "lost_reply":
+        return mark.endswith(("lose_reply", "(lost_reply)"))
+    return mark.endswith(f"({scenario})")
+
+
+def _lost_reply(
+    name: str, events: Sequence[Event], now: datetime, within: timedelta, held: timedelta
+) -> Verdict:
+    """A settlement answered E5002 after it committed (at once, or after ``held``: a timeout).
+    Recorded when answered, so a call the HIS made while it was held is before it in the
+    events: the check for a second settlement looks from the held call's arrival."""
+    lost = next((e for e in _calls(events) if _armed_by(e, name)), None)
     if lost is None:
-        return Verdict(name, "pending", "尚未对结算应答丢失（应答 E5002）")
+        what = "超时" if name == "timeout" else "应答丢失"
+        return Verdict(name, "pending", f"尚未出现结算{what}（应答 E5002）")
     after = [e for e in events if e.seq > lost.seq]
     reused = _reused_with_another_body(lost.msgid, after)
     if reused is not None:
@@ -558,13 +584,14 @@ def _lost_reply(events: Sequence[Event], now: datetime, within: timedelta) -> Ve
         ),
         None,
     )
+    arrived = lost.at - held
     resettled = next(
         (
             e
-            for e in after
-            if e.kind == "call"
-            and e.infno in SETTLE
+            for e in _calls(events)
+            if e.infno in SETTLE
             and e.msgid != lost.msgid
+            and e.at >= arrived
             and visit is not None
             and visit_of(e) == visit
             and (learned is None or e.seq < learned.seq)
@@ -578,22 +605,17 @@ def _lost_reply(events: Sequence[Event], now: datetime, within: timedelta) -> Ve
             "未弄清原结算结果即以新 msgid 再次结算同一就诊",
             (lost.msgid, resettled.msgid),
         )
+    minutes = f"{within.total_seconds() / 60:g}"
     if learned is not None:
         if learned.at - lost.at > within:
             return Verdict(
-                name,
-                "fail",
-                f"超过 {within.total_seconds() / 60:g} 分钟才查询或冲正",
-                (lost.msgid, learned.msgid),
+                name, "fail", f"超过 {minutes} 分钟才查询或冲正", (lost.msgid, learned.msgid)
             )
         how = {"read": "查询了结果", "call": "冲正" if learned.infno == "2601" else "原样重发"}
-        return Verdict(name, "pass", f"应答丢失后{how[learned.kind]}", (lost.msgid, learned.msgid))
+        return Verdict(name, "pass", f"结果未知后{how[learned.kind]}", (lost.msgid, learned.msgid))
     if now - lost.at > within:
         return Verdict(
-            name,
-            "fail",
-            f"{within.total_seconds() / 60:g} 分钟内既未查询结果也未发送 2601 冲正",
-            (lost.msgid,),
+            name, "fail", f"{minutes} 分钟内既未查询结果也未发送 2601 冲正", (lost.msgid,)
         )
     return Verdict(name, "pending", "等待 HIS 查询结果或冲正", (lost.msgid,))
 
@@ -608,14 +630,20 @@ def _duplicate_msgid(events: Sequence[Event]) -> Verdict:
 
 
 def judge(
-    name: str, events: Sequence[Event], now: datetime, lost_reply_within: timedelta
+    name: str,
+    events: Sequence[Event],
+    now: datetime,
+    lost_reply_within: timedelta,
+    slow_reply: timedelta = timedelta(0),
 ) -> Verdict:
     if name in ("no_filing", "unknown_person"):
         arm = SCENARIOS[name].arm
         code = arm.err_code if arm is not None else None
         return _forced_error(name, events, code or "")
     if name == "lost_reply":
-        return _lost_reply(events, now, lost_reply_within)
+        return _lost_reply(name, events, now, lost_reply_within, timedelta(0))
+    if name == "timeout":
+        return _lost_reply(name, events, now, lost_reply_within, slow_reply)
     if name == "duplicate_msgid":
         return _duplicate_msgid(events)
     return _golden(name, events)
@@ -642,6 +670,8 @@ class ForcedRule:
     remaining: int | None = None
     """How many more calls it applies to; None: every matching call."""
     session_id: int | None = None
+    scenario: str | None = None
+    """The session's scenario that armed it, if one did."""
 
     def matches(self, infno: str, msgid: str, psn_no: str | None, amount: Decimal | None) -> bool:
         if self.remaining is not None and self.remaining <= 0:
@@ -659,7 +689,8 @@ class ForcedRule:
     @property
     def mark(self) -> str:
         """How the transaction log marks what it did: never mistaken for a real fault."""
-        return f"rule {self.id}: {self.action}"
+        named = f" ({self.scenario})" if self.scenario else ""
+        return f"rule {self.id}: {self.action}{named}"
 
 
 def matching(

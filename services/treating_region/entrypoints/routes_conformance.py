@@ -58,6 +58,13 @@ class SessionIn(BaseModel):
         decimal_places=2,
         description="how soon after a lost reply the HIS must query the outcome or send 2601",
     )
+    slow_reply_seconds: Decimal = Field(
+        default=Decimal(35),
+        gt=0,
+        le=600,
+        decimal_places=2,
+        description="how long the timeout scenario keeps a settlement's answer before E5002",
+    )
 
     @field_validator("scenarios")
     @classmethod
@@ -89,7 +96,13 @@ class RuleIn(BaseModel):
     )
     err_code: str | None = Field(default=None, pattern=r"^E\d{4}$")
     err_msg: str | None = Field(default=None, max_length=200)
-    delay_s: Decimal | None = Field(default=None, gt=0, le=600, decimal_places=2)
+    delay_s: Decimal | None = Field(
+        default=None,
+        gt=0,
+        le=600,
+        decimal_places=2,
+        description="delay: seconds before the answer; lose_reply: seconds before the E5002",
+    )
     times: int | None = Field(
         default=None, ge=1, le=1_000_000, description="how many calls (every match if absent)"
     )
@@ -166,7 +179,10 @@ async def open_session(request: Request, body: SessionIn) -> dict[str, Any]:
     if body.fixmedins_code not in request.app.state.institutions:
         raise _not_found(f"定点医药机构 {body.fixmedins_code}")
     session = await _kit(request).open(
-        body.fixmedins_code, tuple(body.scenarios), body.lost_reply_minutes
+        body.fixmedins_code,
+        tuple(body.scenarios),
+        body.lost_reply_minutes,
+        body.slow_reply_seconds,
     )
     rules = await store.rules(request.app.state.runtime.pool, body.fixmedins_code)
     return {

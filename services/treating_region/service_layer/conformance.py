@@ -140,15 +140,23 @@ class Conformance:
             log.exception("conformance record of a read failed")
 
     async def open(
-        self, fixmedins_code: str, scenarios: tuple[str, ...], lost_reply_minutes: Decimal
+        self,
+        fixmedins_code: str,
+        scenarios: tuple[str, ...],
+        lost_reply_minutes: Decimal,
+        slow_reply_seconds: Decimal,
     ) -> store.Session:
         arms = [
-            {**asdict(arm), "infnos": arm.infnos}
+            {
+                **asdict(arm),
+                "scenario": name,
+                "delay_s": slow_reply_seconds if arm.slow else None,
+            }
             for name in scenarios
             if (arm := SCENARIOS[name].arm) is not None
         ]
         session = await store.open_session(
-            self._pool, fixmedins_code, scenarios, lost_reply_minutes, arms
+            self._pool, fixmedins_code, scenarios, lost_reply_minutes, slow_reply_seconds, arms
         )
         await self._refresh(now=True)
         return session
@@ -202,7 +210,8 @@ def report_json(
     request earned a finding."""
     now = now or datetime.now(UTC)
     within = timedelta(minutes=float(session.lost_reply_minutes))
-    verdicts = [conformance.judge(name, events, now, within) for name in session.scenarios]
+    slow = timedelta(seconds=float(session.slow_reply_seconds))
+    verdicts = [conformance.judge(name, events, now, within, slow) for name in session.scenarios]
     found = conformance.findings(events)
     calls = [e for e in events if e.kind == "call"]
     codes = sorted({e.err_code for e in calls if e.err_code})

@@ -161,11 +161,11 @@ class Gateway:
             return answer
         with contextlib.suppress(*DATABASE_FAILED):  # the mark never costs the answer
             await messages.mark_forced(self._ctx.pool, request.msgid, forced.mark)
+        await asyncio.sleep(float(forced.delay_s or 0))
         if forced.action == "delay":
-            await asyncio.sleep(float(forced.delay_s or 0))
             return Answer(answer.inf_refmsgid, answer.output, answer.error, forced.mark)
         # lose_reply: what was done is done and stored (a read or a resend learns it); the
-        # hospital hears only that the outcome is unknown
+        # hospital hears only that the outcome is unknown (after delay_s: a platform timeout)
         lost = RelayError(E5002, detail="等待参保地应答超时，交易结果未知，请查询结果或冲正")
         return Answer(refmsgid, None, lost, forced.mark)
 

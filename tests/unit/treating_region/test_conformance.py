@@ -374,3 +374,47 @@ def test_after_a_sign_out_no_sign_no_is_asked_for() -> None:
     s.call("9002", {"signOut": {"sign_no": "SN1", "opter_no": "1"}}, sign_no="SN1")
     s.call("1101", {"data": {"certno": "x"}})
     assert rules_broken(s) == []
+
+
+HELD = timedelta(seconds=30)
+
+
+def timeout_session() -> tuple[Session, Event]:
+    s = Session()
+    chain = s.outpatient()
+    held = s.call(
+        "2207",
+        dict(chain[-1].input),
+        err_code="E5002",
+        forced="rule 7: lose_reply (timeout)",
+        at=timedelta(seconds=31),
+    )
+    return s, held
+
+
+def test_a_timeout_is_its_own_scenario_judged_like_a_lost_reply() -> None:
+    s, held = timeout_session()
+    assert judge("lost_reply", s.events, T0, WITHIN).status == "pending"  # not its event
+    assert judge("timeout", s.events, T0, WITHIN, HELD).status == "pending"
+    s.read(held.msgid, at=timedelta(seconds=40))
+    verdict = judge("timeout", s.events, T0 + timedelta(minutes=1), WITHIN, HELD)
+    assert (verdict.status, verdict.evidence) == ("pass", (held.msgid, held.msgid))
+
+
+def test_a_settlement_sent_again_while_the_first_was_held_fails_the_timeout() -> None:
+    s = Session()
+    chain = s.outpatient()
+    again_input = dict(chain[-1].input)
+    # the HIS gave up after 10 s and settled again under a new msgid: that call was answered
+    # (and recorded) before the held one, which was answered at 31 s
+    again = s.call("2207", again_input, at=timedelta(seconds=11), err_code="E4003")
+    held = s.call(
+        "2207",
+        again_input,
+        err_code="E5002",
+        forced="rule 7: lose_reply (timeout)",
+        at=timedelta(seconds=31),
+    )
+    s.read(held.msgid, at=timedelta(seconds=40))
+    verdict = judge("timeout", s.events, T0 + timedelta(minutes=1), WITHIN, HELD)
+    assert (verdict.status, verdict.evidence) == ("fail", (held.msgid, again.msgid))
