@@ -229,13 +229,15 @@ class _Seen:
 
     visits: dict[str, _Visit] = field(default_factory=dict)
     sign_no: str | None = None
+    uploads: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """Each accepted upload's lines as (visit, feedetl_sn), by its msgid: a 2601 undoes them."""
 
     def learn(self, event: Event) -> None:
         if not event.ok:
             return
         visit = visit_of(event)
         if event.infno in REGISTER and visit is not None:
-            self.visits[visit] = _Visit()
+            self.visits.setdefault(visit, _Visit())  # a resend answers the same visit
         elif event.infno == "9001":
             self.sign_no = first(event.output or {}, "sign_no")
         elif event.infno == "9002":
@@ -245,8 +247,17 @@ class _Seen:
                 seen = self.visits.get(str(line.get("mdtrt_id", "")).strip())
                 amount = _amount(line.get("det_item_fee_sumamt"))
                 if seen is not None and amount is not None:
-                    seen.lines[str(line.get("feedetl_sn", "")).strip()] = amount
+                    sn = str(line.get("feedetl_sn", "")).strip()
+                    seen.lines[sn] = amount
                     seen.uploaded = True
+                    self.uploads.setdefault(event.msgid, []).append(
+                        (str(line.get("mdtrt_id", "")).strip(), sn)
+                    )
+        elif event.infno == transactions.REVERSAL:
+            # a reversed upload's lines are cancelled (design §3, 2601 of 2301/2204)
+            for line_visit, sn in self.uploads.pop(first(event.input, "omsgid") or "", []):
+                if line_visit in self.visits:
+                    self.visits[line_visit].lines.pop(sn, None)
         elif event.infno in LINE_CANCEL:
             for ref in _records(event.input, "data"):
                 seen = self.visits.get(str(ref.get("mdtrt_id", "")).strip())
@@ -273,9 +284,9 @@ def _judged(event: Event, seen: _Seen) -> list[Finding]:
     def finding(rule: str, field_: str, expected: str, got: Any) -> None:
         found.append(Finding(rule, field_, event.msgid, event.infno, expected, str(got)))
 
-    if event.forced is not None and event.err_code is not None:
-        return []  # the kit's own answer is no fault of the client
-    if event.err_code in MALFORMED:
+    # a forced answer is the kit's, no fault of the client: only what it sent is judged
+    answered_for_real = event.forced is None or event.err_code is None
+    if event.err_code in MALFORMED and answered_for_real:
         said = str((event.output or {}).get("err_msg") or event.err_code)
         named = _FIELD_NAMED.search(said)
         finding("understood", named.group(1) if named else "", "见接口规范", said)
@@ -303,7 +314,7 @@ def _judged(event: Event, seen: _Seen) -> list[Finding]:
         found.extend(_fee_line_findings(event))
     if event.infno in PRE_SETTLE | SETTLE:
         found.extend(_settle_findings(event, seen))
-    if event.err_code == "E9004":
+    if event.err_code == "E9004" and answered_for_real:
         finding("msgid_reuse", "msgid", "重发时报文与首次一致，或换新 msgid", "报文内容不同")
     return found
 
@@ -314,7 +325,10 @@ def _fee_line_findings(event: Event) -> Iterator[Finding]:
         total = _amount(line.get("det_item_fee_sumamt"))
         if pric is None or cnt is None or total is None:
             continue  # the gateway names a missing or unreadable amount itself
-        expected = (pric * cnt).quantize(CENT, rounding=ROUND_HALF_UP)
+        try:
+            expected = (pric * cnt).quantize(CENT, rounding=ROUND_HALF_UP)
+        except InvalidOperation:
+            continue  # past any price a column holds: the gateway refuses it itself
         if expected != total:
             yield Finding(
                 "fee_line_amount",
@@ -569,7 +583,13 @@ def _lost_reply(
     if lost is None:
         what = "超时" if name == "timeout" else "应答丢失"
         return Verdict(name, "pending", f"尚未出现结算{what}（应答 E5002）")
-    after = [e for e in events if e.seq > lost.seq]
+    # what the HIS did from the call's arrival on: while a held answer waited, the settlement
+    # had committed (a read learns it) and the HIS may have given up waiting
+    arrived = lost.at - held
+    after = sorted(
+        (e for e in events if e.seq != lost.seq and (e.at >= arrived or e.seq > lost.seq)),
+        key=lambda e: (e.at, e.seq),
+    )
     reused = _reused_with_another_body(lost.msgid, after)
     if reused is not None:
         return Verdict(name, "fail", "用同一 msgid 改报文重发（E9004）", (lost.msgid,))
@@ -584,17 +604,16 @@ def _lost_reply(
         ),
         None,
     )
-    arrived = lost.at - held
     resettled = next(
         (
             e
-            for e in _calls(events)
-            if e.infno in SETTLE
+            for e in after
+            if e.kind == "call"
+            and e.infno in SETTLE
             and e.msgid != lost.msgid
-            and e.at >= arrived
             and visit is not None
             and visit_of(e) == visit
-            and (learned is None or e.seq < learned.seq)
+            and (learned is None or (e.at, e.seq) < (learned.at, learned.seq))
         ),
         None,
     )

@@ -176,6 +176,7 @@ async def call_service(request: Request) -> Response:
     signatures: SignatureCheck | None = state.signatures
     raw: dict[str, Any] | None = None
     national: NationalRequest | None = None
+    signed = False
     try:
         raw = _read(await request.body(), state.max_body_bytes)
         national, command = _parse(raw)
@@ -185,15 +186,16 @@ async def call_service(request: Request) -> Response:
             if signatures is not None
             else None
         )
+        signed = True
         answer = await state.gateway.call(national, command, nonce)
     except RelayError as exc:
         if raw is not None:
-            await _observe(request, raw, national, exc, None, None)
+            await _observe(request, raw, national, signed, exc, None, None)
         return json_response(error_body(exc))
     except Exception:
         log.exception("gateway failure")
         return json_response(error_body(RelayError(E5999)))
-    await _observe(request, raw, national, answer.error, answer.output, answer.forced)
+    await _observe(request, raw, national, True, answer.error, answer.output, answer.forced)
     return json_response(_envelope(answer))
 
 
@@ -201,6 +203,7 @@ async def _observe(
     request: Request,
     raw: dict[str, Any],
     national: NationalRequest | None,
+    signed: bool,
     error: RelayError | None,
     output: dict[str, Any] | None,
     forced: str | None,
@@ -222,8 +225,8 @@ async def _observe(
         if session_id is None:
             return
         signatures: SignatureCheck | None = request.app.state.signatures
-        if signatures is not None:
-            try:  # a second check where the gateway's own came first: cheap, and only here
+        if not signed and signatures is not None:
+            try:  # refused before the gateway checked the signature: who sent it?
                 signatures.verify(request.headers, code)
             except RelayError:
                 return

@@ -186,6 +186,8 @@ def _storable(value: Any) -> Any:
         return {_storable(str(k)): _storable(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_storable(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
+        return str(value)  # a number no JSON column keeps whole
     return value
 
 
@@ -226,6 +228,7 @@ def report_json(
         "closed_at": session.closed_at.isoformat() if session.closed_at else None,
         "verdict": "pass" if passed else "fail",
         "calls": len(calls),
+        "truncated": len(events) >= store.MAX_EVENTS,
         "reads": len(events) - len(calls),
         "forced": [
             {"msgid": e.msgid, "infno": e.infno, "forced": e.forced} for e in calls if e.forced

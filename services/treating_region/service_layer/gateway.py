@@ -191,6 +191,8 @@ class Gateway:
         except DATABASE_FAILED as exc:
             with contextlib.suppress(*DATABASE_FAILED):
                 await messages.release(self._ctx.pool, request.msgid)
+            if self.conformance is not None:
+                await self.conformance.give_back(rule)
             raise RelayError(
                 E5003, detail="就医地平台数据库暂不可用，本笔交易未受理，可重试"
             ) from exc

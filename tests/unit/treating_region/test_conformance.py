@@ -338,12 +338,12 @@ def test_a_resent_upload_counts_once_and_cancelled_lines_leave_the_total() -> No
 def test_what_a_rule_forced_is_no_finding_and_no_reuse() -> None:
     s = Session()
     s.call("1101", {"data": {"certno": "x"}}, err_code="E9002", forced="rule 1: error")
-    forced_reuse = s.call(
-        "1101", {"data": {"certno": "x"}}, err_code="E9004", forced="rule 2: error"
-    )
+    s.call("1101", {"data": {"certno": "x"}}, err_code="E9004", forced="rule 2: error")
     assert rules_broken(s) == []
     assert judge("duplicate_msgid", s.events, T0, WITHIN).status == "pass"
-    assert forced_reuse.forced
+    # what the client sent is still judged
+    s.call("2201", {"data": {"psn_no": "P1"}}, err_code="E2001", forced="rule 3: error", opter=None)
+    assert [(f.rule, f.field) for f in findings(s.events)] == [("envelope_fields", "opter")]
 
 
 def test_an_unreadable_or_unknown_amount_never_breaks_the_report() -> None:
@@ -352,9 +352,10 @@ def test_an_unreadable_or_unknown_amount_never_breaks_the_report() -> None:
         "2204",
         {
             "feedetail": [
-                {"feedetl_sn": "1", "pric": "1", "cnt": "1e30", "det_item_fee_sumamt": "1"}
+                {"feedetl_sn": "1", "pric": "1", "cnt": "1e30", "det_item_fee_sumamt": "1"},
+                {"feedetl_sn": "2", "pric": "1e13", "cnt": "1e13", "det_item_fee_sumamt": "1"},
+                {"feedetl_sn": "3", "pric": "1", "cnt": "NaN", "det_item_fee_sumamt": "1"},
             ],
-            "x": {"pric": "1", "cnt": "NaN", "det_item_fee_sumamt": "1"},
         },
     )
     assert rules_broken(s) == []
@@ -418,3 +419,56 @@ def test_a_settlement_sent_again_while_the_first_was_held_fails_the_timeout() ->
     s.read(held.msgid, at=timedelta(seconds=40))
     verdict = judge("timeout", s.events, T0 + timedelta(minutes=1), WITHIN, HELD)
     assert (verdict.status, verdict.evidence) == ("fail", (held.msgid, again.msgid))
+
+
+@pytest.mark.parametrize("how", ["read", "reversal", "reuse"])
+def test_what_the_his_did_while_the_answer_was_held_counts(how: str) -> None:
+    s = Session()
+    chain = s.outpatient()
+    body = dict(chain[-1].input)
+    msgid = s.msgid()
+    # the HIS gave up at 10 s and acted; the held answer was sent (and recorded) at 31 s
+    if how == "read":
+        s.read(msgid, at=timedelta(seconds=11))
+    elif how == "reversal":
+        s.call("2601", {"data": {"omsgid": msgid, "oinfno": "2207"}}, at=timedelta(seconds=11))
+    else:
+        s.call("2207", {"data": {"psn_no": "X"}}, msgid=msgid, err_code="E9004",
+               at=timedelta(seconds=11))  # fmt: skip
+    s.call(
+        "2207",
+        body,
+        msgid=msgid,
+        err_code="E5002",
+        forced="rule 7: lose_reply (timeout)",
+        at=timedelta(seconds=31),
+    )
+    verdict = judge("timeout", s.events, T0 + timedelta(minutes=1), WITHIN, HELD)
+    assert verdict.status == ("fail" if how == "reuse" else "pass")
+
+
+def test_a_legitimate_resettlement_after_learning_during_the_hold_passes() -> None:
+    s = Session()
+    chain = s.outpatient()
+    body = dict(chain[-1].input)
+    msgid = s.msgid()
+    s.read(msgid, at=timedelta(seconds=11))
+    s.call("2208", {"data": {"psn_no": "P1", "mdtrt_id": "V1", "setl_id": "S2"}},
+           at=timedelta(seconds=12))  # fmt: skip
+    s.call("2207", body, at=timedelta(seconds=13))
+    s.call("2207", body, msgid=msgid, err_code="E5002", forced="rule 7: lose_reply (timeout)",
+           at=timedelta(seconds=31))  # fmt: skip
+    assert judge("timeout", s.events, T0 + timedelta(minutes=1), WITHIN, HELD).status == "pass"
+
+
+def test_a_resent_registration_keeps_its_visit_and_a_reversed_upload_leaves_it() -> None:
+    s = Session()
+    chain = s.outpatient()
+    s.call("2201", dict(chain[0].input), msgid=chain[0].msgid, output=dict(chain[0].output or {}))
+    line = {"feedetl_sn": "2", "mdtrt_id": "V1", "pric": "5.00", "cnt": "2",
+            "det_item_fee_sumamt": "10.00"}  # fmt: skip
+    upload = s.call("2204", {"feedetail": [line]})
+    s.call("2601", {"data": {"omsgid": upload.msgid, "oinfno": "2204"}})
+    s.call("2206", {"data": {"psn_no": "P1", "mdtrt_id": "V1", "medfee_sumamt": "30.00"}})
+    s.call("2207", {"data": {"psn_no": "P1", "mdtrt_id": "V1", "medfee_sumamt": "30.00"}})
+    assert rules_broken(s) == []
