@@ -245,3 +245,86 @@ async def test_replies_a_region_makes_up_book_nothing(
         assert await booked(ahttp, stack, wait_for=0, msgid=fake["msgid"]) == []
     # Urumqi's refund stands: no void of it was booked
     assert [e["kind"] for e in await booked(ahttp, stack, setl_id=mirror["setl_id"])] == ["cancel"]
+    # the treating region vouches for none of them: a day's reconciliation books none either
+    report = await day_report(ahttp, stack)
+    for fake in made_up:
+        assert fake["msgid"] not in report["repaired"]
+        assert await booked(ahttp, stack, wait_for=0, msgid=fake["msgid"]) == []
+
+
+async def test_an_answer_whose_request_copy_the_journal_lacks_is_booked_on_the_treating_word(
+    ahttp: httpx.AsyncClient, stack: Stack
+) -> None:
+    """The journal's gap (design §4): the copy of a request never reaches the hub's log, its
+    answer does. The answer is held, not booked, until the day's reconciliation reads the
+    treating region's statement, which says the request was sent: then it is booked, once."""
+    from datetime import UTC, datetime, timedelta
+
+    from shared.envelope import MessageKind, RelayEnvelope
+    from tests.e2e.relay_client import region_broker
+
+    clinic = Hospital(ahttp, stack, "H11000000001", "110000")
+    person = await filed_person(ahttp, stack)
+    _, info, _ = await settled_visit(clinic, person)
+    [entry] = await booked(ahttp, stack, setl_id=info["setl_id"])
+    msgid = entry["msgid"]
+
+    # the gap, made by hand: the log without the request's copy, the books without the entry
+    hub_db = await asyncpg.connect(database_url("national_hub", E2E_SUFFIX, driver="postgresql"))
+    try:
+        await hub_db.execute("DELETE FROM book_entry WHERE msgid = $1", msgid)
+        await hub_db.execute("DELETE FROM relay_log WHERE msgid = $1 AND kind = 'request'", msgid)
+        # the insured region's answer passes the journal (as a redelivered reply would)
+        insured = region_broker(INSURED)
+        await insured.connect()
+        try:
+            await insured.publish(
+                "reply.110000.redelivered",
+                RelayEnvelope(
+                    kind=MessageKind.REPLY,
+                    msgid=msgid,
+                    infno="2207",
+                    sender_admdvs=INSURED,
+                    mdtrtarea_admvs="110000",
+                    insuplc_admdvs=INSURED,
+                    fixmedins_code="H11000000001",
+                    deadline=datetime.now(UTC) + timedelta(seconds=30),
+                    payload={
+                        "setlinfo": info,
+                        "setldetail": [{"fund_payamt": info["fund_pay_sumamt"]}],
+                    },
+                ),
+            )
+        finally:
+            await insured.close()
+        for _ in range(150):  # read by the journal, and held
+            held = await hub_db.fetchval(
+                "SELECT count(*) FROM held_answer WHERE msgid = $1 AND released_at IS NULL", msgid
+            )
+            if held:
+                break
+            await asyncio.sleep(0.1)
+        assert held == 1
+        assert await booked(ahttp, stack, wait_for=0, msgid=msgid) == []
+        still_held = await hub_db.fetchval(
+            "SELECT count(*) FROM held_answer WHERE released_at IS NULL"
+        )
+
+        report = await day_report(ahttp, stack)
+        assert msgid in report["repaired"]
+        assert report["held_answers"] <= still_held - 1
+        assert breaks_of(report, info["setl_id"]) == []
+        [again] = await booked(ahttp, stack, msgid=msgid)
+        assert (again["setl_id"], again["fund_pay_sumamt"]) == (
+            entry["setl_id"],
+            entry["fund_pay_sumamt"],
+        )
+        released_by = await hub_db.fetchval(
+            "SELECT released_by FROM held_answer WHERE msgid = $1", msgid
+        )
+        assert released_by == "treating"
+        # a second reconciliation of the day books nothing more
+        assert msgid not in (await day_report(ahttp, stack))["repaired"]
+        assert len(await booked(ahttp, stack, wait_for=0, msgid=msgid)) == 1
+    finally:
+        await hub_db.close()

@@ -24,8 +24,10 @@ import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
 from pydantic import ValidationError
 
-from services.national_hub.adapters import books, relay_log
+from services.national_hub.adapters import books, held_answers, relay_log
+from services.national_hub.adapters.held_answers import Asked
 from services.national_hub.domain.books import Answer, Booking, Void, bookings_of
+from shared import clock
 from shared.envelope import MessageKind, RelayEnvelope
 from shared.messaging import topology
 
@@ -52,12 +54,15 @@ _STORE = """
 
 @dataclass(frozen=True, slots=True)
 class Read:
-    """One journal message: its offset, its log row (None: not an envelope), and what it books
-    (design §8: only an answer the insured region itself sent)."""
+    """One journal message: its offset, its log row (None: not an envelope), what it books
+    (design §8: only an answer the insured region itself sent) and the answer it books from,
+    and the request it is, if it is one that went to an insured region."""
 
     offset: int
     row: relay_log.Row | None
     bookings: tuple[Booking | Void, ...] = ()
+    answer: Answer | None = None
+    asks: Asked | None = None
 
 
 def stage_of(routing_key: str | None) -> str:
@@ -76,19 +81,22 @@ def read(message: AbstractIncomingMessage, platform_user: str | None = None) -> 
         return Read(offset, None)
     stage = stage_of(message.routing_key)
     row = relay_log.log_row(envelope, stage=stage, outcome="sent", route=None)
-    return Read(
-        offset, row, _bookings(envelope, topology.sender_of(message.user_id, platform_user))
-    )
+    asks = None
+    if envelope.kind == MessageKind.REQUEST and stage == "insured":
+        asks = (envelope.msgid, envelope.insuplc_admdvs)
+    answer = _answer(envelope, topology.sender_of(message.user_id, platform_user))
+    bookings = bookable(answer) if answer is not None else ()
+    return Read(offset, row, bookings, answer if bookings else None, asks)
 
 
-def _bookings(envelope: RelayEnvelope, sender: str | None) -> tuple[Booking | Void, ...]:
-    """What the answer books — only when the broker vouches that the insured region sent it:
-    a settlement is the insured region's word, nobody else's."""
+def _answer(envelope: RelayEnvelope, sender: str | None) -> Answer | None:
+    """The insured region's answer — only when the broker vouches that the insured region sent
+    it: a settlement is the insured region's word, nobody else's."""
     if sender is None or sender != envelope.insuplc_admdvs:
-        return ()
+        return None
     if envelope.kind != MessageKind.REPLY or envelope.err_code:
-        return ()
-    answer = Answer(
+        return None
+    return Answer(
         envelope.infno,
         envelope.msgid,
         envelope.mdtrtarea_admvs,
@@ -96,10 +104,14 @@ def _bookings(envelope: RelayEnvelope, sender: str | None) -> tuple[Booking | Vo
         envelope.fixmedins_code,
         envelope.payload,
     )
+
+
+def bookable(answer: Answer) -> tuple[Booking | Void, ...]:
+    """What an answer books; nothing, said, for one the books cannot take."""
     try:
         return bookings_of(answer)
     except Exception as exc:  # whatever a reply holds, it never stops the log and the books
-        log.warning("books: message %s not booked: %s: %s", envelope.msgid, type(exc).__name__, exc)
+        log.warning("books: message %s not booked: %s: %s", answer.msgid, type(exc).__name__, exc)
         return ()
 
 
@@ -115,17 +127,36 @@ async def write(pool: asyncpg.Pool, batch: list[Read], stream: str = topology.HU
     refuses: anyone may publish a malformed envelope) is skipped and said, never allowed to
     stop the log: the batch is then written row by row, each in a savepoint of its own."""
     rows = [r.row for r in batch if r.row is not None]
-    bookings = [b for r in batch for b in r.bookings]
+    answered = [(b, r.answer) for r in batch if r.answer is not None for b in r.bookings]
+    asked = [r.asks for r in batch if r.asks is not None]
     async with pool.acquire() as conn, conn.transaction():
         try:
             async with conn.transaction():
                 new = len(await relay_log.insert(conn, rows))
         except _BAD_ROW:
             new = await _row_by_row(conn, rows)
-        if bookings:
-            await _book(conn, bookings)
+        # answers read before their requests' copies: those copies have come now
+        for answer in await held_answers.release(conn, asked, clock.now(), by="request"):
+            log.info("books: %s booked once its request's copy passed", answer.msgid)
+            answered += [(b, answer) for b in bookable(answer)]
+        if answered:
+            await _book(conn, answered)
         await conn.execute(_STORE, stream, batch[-1].offset + 1, datetime.now(UTC))
     return new
+
+
+async def repair(pool: asyncpg.Pool, vouched: list[Asked]) -> list[str]:
+    """Book the held answers to requests the treating region vouches it sent (its daily
+    statement: ``(msgid, insuplc_admdvs)``), whose copies the journal never had; the msgids."""
+    async with pool.acquire() as conn, conn.transaction():
+        answers = await held_answers.release(conn, vouched, clock.now(), by="treating")
+        bookings = [b for answer in answers for b in bookable(answer)]
+        if bookings:
+            await _book_each(conn, bookings)
+    for answer in answers:
+        log.warning("books: %s booked on the treating region's word (no copy of its request)",
+                    answer.msgid)  # fmt: skip
+    return sorted(answer.msgid for answer in answers)
 
 
 _ASKED = """
@@ -134,25 +165,29 @@ _ASKED = """
 """
 
 
-async def _asked(conn: asyncpg.Connection, bookings: list[Booking | Void]) -> list[Booking | Void]:
-    """Only answers to requests that passed: a reply nobody asked for (a region publishing a
-    made-up mirror to lower what it pays) books nothing."""
+async def _book(conn: asyncpg.Connection, answered: list[tuple[Booking | Void, Answer]]) -> None:
+    """The books, in the log's transaction: only answers to requests that passed — a reply
+    nobody asked for (a region publishing a made-up mirror to lower what it pays) books nothing.
+    Such an answer is held (``held_answers``): its request's copy may come later, or the
+    treating region vouch for it."""
     asked = {
         (r["msgid"], r["insuplc_admdvs"])
-        for r in await conn.fetch(_ASKED, sorted({b.msgid for b in bookings}))
+        for r in await conn.fetch(_ASKED, sorted({b.msgid for b, _ in answered}))
     }
-    kept = [b for b in bookings if (b.msgid, b.insuplc_admdvs) in asked]
-    for b in bookings:
-        if (b.msgid, b.insuplc_admdvs) not in asked:
-            log.warning(
-                "books: %s answers no request that passed (%s), not booked", b.book_id, b.msgid
-            )
-    return kept
+    kept = [b for b, _ in answered if (b.msgid, b.insuplc_admdvs) in asked]
+    unasked = {(a.msgid, a.insuplc_admdvs): a for b, a in answered
+               if (b.msgid, b.insuplc_admdvs) not in asked}  # fmt: skip
+    if unasked:
+        await held_answers.hold(conn, list(unasked.values()), clock.now())
+        for msgid, region in sorted(unasked):
+            log.warning("books: %s answers no request that passed (to %s): held, not booked",
+                        msgid, region)  # fmt: skip
+    if kept:
+        await _book_each(conn, kept)
 
 
-async def _book(conn: asyncpg.Connection, bookings: list[Booking | Void]) -> None:
-    """The books, in the log's transaction; a booking the database refuses is skipped alone."""
-    bookings = await _asked(conn, bookings)
+async def _book_each(conn: asyncpg.Connection, bookings: list[Booking | Void]) -> None:
+    """Book, in the caller's transaction; a booking the database refuses is skipped alone."""
     try:
         async with conn.transaction():
             await books.book(conn, bookings)

@@ -88,6 +88,30 @@ class JournalOffset(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class HeldAnswer(Base):
+    """An insured region's answer that would book, read from the journal before (or without)
+    the copy of the request it answers: held, not booked, until the request's copy passes or
+    the treating region's daily statement vouches that it sent the request (design §4, "A known
+    gap"). Kept once released, with how, as the record of the repair."""
+
+    __tablename__ = "held_answer"
+    __table_args__ = (
+        Index("ix_held_answer_unreleased", "msgid", postgresql_where=text("released_at IS NULL")),
+    )
+
+    msgid: Mapped[str] = mapped_column(String(40), primary_key=True)
+    insuplc_admdvs: Mapped[str] = mapped_column(String(6), primary_key=True)
+    infno: Mapped[str] = mapped_column(String(8))
+    mdtrtarea_admvs: Mapped[str] = mapped_column(String(6))
+    fixmedins_code: Mapped[str | None] = mapped_column(String(12))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    held_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    released_by: Mapped[str | None] = mapped_column(String(10))
+    """``request``: its request's copy came after it; ``treating``: the treating region's
+    statement vouched for the request."""
+
+
 MONEY = Numeric(14, 2)
 
 

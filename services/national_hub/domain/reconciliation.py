@@ -95,6 +95,11 @@ class PairReport:
 class DayReport:
     day: date
     pairs: tuple[PairReport, ...]
+    repaired: tuple[str, ...] = ()
+    """The msgids whose answers the hub's books took on the treating region's word before
+    comparing: answers the journal held without a copy of their request (design §4)."""
+    held: int = 0
+    """Answers still held for want of their request's copy, whatever their day."""
 
     @property
     def balanced(self) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,7 +20,7 @@ import asyncpg
 import httpx
 from pydantic import ValidationError
 
-from services.national_hub.adapters import books
+from services.national_hub.adapters import books, held_answers, journal
 from services.national_hub.domain import clearing, prepayment, reconciliation
 from services.national_hub.domain.clearing import Statement
 from services.national_hub.domain.prepayment import Gauge, Level
@@ -87,14 +87,21 @@ async def reconcile_day(
         _statement(http, sources.treating_url, day, sources.operator_token),
         _statement(http, sources.insured_url, day, sources.operator_token),
     )
+    # the treating region's statement is its word that it sent these requests: an answer the
+    # journal holds without its request's copy is booked on it before the books are read
+    repaired = await journal.repair(
+        pool, [(r.msgid, r.insuplc_admdvs) for r in treating.settlements]
+    )
     hub = await books.held_on(pool, day)
-    return reconciliation.reconcile(
+    report = reconciliation.reconcile(
         day,
         [_stated(r) for r in treating.settlements],
         [_booked(r) for r in hub],
         [_stated(r) for r in insured.settlements],
         frozenset(treating.open_msgids),
     )
+    held = await held_answers.unreleased(pool)
+    return replace(report, repaired=tuple(repaired), held=held)
 
 
 def report_json(report: DayReport) -> dict[str, Any]:
@@ -109,6 +116,8 @@ def report_json(report: DayReport) -> dict[str, Any]:
     return {
         "day": report.day.isoformat(),
         "balanced": report.balanced,
+        "repaired": list(report.repaired),
+        "held_answers": report.held,
         "pairs": [
             {
                 "mdtrtarea_admvs": p.mdtrtarea_admvs,
