@@ -7,7 +7,7 @@ import asyncio
 
 from services.national_hub.adapters.journal import JournalReader
 from services.national_hub.entrypoints import consumer
-from services.national_hub.service_layer.books import Keeper
+from services.national_hub.service_layer.books import Keeper, Sources
 from services.national_hub.service_layer.relay import Hub
 from services.national_hub.settings import Settings
 from shared.messaging import PLATFORM, Broker
@@ -31,6 +31,7 @@ async def build(settings: Settings) -> Runtime:
         auto_clearing=settings.auto_clearing,
         configured=settings.prepayment_quotas,
         minimum=settings.prepayment_minimum_quota,
+        sources=Sources(settings.treating_url, settings.insured_url, settings.peer_operator_token),
     )
     runtime.background.append(asyncio.create_task(keeper.run_forever()))
     return runtime

@@ -252,59 +252,106 @@ async def test_replies_a_region_makes_up_book_nothing(
         assert await booked(ahttp, stack, wait_for=0, msgid=fake["msgid"]) == []
 
 
-async def test_an_answer_whose_request_copy_the_journal_lacks_is_booked_on_the_treating_word(
-    ahttp: httpx.AsyncClient, stack: Stack
-) -> None:
-    """The journal's gap (design §4): the copy of a request never reaches the hub's log, its
-    answer does. The answer is held, not booked, until the day's reconciliation reads the
-    treating region's statement, which says the request was sent: then it is booked, once."""
+async def _lose_the_request_copy(hub_db: asyncpg.Connection, msgid: str) -> list[Any]:
+    """The journal's gap, made by hand: the log without the request's copy, the books without
+    its entry. The log rows taken, to be put back: the stream still holds the copy, and a
+    rebuild of the log (tests/e2e/test_journal.py) must find the log as the stream has it."""
+    await hub_db.execute("DELETE FROM book_entry WHERE msgid = $1", msgid)
+    return list(
+        await hub_db.fetch(
+            "DELETE FROM relay_log WHERE msgid = $1 AND kind = 'request' RETURNING *", msgid
+        )
+    )
+
+
+async def _put_back(hub_db: asyncpg.Connection, rows: list[Any]) -> None:
+    for row in rows:
+        names = list(row.keys())
+        await hub_db.execute(
+            f"INSERT INTO relay_log ({', '.join(names)}) "
+            f"VALUES ({', '.join(f'${i}' for i in range(1, len(names) + 1))})",
+            *row.values(),
+        )
+
+
+async def _answer_again(msgid: str, info: dict[str, Any]) -> None:
+    """The insured region's answer to ``msgid`` passes the journal (as a redelivered reply)."""
     from datetime import UTC, datetime, timedelta
 
     from shared.envelope import MessageKind, RelayEnvelope
     from tests.e2e.relay_client import region_broker
 
+    insured = region_broker(INSURED)
+    await insured.connect()
+    try:
+        await insured.publish(
+            "reply.110000.redelivered",
+            RelayEnvelope(
+                kind=MessageKind.REPLY,
+                msgid=msgid,
+                infno="2207",
+                sender_admdvs=INSURED,
+                mdtrtarea_admvs="110000",
+                insuplc_admdvs=INSURED,
+                fixmedins_code="H11000000001",
+                deadline=datetime.now(UTC) + timedelta(seconds=30),
+                payload={
+                    "setlinfo": info,
+                    "setldetail": [{"fund_payamt": info["fund_pay_sumamt"]}],
+                },
+            ),
+        )
+    finally:
+        await insured.close()
+
+
+async def _held_unreleased(hub_db: asyncpg.Connection, msgid: str) -> int:
+    for _ in range(150):  # read by the journal, and held
+        held = int(
+            await hub_db.fetchval(
+                "SELECT count(*) FROM held_answer WHERE msgid = $1 AND released_at IS NULL", msgid
+            )
+        )
+        if held:
+            return held
+        await asyncio.sleep(0.1)
+    return 0
+
+
+async def test_an_answer_whose_request_copy_the_journal_lacks_is_booked_on_the_treating_word(
+    ahttp: httpx.AsyncClient, stack: Stack
+) -> None:
+    """The journal's gap (design §4): the copy of a request never reaches the hub's log, its
+    answer does. The answer is held, not booked, until the day's reconciliation reads the
+    treating region's statement, which lists that settlement with the same money: then it is
+    booked, once. An answer that books other money than the statement lists stays held."""
     clinic = Hospital(ahttp, stack, "H11000000001", "110000")
     person = await filed_person(ahttp, stack)
     _, info, _ = await settled_visit(clinic, person)
+    _, other, _ = await settled_visit(clinic, await filed_person(ahttp, stack))
     [entry] = await booked(ahttp, stack, setl_id=info["setl_id"])
-    msgid = entry["msgid"]
+    [other_entry] = await booked(ahttp, stack, setl_id=other["setl_id"])
+    msgid, other_msgid = entry["msgid"], other_entry["msgid"]
+    # the insured region answers other money: a yuan moved between the personal account and
+    # the person's cash (the totals still balance, so the books could take it)
+    shift = Decimal(1) if Decimal(other["psn_cash_pay"]) >= 1 else Decimal(-1)
+    doctored = {
+        **other,
+        "acct_pay": str(Decimal(other["acct_pay"]) + shift),
+        "psn_cash_pay": str(Decimal(other["psn_cash_pay"]) - shift),
+    }
+    assert Decimal(doctored["acct_pay"]) >= 0, other
+    assert Decimal(doctored["psn_cash_pay"]) >= 0, other
 
-    # the gap, made by hand: the log without the request's copy, the books without the entry
     hub_db = await asyncpg.connect(database_url("national_hub", E2E_SUFFIX, driver="postgresql"))
+    taken: list[Any] = []
     try:
-        await hub_db.execute("DELETE FROM book_entry WHERE msgid = $1", msgid)
-        await hub_db.execute("DELETE FROM relay_log WHERE msgid = $1 AND kind = 'request'", msgid)
-        # the insured region's answer passes the journal (as a redelivered reply would)
-        insured = region_broker(INSURED)
-        await insured.connect()
-        try:
-            await insured.publish(
-                "reply.110000.redelivered",
-                RelayEnvelope(
-                    kind=MessageKind.REPLY,
-                    msgid=msgid,
-                    infno="2207",
-                    sender_admdvs=INSURED,
-                    mdtrtarea_admvs="110000",
-                    insuplc_admdvs=INSURED,
-                    fixmedins_code="H11000000001",
-                    deadline=datetime.now(UTC) + timedelta(seconds=30),
-                    payload={
-                        "setlinfo": info,
-                        "setldetail": [{"fund_payamt": info["fund_pay_sumamt"]}],
-                    },
-                ),
-            )
-        finally:
-            await insured.close()
-        for _ in range(150):  # read by the journal, and held
-            held = await hub_db.fetchval(
-                "SELECT count(*) FROM held_answer WHERE msgid = $1 AND released_at IS NULL", msgid
-            )
-            if held:
-                break
-            await asyncio.sleep(0.1)
-        assert held == 1
+        taken += await _lose_the_request_copy(hub_db, msgid)
+        taken += await _lose_the_request_copy(hub_db, other_msgid)
+        await _answer_again(msgid, info)
+        await _answer_again(other_msgid, doctored)
+        assert await _held_unreleased(hub_db, msgid) == 1
+        assert await _held_unreleased(hub_db, other_msgid) == 1
         assert await booked(ahttp, stack, wait_for=0, msgid=msgid) == []
         still_held = await hub_db.fetchval(
             "SELECT count(*) FROM held_answer WHERE released_at IS NULL"
@@ -312,13 +359,16 @@ async def test_an_answer_whose_request_copy_the_journal_lacks_is_booked_on_the_t
 
         report = await day_report(ahttp, stack)
         assert msgid in report["repaired"]
+        assert other_msgid not in report["repaired"]
         assert report["held_answers"] <= still_held - 1
         assert breaks_of(report, info["setl_id"]) == []
+        assert breaks_of(report, other["setl_id"]) == [(other["setl_id"], "hub_missing")]
         [again] = await booked(ahttp, stack, msgid=msgid)
         assert (again["setl_id"], again["fund_pay_sumamt"]) == (
             entry["setl_id"],
             entry["fund_pay_sumamt"],
         )
+        assert await booked(ahttp, stack, wait_for=0, msgid=other_msgid) == []
         released_by = await hub_db.fetchval(
             "SELECT released_by FROM held_answer WHERE msgid = $1", msgid
         )
@@ -327,4 +377,5 @@ async def test_an_answer_whose_request_copy_the_journal_lacks_is_booked_on_the_t
         assert msgid not in (await day_report(ahttp, stack))["repaired"]
         assert len(await booked(ahttp, stack, wait_for=0, msgid=msgid)) == 1
     finally:
+        await _put_back(hub_db, taken)
         await hub_db.close()

@@ -551,8 +551,9 @@ async def burst_with_a_crash(
     # the hub's books hold exactly what the insured ledger holds, to the cent, once caught up
     books = await books_agree([v["psn_no"] for v in visits], insured_rows, suffix)
     missing_from_the_journal = len(books["insured"].keys() - books["booked"].keys())
+    excused = victim.startswith("rabbitmq") and known_stream_gap(stack)
     repaired: list[str] = []
-    if missing_from_the_journal:
+    if missing_from_the_journal and excused:
         # what the journal held without its request's copy is booked by the day's
         # reconciliation, on the treating region's statement (design §4, "How the books mend it")
         repaired = await reconcile_today(http, stack)
@@ -587,7 +588,7 @@ async def burst_with_a_crash(
         assert len(accepted) >= RIDE_THROUGH_AT_ONCE, measured
     if victim == "national_hub":
         assert len(accepted) == BURST, measured
-    if not (victim.startswith("rabbitmq") and known_stream_gap(stack)):
+    if not excused:  # and then nothing was repaired: the books held it all by themselves
         assert logged == each_once, measured
         assert books["booked"] == books["insured"], measured
     # nothing the hospital was told about is lost, nothing exists on one side only

@@ -1,24 +1,30 @@
 """The journal's writer against the hub's real database: an answer read before, or without, the
 copy of its request is held, not booked, and booked once the request's copy passes or the
-treating region's statement vouches for it (design §4, "A known gap")."""
+treating region's statement lists what it books (design §4, "How the books mend it"); nothing a
+region publishes can stop the journal by being held."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 
-from services.national_hub.adapters import held_answers, journal, relay_log
+from services.national_hub.adapters import journal, relay_log
 from services.national_hub.adapters.journal import Read
-from services.national_hub.domain.books import Answer
+from services.national_hub.domain import reconciliation
+from services.national_hub.domain.books import Answer, Booking, Void
+from services.national_hub.domain.reconciliation import Held
 from services.national_hub.settings import Settings
 from shared.db import run_migrations
 from shared.envelope import MessageKind, RelayEnvelope
+from tests.unit.national_hub.test_books import DETAIL, setlinfo
 
 pytestmark = pytest.mark.integration
 
@@ -40,6 +46,8 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
         yield real
     finally:
         await real.execute("DELETE FROM journal_offset WHERE stream = $1", STREAM)
+        for table in ("book_entry", "held_answer", "relay_log"):
+            await real.execute(f"DELETE FROM {table} WHERE msgid LIKE 'HELD%'")
         await real.close()
 
 
@@ -48,17 +56,7 @@ def setl_id() -> str:
 
 
 def settled(setl: str, **changes: Any) -> dict[str, Any]:
-    info = {
-        "setl_id": setl, "mdtrt_id": "M1", "psn_no": "P1", "insutype": "310",
-        "setl_time": "2026-01-31T04:30:00+00:00", "clr_type": "11", "refd_setl_flag": "0",
-        "init_setl_id": None, "medfee_sumamt": "100.00", "fulamt_ownpay_amt": "10.00",
-        "overlmt_selfpay": "0.00", "preselfpay_amt": "10.00", "inscp_scp_amt": "80.00",
-        "hifp_pay": "50.00", "hifob_pay": "0.00", "hifmi_pay": "0.00", "cvlserv_pay": "0.00",
-        "maf_pay": "0.00", "oth_pay": "0.00", "fund_pay_sumamt": "50.00",
-        "psn_part_amt": "50.00", "acct_pay": "20.00", "psn_cash_pay": "30.00",
-    }  # fmt: skip
-    info.update(changes)
-    return {"setlinfo": info, "setldetail": [{"fund_payamt": "50.00"}]}
+    return {"setlinfo": setlinfo(setl, **changes), "setldetail": DETAIL}
 
 
 def message(kind: MessageKind, msgid: str, payload: dict[str, Any]) -> RelayEnvelope:
@@ -79,17 +77,17 @@ def message(kind: MessageKind, msgid: str, payload: dict[str, Any]) -> RelayEnve
 _offsets = iter(range(10**9))
 
 
-def request_read(msgid: str) -> Read:
-    envelope = message(MessageKind.REQUEST, msgid, {"data": {"psn_no": "P1"}})
+def request_read(msgid: str, psn_no: str = "P1") -> Read:
+    envelope = message(MessageKind.REQUEST, msgid, {"data": {"psn_no": psn_no}})
     row = relay_log.log_row(envelope, stage="insured", outcome="sent", route=None)
     return Read(next(_offsets), row, asks=(msgid, "650100"))
 
 
-def reply_read(msgid: str, payload: dict[str, Any]) -> Read:
+def reply_read(msgid: str, payload: dict[str, Any], fixmedins_code: str = "H11000000001") -> Read:
     """The insured region's answer, as ``journal.read`` makes it of a message its user sent."""
     envelope = message(MessageKind.REPLY, msgid, payload)
     row = relay_log.log_row(envelope, stage="reply", outcome="sent", route=None)
-    answer = Answer("2207", msgid, "110000", "650100", "H11000000001", payload)
+    answer = Answer("2207", msgid, "110000", "650100", fixmedins_code, payload)
     bookings = journal.bookable(answer)
     assert bookings, "the test's answer must be one the books can take"
     return Read(next(_offsets), row, bookings, answer)
@@ -139,37 +137,86 @@ async def test_an_answer_with_its_request_in_the_same_batch_is_booked_and_never_
     assert await held(pool, m) is None
 
 
-async def test_the_treating_regions_word_books_an_answer_whose_request_never_passed(
+def listing(*vouched: tuple[str, str]) -> Callable[[tuple[Booking | Void, ...]], bool]:
+    """The treating statement's check, for a statement listing these (msgid, setl_id) as
+    ``settled()`` settles them."""
+    listed = {
+        s: Held(s, m, "110000", "650100", Decimal("100.00"), Decimal("50.00"), Decimal("20.00"))
+        for m, s in vouched
+    }
+    return partial(reconciliation.vouches, listed, frozenset())
+
+
+async def test_the_treating_statement_books_an_answer_whose_request_never_passed(
     pool: asyncpg.Pool,
 ) -> None:
-    vouched, forged = msgid(), msgid()
-    s1, s2 = setl_id(), setl_id()
+    vouched, elsewhere, doctored = msgid(), msgid(), msgid()
+    s1, s2, s3 = setl_id(), setl_id(), setl_id()
     await journal.write(
-        pool, [reply_read(vouched, settled(s1)), reply_read(forged, settled(s2))], STREAM
+        pool,
+        [
+            reply_read(vouched, settled(s1)),
+            reply_read(elsewhere, settled(s2)),
+            reply_read(doctored, settled(s3, acct_pay="10.00", psn_cash_pay="40.00")),
+        ],
+        STREAM,
     )
-    assert await held_answers.unreleased(pool) >= 2
+    for m in (vouched, elsewhere, doctored):
+        assert await held(pool, m) == (False, None)
 
-    # the statement vouches for one request to 650100; the other was sent nowhere it says
-    repaired = await journal.repair(pool, [(vouched, "650100"), (forged, "120000")])
-    assert repaired == [vouched]
+    # the statement lists all three, but one request went to another region, and the third
+    # answer books other money than the treating region settled
+    statement = listing((vouched, s1), (elsewhere, s2), (doctored, s3))
+    listed = [(vouched, "650100"), (elsewhere, "120000"), (doctored, "650100")]
+    assert await journal.repair(pool, listed, statement) == [vouched]
     assert await booked(pool, vouched) == [s1]
     assert await held(pool, vouched) == (True, "treating")
-    assert await booked(pool, forged) == []
-    assert await held(pool, forged) == (False, None)
+    for m in (elsewhere, doctored):
+        assert await booked(pool, m) == []
+        assert await held(pool, m) == (False, None)
 
     # asked again (another reconciliation of the day): nothing more is booked
-    assert await journal.repair(pool, [(vouched, "650100")]) == []
+    assert await journal.repair(pool, listed, statement) == []
     assert await booked(pool, vouched) == [s1]
 
 
-async def test_an_answer_the_books_cannot_take_is_neither_booked_nor_held(
-    pool: asyncpg.Pool,
-) -> None:
-    m = msgid()
-    envelope = message(MessageKind.REPLY, m, settled(setl_id(), fund_pay_sumamt="49.00"))
-    row = relay_log.log_row(envelope, stage="reply", outcome="sent", route=None)
-    answer = Answer("2207", m, "110000", "650100", "H11000000001", envelope.payload)
-    assert journal.bookable(answer) == ()  # it does not balance
-    await journal.write(pool, [Read(next(_offsets), row)], STREAM)
-    assert await journal.repair(pool, [(m, "650100")]) == []
-    assert (await booked(pool, m), await held(pool, m)) == ([], None)
+async def test_a_request_copy_the_log_skips_releases_nothing(pool: asyncpg.Pool) -> None:
+    m, s = msgid(), setl_id()
+    await journal.write(pool, [reply_read(m, settled(s))], STREAM)
+    # the request's copy passes, but its row is one the log cannot take (psn_no too long)
+    await journal.write(pool, [request_read(m, psn_no="P" * 31)], STREAM)
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM relay_log WHERE msgid = $1 AND kind = 'request'", m
+        )
+        == 0
+    )
+    assert (await booked(pool, m), await held(pool, m)) == ([], (False, None))
+    # a good copy (redelivered) releases and books it
+    await journal.write(pool, [request_read(m)], STREAM)
+    assert (await booked(pool, m), await held(pool, m)) == ([s], (True, "request"))
+
+
+async def test_an_answer_already_booked_is_not_held_again(pool: asyncpg.Pool) -> None:
+    m, s = msgid(), setl_id()
+    await journal.write(pool, [request_read(m), reply_read(m, settled(s))], STREAM)
+    # the log rebuilt from a stream that no longer holds the request's copy: the answer again
+    await pool.execute("DELETE FROM relay_log WHERE msgid = $1", m)
+    await journal.write(pool, [reply_read(m, settled(s))], STREAM)
+    assert (await booked(pool, m), await held(pool, m)) == ([s], None)
+
+
+async def test_what_cannot_be_held_is_skipped_and_the_journal_goes_on(pool: asyncpg.Pool) -> None:
+    wide, nul, good = msgid(), msgid(), msgid()
+    batch = [
+        reply_read(wide, settled(setl_id()), fixmedins_code="H" * 13),  # wider than its column
+        reply_read(nul, {**settled(setl_id()), "result": {"note": "a\x00b"}}),  # jsonb refuses
+        reply_read(good, settled(setl_id())),
+    ]
+    await journal.write(pool, batch, STREAM)
+    assert await held(pool, wide) is None
+    assert await held(pool, nul) is None
+    assert await held(pool, good) == (False, None)
+    # the offset after the batch is stored: the journal reads on
+    stored = await pool.fetchval("SELECT next_offset FROM journal_offset WHERE stream = $1", STREAM)
+    assert stored == batch[-1].offset + 1

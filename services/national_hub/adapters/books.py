@@ -107,6 +107,16 @@ async def book(conn: asyncpg.Connection, bookings: Sequence[Booking | Void]) -> 
     return new
 
 
+async def booked_ids(conn: asyncpg.Connection, book_ids: Sequence[str]) -> set[str]:
+    """Which of these entries the books hold."""
+    if not book_ids:
+        return set()
+    rows = await conn.fetch(
+        "SELECT book_id FROM book_entry WHERE book_id = ANY($1::text[])", sorted(set(book_ids))
+    )
+    return {r["book_id"] for r in rows}
+
+
 _VOID_SQL = f"""
     INSERT INTO book_entry ({", ".join(name for name, _ in _COLUMNS)})
     SELECT m.setl_id || '/void', m.setl_id, 'void', m.day, m.mdtrtarea_admvs, m.insuplc_admdvs,

@@ -1,26 +1,42 @@
-"""Answers held back from the books (design §4, "A known gap"): read from the journal before, or
-without, the copy of the request they answer.
+"""Answers held back from the books (design §4, "How the books mend it"): read from the journal
+before, or without, the copy of the request they answer.
 
-The books take only answers to requests that passed (``journal._asked``): a region cannot book a
+The books take only answers to requests that passed (``journal._book``): a region cannot book a
 settlement nobody asked for. But the journal's copy of a request can come after its answer, or
 not at all (RabbitMQ 3.10's stream around a broker restart). Such an answer is held here, and
 released into the books when the request's copy passes (``released_by = 'request'``) or when the
-treating region's daily statement vouches that it sent the request to that region
+treating region's daily statement lists the very settlement the answer books
 (``'treating'``). Released rows stay: they are the record of what was repaired, and how.
+
+Only what the books read of an answer is kept (``setlinfo``, ``setldetail``, ``result``), and
+nothing larger than ``MAX_HELD_BYTES``: anyone with a broker account may publish a reply, and
+holding it must never stop the journal or grow without measure. No route serves these rows.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 import orjson
 
+from services.national_hub.adapters.relay_log import BAD_ROW
 from services.national_hub.domain.books import Answer
 
+log = logging.getLogger(__name__)
+
 Asked = tuple[str, str]
-"""A request that passed, as ``(msgid, insuplc_admdvs)``."""
+"""A request to an insured region, as ``(msgid, insuplc_admdvs)``."""
+
+BOOKED_KEYS = ("setlinfo", "setldetail", "result")
+"""What ``domain.books.bookings_of`` reads of a payload: all a held answer keeps."""
+MAX_HELD_BYTES = 256 * 1024
+"""A held answer's payload at most (a settlement's ``setlinfo`` and fund lines take a few KB)."""
+_WIDTHS = {"msgid": 40, "insuplc_admdvs": 6, "infno": 8, "mdtrtarea_admvs": 6}
+_FIXMEDINS_WIDTH = 12
 
 _HOLD = """
     INSERT INTO held_answer (msgid, insuplc_admdvs, infno, mdtrtarea_admvs, fixmedins_code,
@@ -30,44 +46,75 @@ _HOLD = """
     ON CONFLICT (msgid, insuplc_admdvs) DO NOTHING
     RETURNING msgid
 """
+_WAITING = """
+    SELECT h.infno, h.msgid, h.mdtrtarea_admvs, h.insuplc_admdvs, h.fixmedins_code,
+           h.payload::text AS payload
+      FROM held_answer h
+      JOIN unnest($1::text[], $2::text[]) AS a(msgid, insuplc_admdvs)
+        ON h.msgid = a.msgid AND h.insuplc_admdvs = a.insuplc_admdvs
+     WHERE h.released_at IS NULL
+       FOR UPDATE OF h
+"""
 _RELEASE = """
     UPDATE held_answer h
        SET released_at = $3, released_by = $4
       FROM unnest($1::text[], $2::text[]) AS a(msgid, insuplc_admdvs)
      WHERE h.msgid = a.msgid AND h.insuplc_admdvs = a.insuplc_admdvs AND h.released_at IS NULL
+       AND ($4 <> 'request' OR EXISTS (
+               SELECT 1 FROM relay_log r
+                WHERE r.msgid = h.msgid AND r.insuplc_admdvs = h.insuplc_admdvs
+                  AND r.kind = 'request' AND r.stage = 'insured'))
     RETURNING h.infno, h.msgid, h.mdtrtarea_admvs, h.insuplc_admdvs, h.fixmedins_code,
               h.payload::text AS payload
 """
+"""Released by ``request`` only where that request's copy is in the log now: a copy the log
+skipped (a row it could not take) releases nothing."""
+
+
+def _row(answer: Answer, now: datetime) -> tuple[Any, ...] | None:
+    """The row to hold, or None (said) for one too large or too wide to keep."""
+    fields = {name: getattr(answer, name) for name in _WIDTHS}
+    payload = orjson.dumps({k: answer.payload[k] for k in BOOKED_KEYS if k in answer.payload})
+    too_wide = [name for name, value in fields.items() if len(value) > _WIDTHS[name]]
+    if answer.fixmedins_code is not None and len(answer.fixmedins_code) > _FIXMEDINS_WIDTH:
+        too_wide.append("fixmedins_code")
+    if too_wide or len(payload) > MAX_HELD_BYTES:
+        log.warning(
+            "books: answer %s not held (%s)",
+            answer.msgid[:40],
+            ", ".join(too_wide) or f"payload {len(payload)} bytes",
+        )
+        return None
+    return (*fields.values(), answer.fixmedins_code, payload.decode(), now)
 
 
 async def hold(conn: asyncpg.Connection, answers: Sequence[Answer], now: datetime) -> int:
-    """Hold answers not held yet (one per request); the number newly held."""
-    if not answers:
+    """Hold answers not held yet (the first per request stays); the number newly held. A row
+    the database refuses (a character it cannot store) is skipped alone: never the journal's
+    stop."""
+    rows = [row for row in (_row(a, now) for a in answers) if row is not None]
+    if not rows:
         return 0
-    held = await conn.fetch(
-        _HOLD,
-        [a.msgid for a in answers],
-        [a.insuplc_admdvs for a in answers],
-        [a.infno for a in answers],
-        [a.mdtrtarea_admvs for a in answers],
-        [a.fixmedins_code for a in answers],
-        [orjson.dumps(a.payload).decode() for a in answers],
-        [now] * len(answers),
-    )
-    return len(held)
+    try:
+        async with conn.transaction():
+            return await _insert(conn, rows)
+    except BAD_ROW:
+        held = 0
+        for row in rows:
+            try:
+                async with conn.transaction():
+                    held += await _insert(conn, [row])
+            except BAD_ROW as exc:
+                log.warning("books: answer %s not held (%s)", row[0], type(exc).__name__)
+        return held
 
 
-async def release(
-    conn: asyncpg.Connection, asked: Iterable[Asked], now: datetime, *, by: str
-) -> list[Answer]:
-    """The held answers to these requests, released (``by``: ``request`` or ``treating``):
-    each is released once, and returned for the books."""
-    pairs = sorted(set(asked))
-    if not pairs:
-        return []
-    rows = await conn.fetch(
-        _RELEASE, [msgid for msgid, _ in pairs], [region for _, region in pairs], now, by
-    )
+async def _insert(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> int:
+    columns = [list(values) for values in zip(*rows, strict=True)]
+    return len(await conn.fetch(_HOLD, *columns))
+
+
+def _answers(rows: Iterable[asyncpg.Record]) -> list[Answer]:
     return [
         Answer(
             r["infno"],
@@ -79,6 +126,29 @@ async def release(
         )
         for r in rows
     ]
+
+
+def _columns(asked: Iterable[Asked]) -> tuple[list[str], list[str]]:
+    pairs = sorted(set(asked))
+    return [msgid for msgid, _ in pairs], [region for _, region in pairs]
+
+
+async def waiting(conn: asyncpg.Connection, asked: Iterable[Asked]) -> list[Answer]:
+    """The unreleased answers to these requests, locked until the caller's transaction ends."""
+    msgids, regions = _columns(asked)
+    return _answers(await conn.fetch(_WAITING, msgids, regions)) if msgids else []
+
+
+async def release(
+    conn: asyncpg.Connection, asked: Iterable[Asked], now: datetime, *, by: str
+) -> list[Answer]:
+    """The held answers to these requests, released and returned for the books, each once.
+    ``by='request'``: only those whose request's copy the log now holds; ``'treating'``: the
+    caller has checked the treating region's statement (``journal.repair``)."""
+    msgids, regions = _columns(asked)
+    if not msgids:
+        return []
+    return _answers(await conn.fetch(_RELEASE, msgids, regions, now, by))
 
 
 async def unreleased(pool: asyncpg.Pool) -> int:

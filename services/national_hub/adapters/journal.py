@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from services.national_hub.adapters import books, held_answers, relay_log
 from services.national_hub.adapters.held_answers import Asked
+from services.national_hub.adapters.relay_log import BAD_ROW
 from services.national_hub.domain.books import Answer, Booking, Void, bookings_of
 from shared import clock
 from shared.envelope import MessageKind, RelayEnvelope
@@ -133,7 +134,7 @@ async def write(pool: asyncpg.Pool, batch: list[Read], stream: str = topology.HU
         try:
             async with conn.transaction():
                 new = len(await relay_log.insert(conn, rows))
-        except _BAD_ROW:
+        except BAD_ROW:
             new = await _row_by_row(conn, rows)
         # answers read before their requests' copies: those copies have come now
         for answer in await held_answers.release(conn, asked, clock.now(), by="request"):
@@ -145,18 +146,25 @@ async def write(pool: asyncpg.Pool, batch: list[Read], stream: str = topology.HU
     return new
 
 
-async def repair(pool: asyncpg.Pool, vouched: list[Asked]) -> list[str]:
-    """Book the held answers to requests the treating region vouches it sent (its daily
-    statement: ``(msgid, insuplc_admdvs)``), whose copies the journal never had; the msgids."""
+async def repair(
+    pool: asyncpg.Pool,
+    listed: list[Asked],
+    vouches: Callable[[tuple[Booking | Void, ...]], bool],
+) -> list[str]:
+    """Book the held answers to requests the treating region's daily statement lists
+    (``(msgid, insuplc_admdvs)``), whose copies the journal never had — each only if
+    ``vouches`` finds in that statement exactly what it books. The msgids that added entries."""
+    repaired: list[str] = []
     async with pool.acquire() as conn, conn.transaction():
-        answers = await held_answers.release(conn, vouched, clock.now(), by="treating")
-        bookings = [b for answer in answers for b in bookable(answer)]
-        if bookings:
-            await _book_each(conn, bookings)
-    for answer in answers:
-        log.warning("books: %s booked on the treating region's word (no copy of its request)",
-                    answer.msgid)  # fmt: skip
-    return sorted(answer.msgid for answer in answers)
+        waiting = await held_answers.waiting(conn, listed)
+        vouched = [(a.msgid, a.insuplc_admdvs) for a in waiting if vouches(bookable(a))]
+        for answer in await held_answers.release(conn, vouched, clock.now(), by="treating"):
+            if await _book_each(conn, list(bookable(answer))):
+                repaired.append(answer.msgid)
+    for msgid in repaired:
+        log.warning("books: %s booked on the treating region's statement (no copy of its request)",
+                    msgid)  # fmt: skip
+    return sorted(repaired)
 
 
 _ASKED = """
@@ -175,8 +183,18 @@ async def _book(conn: asyncpg.Connection, answered: list[tuple[Booking | Void, A
         for r in await conn.fetch(_ASKED, sorted({b.msgid for b, _ in answered}))
     }
     kept = [b for b, _ in answered if (b.msgid, b.insuplc_admdvs) in asked]
-    unasked = {(a.msgid, a.insuplc_admdvs): a for b, a in answered
-               if (b.msgid, b.insuplc_admdvs) not in asked}  # fmt: skip
+    unasked: dict[Asked, Answer] = {}
+    entries: dict[Asked, list[str]] = {}
+    for b, a in answered:  # the first answer to a request is held, here as across batches
+        key = (a.msgid, a.insuplc_admdvs)
+        if key not in asked and unasked.setdefault(key, a) is a:
+            entries.setdefault(key, []).append(b.book_id)
+    if unasked:
+        # an answer whose every entry is booked already (replayed by a rebuild, redelivered)
+        # has nothing left to wait for
+        done = await books.booked_ids(conn, [i for ids in entries.values() for i in ids])
+        unasked = {key: a for key, a in unasked.items()
+                   if not all(i in done for i in entries[key])}  # fmt: skip
     if unasked:
         await held_answers.hold(conn, list(unasked.values()), clock.now())
         for msgid, region in sorted(unasked):
@@ -186,23 +204,21 @@ async def _book(conn: asyncpg.Connection, answered: list[tuple[Booking | Void, A
         await _book_each(conn, kept)
 
 
-async def _book_each(conn: asyncpg.Connection, bookings: list[Booking | Void]) -> None:
-    """Book, in the caller's transaction; a booking the database refuses is skipped alone."""
+async def _book_each(conn: asyncpg.Connection, bookings: list[Booking | Void]) -> int:
+    """Book, in the caller's transaction; a booking the database refuses is skipped alone.
+    The number of new entries."""
     try:
         async with conn.transaction():
-            await books.book(conn, bookings)
-    except _BAD_ROW:
+            return await books.book(conn, bookings)
+    except BAD_ROW:
+        new = 0
         for one in bookings:
             try:
                 async with conn.transaction():
-                    await books.book(conn, [one])
-            except _BAD_ROW as exc:
+                    new += await books.book(conn, [one])
+            except BAD_ROW as exc:
                 log.warning("books: %s not booked (%s): %s", one.book_id, type(exc).__name__, exc)
-
-
-_BAD_ROW = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
-"""What a row may do wrong (too long, a character PostgreSQL refuses); anything else — a lock,
-the disk, a permission — is the database's trouble, and the batch is tried again whole."""
+        return new
 
 
 async def _row_by_row(conn: asyncpg.Connection, rows: list[relay_log.Row]) -> int:
@@ -211,7 +227,7 @@ async def _row_by_row(conn: asyncpg.Connection, rows: list[relay_log.Row]) -> in
         try:
             async with conn.transaction():
                 new += len(await relay_log.insert(conn, [row]))
-        except _BAD_ROW as exc:
+        except BAD_ROW as exc:
             log.warning("journal: message %s (%s) not logged: %s", row[0], type(exc).__name__, exc)
     return new
 

@@ -19,6 +19,10 @@ from shared.regions import is_known, route_between
 
 _TABLE = cast(Table, RelayLog.__table__)
 
+BAD_ROW = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
+"""What a row may do wrong (too long, a character PostgreSQL refuses); anything else — a lock,
+the disk, a permission — is the database's trouble, and the batch is tried again whole."""
+
 
 def _person_fields(payload: dict[str, Any]) -> tuple[str | None, str | None]:
     """psn_no in clear (an insurance number), the id number masked (design §8)."""

@@ -10,10 +10,13 @@ settlement, its category and what resolves it.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+
+from services.national_hub.domain.books import Booking, EntryKind, Void
 
 COMPARED = ("medfee_sumamt", "fund_pay_sumamt", "acct_pay")
 """What is counted and summed per side (design §8)."""
@@ -96,8 +99,9 @@ class DayReport:
     day: date
     pairs: tuple[PairReport, ...]
     repaired: tuple[str, ...] = ()
-    """The msgids whose answers the hub's books took on the treating region's word before
-    comparing: answers the journal held without a copy of their request (design §4)."""
+    """The msgids whose answers the hub's books took on the treating region's statement before
+    comparing: answers the journal held without a copy of their request (design §4), each
+    adding entries the statement lists exactly."""
     held: int = 0
     """Answers still held for want of their request's copy, whatever their day."""
 
@@ -108,6 +112,31 @@ class DayReport:
     @property
     def breaks(self) -> tuple[Break, ...]:
         return tuple(b for p in self.pairs for b in p.breaks)
+
+
+def vouches(
+    listed: Mapping[str, Held], refunds: frozenset[str], bookings: tuple[Booking | Void, ...]
+) -> bool:
+    """Whether the treating region's statement (``listed`` by ``setl_id``; ``refunds``: the
+    ids it marks ``refd_setl_flag`` 1) says exactly what these bookings of a held answer would
+    book: the same settlement or mirror, message, regions and money. A void (a cancel's 2601)
+    is not a statement row, so nothing vouches for it: it waits for its request's copy."""
+    if not bookings:
+        return False
+    for b in bookings:
+        if isinstance(b, Void):
+            return False
+        stated = listed.get(b.setl_id)
+        if stated is None or (b.kind is EntryKind.CANCEL) != (b.setl_id in refunds):
+            return False
+        booked = Held(
+            b.setl_id, b.msgid, b.mdtrtarea_admvs, b.insuplc_admdvs, b.amount("medfee_sumamt"),
+            b.amount("fund_pay_sumamt"), b.amount("acct_pay"),
+            tuple(b.amount(name) for name in FUNDS) if stated.funds is not None else None,
+        )  # fmt: skip
+        if booked != stated:
+            return False
+    return True
 
 
 def _totals(rows: list[Held]) -> Totals:

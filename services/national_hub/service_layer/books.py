@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import asyncpg
@@ -87,10 +88,15 @@ async def reconcile_day(
         _statement(http, sources.treating_url, day, sources.operator_token),
         _statement(http, sources.insured_url, day, sources.operator_token),
     )
-    # the treating region's statement is its word that it sent these requests: an answer the
-    # journal holds without its request's copy is booked on it before the books are read
+    # the treating region's statement is its word that it sent these requests and what they
+    # settled: an answer the journal holds without its request's copy is booked on it, where
+    # the statement lists exactly what the answer books, before the books are read
+    listed = {r.setl_id: _stated(r) for r in treating.settlements}
+    refunds = frozenset(r.setl_id for r in treating.settlements if r.refd_setl_flag == "1")
     repaired = await journal.repair(
-        pool, [(r.msgid, r.insuplc_admdvs) for r in treating.settlements]
+        pool,
+        [(r.msgid, r.insuplc_admdvs) for r in treating.settlements],
+        partial(reconciliation.vouches, listed, refunds),
     )
     hub = await books.held_on(pool, day)
     report = reconciliation.reconcile(
@@ -457,8 +463,10 @@ def warning_events(
 
 
 class Keeper:
-    """The hub's books on the business clock: the prepayment gauges checked, and each month's
-    clearing generated once its declaration closed (the 20th of the next month)."""
+    """The hub's books on the business clock: the prepayment gauges checked, each month's
+    clearing generated once its declaration closed (the 20th of the next month), and each
+    business day the day before reconciled — which books the answers the journal held without
+    their request's copy (design §4, "How the books mend it") without waiting for anyone to ask."""
 
     def __init__(
         self,
@@ -469,6 +477,7 @@ class Keeper:
         auto_clearing: bool,
         configured: dict[str, Decimal],
         minimum: Decimal,
+        sources: Sources | None = None,
     ) -> None:
         self._pool = pool
         self._brokers = brokers
@@ -476,6 +485,10 @@ class Keeper:
         self._auto_clearing = auto_clearing
         self._configured = configured
         self._minimum = minimum
+        self._sources = sources
+        self._reconciled: date | None = None
+        """The last day reconciled by the keeper (a process's own: each hub process does it
+        once a day, and a repair twice books nothing twice)."""
 
     async def run_forever(self) -> None:
         while True:
@@ -500,3 +513,20 @@ class Keeper:
         )
         await outbox.drain(self._pool, self._brokers)  # the warnings, to their regions
         await supervision.keep(self._pool, today)  # co-investigation batches and deadlines
+        await self._reconcile_yesterday(today)
+
+    async def _reconcile_yesterday(self, today: date) -> None:
+        day = today - timedelta(days=1)
+        if self._sources is None or self._reconciled == day:
+            return
+        try:
+            async with httpx.AsyncClient(timeout=30.0, trust_env=False) as http:
+                report = await reconcile_day(self._pool, http, self._sources, day)
+        except StatusError as exc:  # a region's statement unreadable: the next round tries
+            log.info("books keeper: %s not reconciled yet: %s", day, exc.detail)
+            return
+        self._reconciled = day
+        log.info(
+            "books keeper: %s reconciled: balanced %s, %d break(s), %d repaired, %d held",
+            day, report.balanced, len(report.breaks), len(report.repaired), report.held,
+        )  # fmt: skip

@@ -3,6 +3,7 @@ prepayment gauge, and the daily reconciliation — each a table of cases."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -325,3 +326,55 @@ def test_a_warning_goes_to_every_pool_of_its_province_as_the_platforms_event() -
     body = sent[0].payload["prepayment"]
     assert (body["level"], body["topup_requested"], body["ratio"]) == ("red", True, "0.9500")
     assert len({e.relay_id for e in sent}) == 3
+
+
+# ---------------------------------------------------------------- the treating region vouches
+
+
+def stated_as_booked(setl_id: str = "S650100261203000001", **changes: Any) -> Held:
+    """The treating statement's row of the settlement ``setlinfo()`` books under ``MSG1``."""
+    row = Held(setl_id, "MSG1", "110000", "650100", D("100.00"), D("50.00"), D("20.00"), FUNDS)
+    return replace(row, **changes)
+
+
+SETTLED = bookings_of(answer("2207", {"setlinfo": setlinfo(), "setldetail": DETAIL}))
+
+
+@pytest.mark.parametrize(
+    ("listed", "refunds", "bookings", "vouched"),
+    [
+        ({"S650100261203000001": stated_as_booked()}, set(), SETTLED, True),
+        ({"S650100261203000001": stated_as_booked(funds=None)}, set(), SETTLED, True),
+        ({}, set(), SETTLED, False),
+        ({"S650100261203000001": stated_as_booked()}, {"S650100261203000001"}, SETTLED, False),
+        ({"S650100261203000001": stated_as_booked(medfee_sumamt=D("90.00"))}, set(), SETTLED,
+         False),
+        ({"S650100261203000001": stated_as_booked(acct_pay=D("0.00"))}, set(), SETTLED, False),
+        ({"S650100261203000001": stated_as_booked(
+            funds=(D("40.00"), D("10.00"), *FUNDS[2:]))}, set(), SETTLED, False),
+        ({"S650100261203000001": stated_as_booked(msgid="MSG2")}, set(), SETTLED, False),
+        ({"S650100261203000001": stated_as_booked(mdtrtarea_admvs="120000")}, set(), SETTLED,
+         False),
+        ({"S650100261203000001": stated_as_booked(insuplc_admdvs="650200")}, set(), SETTLED,
+         False),
+        ({"S650100261203000001": stated_as_booked()}, set(), (), False),
+        ({"S650100261203000001": stated_as_booked()}, set(),
+         (Void("S650100261203000001", "MSG1", "MSG0", "110000", "650100"),), False),
+    ],
+)  # fmt: skip
+def test_the_treating_statement_vouches_only_for_exactly_what_an_answer_books(
+    listed: dict[str, Held],
+    refunds: set[str],
+    bookings: tuple[Booking | Void, ...],
+    vouched: bool,
+) -> None:
+    assert reconciliation.vouches(listed, frozenset(refunds), bookings) is vouched
+
+
+def test_a_refund_is_vouched_for_by_a_statement_row_marked_as_one() -> None:
+    info = setlinfo("S650100261203000002", refd_setl_flag="1", init_setl_id="S650100261203000001")
+    mirror = bookings_of(answer("2208", {"setlinfo": info, "setldetail": DETAIL}))
+    row = stated_as_booked("S650100261203000002")
+    listed = {row.setl_id: row}
+    assert reconciliation.vouches(listed, frozenset({row.setl_id}), mirror)
+    assert not reconciliation.vouches(listed, frozenset(), mirror)
