@@ -54,6 +54,7 @@ def start_bench_stack() -> Stack:
         }
         for name in DATABASES
     }
+    settings["national_hub"]["PEER_OPERATOR_TOKEN"] = operator_token()
     return start_stack(ports=PORTS, settings=settings, log_dir=ROOT / ".run" / "bench")
 
 

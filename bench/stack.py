@@ -186,6 +186,9 @@ def start_stack(
     env = dict(os.environ)
     if business_clock is not None:
         env |= clock_environment(business_clock)
+    # the hub reads the day statements of its own stack's regions, whatever the defaults say
+    env[f"{PREFIX['national_hub']}TREATING_URL"] = f"http://127.0.0.1:{ports['treating_region']}"
+    env[f"{PREFIX['national_hub']}INSURED_URL"] = f"http://127.0.0.1:{ports['insured_region']}"
     for name in SERVICES:
         env[f"{PREFIX[name]}HTTP_PORT"] = str(ports[name])
         for key, value in settings.get(name, {}).items():

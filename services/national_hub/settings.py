@@ -52,8 +52,9 @@ class Settings(CommonSettings):
     books_interval_s: float = Field(
         default=2.0,
         gt=0,
-        description="how often (real seconds) the hub checks the prepayment gauges and "
-        "generates the months whose declaration closed",
+        description="how often (real seconds) the hub checks the prepayment gauges, "
+        "generates the months whose declaration closed and, once a business day, reconciles "
+        "the two days before",
     )
     auto_clearing: bool = Field(
         default=True,

@@ -254,24 +254,34 @@ async def test_replies_a_region_makes_up_book_nothing(
 
 async def _lose_the_request_copy(hub_db: asyncpg.Connection, msgid: str) -> list[Any]:
     """The journal's gap, made by hand: the log without the request's copy, the books without
-    its entry. The log rows taken, to be put back: the stream still holds the copy, and a
-    rebuild of the log (tests/e2e/test_journal.py) must find the log as the stream has it."""
-    await hub_db.execute("DELETE FROM book_entry WHERE msgid = $1", msgid)
-    return list(
-        await hub_db.fetch(
+    its entries. The rows taken, as (table, row), to be put back: the stream still holds the
+    copy and the answer, and the rebuild of the log (tests/e2e/test_journal.py) must find the
+    hub as the stream has it."""
+    taken = [
+        ("book_entry", row)
+        for row in await hub_db.fetch("DELETE FROM book_entry WHERE msgid = $1 RETURNING *", msgid)
+    ]
+    taken += [
+        ("relay_log", row)
+        for row in await hub_db.fetch(
             "DELETE FROM relay_log WHERE msgid = $1 AND kind = 'request' RETURNING *", msgid
         )
-    )
+    ]
+    return taken
 
 
-async def _put_back(hub_db: asyncpg.Connection, rows: list[Any]) -> None:
-    for row in rows:
+async def _put_back(hub_db: asyncpg.Connection, taken: list[Any], msgids: list[str]) -> None:
+    """The taken rows again (an entry the repair booked anew stays as it is), and no answer
+    left held: what the test made by hand is gone with it."""
+    for table, row in taken:
         names = list(row.keys())
         await hub_db.execute(
-            f"INSERT INTO relay_log ({', '.join(names)}) "
-            f"VALUES ({', '.join(f'${i}' for i in range(1, len(names) + 1))})",
+            f"INSERT INTO {table} ({', '.join(names)}) "
+            f"VALUES ({', '.join(f'${i}' for i in range(1, len(names) + 1))}) "
+            "ON CONFLICT DO NOTHING",
             *row.values(),
         )
+    await hub_db.execute("DELETE FROM held_answer WHERE msgid = ANY($1::text[])", msgids)
 
 
 async def _answer_again(msgid: str, info: dict[str, Any]) -> None:
@@ -377,5 +387,5 @@ async def test_an_answer_whose_request_copy_the_journal_lacks_is_booked_on_the_t
         assert msgid not in (await day_report(ahttp, stack))["repaired"]
         assert len(await booked(ahttp, stack, wait_for=0, msgid=msgid)) == 1
     finally:
-        await _put_back(hub_db, taken)
+        await _put_back(hub_db, taken, [msgid, other_msgid])
         await hub_db.close()

@@ -83,7 +83,11 @@ def cluster_stack() -> Iterator[tuple[Stack, dict[str, str]]]:
                 "insured_region": BASE_PORT + 2,
             },
             settings={
-                "national_hub": {**common, "DATABASE_URL": _db("national_hub")},
+                "national_hub": {
+                    **common,
+                    "DATABASE_URL": _db("national_hub"),
+                    "PEER_OPERATOR_TOKEN": OPERATOR_TOKEN,
+                },
                 "insured_region": {**common, "DATABASE_URL": _db("insured_region")},
                 "treating_region": {
                     **common,

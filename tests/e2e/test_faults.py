@@ -224,6 +224,20 @@ async def books_agree(psn_nos: list[str], insured: list[Row], suffix: str) -> di
         await conn.close()
 
 
+async def booked_setl_ids(msgids: list[str], suffix: str) -> list[str]:
+    """The settlements the hub's books hold under these messages."""
+    if not msgids:
+        return []
+    conn = await asyncpg.connect(database_url("national_hub", suffix, driver="postgresql"))
+    try:
+        rows = await conn.fetch(
+            "SELECT setl_id FROM book_entry WHERE msgid = ANY($1::text[])", msgids
+        )
+        return sorted({r["setl_id"] for r in rows})
+    finally:
+        await conn.close()
+
+
 async def reconcile_today(http: httpx.AsyncClient, stack: Stack) -> list[str]:
     """The hub's reconciliation of today; the msgids it booked on the treating region's word."""
     response = await http.get(
@@ -556,7 +570,8 @@ async def burst_with_a_crash(
     if missing_from_the_journal and excused:
         # what the journal held without its request's copy is booked by the day's
         # reconciliation, on the treating region's statement (design §4, "How the books mend it")
-        repaired = await reconcile_today(http, stack)
+        burst = {e["msgid"] for e in envelopes}
+        repaired = sorted(set(await reconcile_today(http, stack)) & burst)
         books = await books_agree([v["psn_no"] for v in visits], insured_rows, suffix)
     measured = {
         "suite": suffix,  # which suite's databases were counted (several may share the file)
@@ -591,6 +606,11 @@ async def burst_with_a_crash(
     if not excused:  # and then nothing was repaired: the books held it all by themselves
         assert logged == each_once, measured
         assert books["booked"] == books["insured"], measured
+    # what the reconciliation repaired is booked now, with the insured ledger's money
+    repaired_setl_ids = await booked_setl_ids(repaired, suffix)
+    assert len(repaired_setl_ids) >= len(repaired), (repaired, measured)
+    for setl_id in repaired_setl_ids:
+        assert books["booked"].get(setl_id) == books["insured"].get(setl_id), (setl_id, measured)
     # nothing the hospital was told about is lost, nothing exists on one side only
     assert figures.lost == 0, (figures.told_missing, figures.one_sided)
     # no visit and no hospital msgid settled twice, on either side

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -139,12 +139,12 @@ async def test_an_answer_with_its_request_in_the_same_batch_is_booked_and_never_
 
 def listing(*vouched: tuple[str, str]) -> Callable[[tuple[Booking | Void, ...]], bool]:
     """The treating statement's check, for a statement listing these (msgid, setl_id) as
-    ``settled()`` settles them."""
+    ``settled()`` settles them (on 1 February 2026 in China)."""
     listed = {
         s: Held(s, m, "110000", "650100", Decimal("100.00"), Decimal("50.00"), Decimal("20.00"))
         for m, s in vouched
     }
-    return partial(reconciliation.vouches, listed, frozenset())
+    return partial(reconciliation.vouches, date(2026, 2, 1), listed, frozenset())
 
 
 async def test_the_treating_statement_books_an_answer_whose_request_never_passed(
@@ -207,15 +207,16 @@ async def test_an_answer_already_booked_is_not_held_again(pool: asyncpg.Pool) ->
 
 
 async def test_what_cannot_be_held_is_skipped_and_the_journal_goes_on(pool: asyncpg.Pool) -> None:
-    wide, nul, good = msgid(), msgid(), msgid()
+    wide, nul, huge, good = msgid(), msgid(), msgid(), msgid()
     batch = [
         reply_read(wide, settled(setl_id()), fixmedins_code="H" * 13),  # wider than its column
         reply_read(nul, {**settled(setl_id()), "result": {"note": "a\x00b"}}),  # jsonb refuses
+        reply_read(huge, {**settled(setl_id()), "result": {"n": 10**20}}),  # past 64 bits
         reply_read(good, settled(setl_id())),
     ]
     await journal.write(pool, batch, STREAM)
-    assert await held(pool, wide) is None
-    assert await held(pool, nul) is None
+    for skipped in (wide, nul, huge):
+        assert await held(pool, skipped) is None
     assert await held(pool, good) == (False, None)
     # the offset after the batch is stored: the journal reads on
     stored = await pool.fetchval("SELECT next_offset FROM journal_offset WHERE stream = $1", STREAM)

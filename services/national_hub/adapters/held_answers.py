@@ -44,7 +44,7 @@ _HOLD = """
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
                          $6::jsonb[], $7::timestamptz[])
     ON CONFLICT (msgid, insuplc_admdvs) DO NOTHING
-    RETURNING msgid
+    RETURNING msgid, insuplc_admdvs
 """
 _WAITING = """
     SELECT h.infno, h.msgid, h.mdtrtarea_admvs, h.insuplc_admdvs, h.fixmedins_code,
@@ -53,14 +53,15 @@ _WAITING = """
       JOIN unnest($1::text[], $2::text[]) AS a(msgid, insuplc_admdvs)
         ON h.msgid = a.msgid AND h.insuplc_admdvs = a.insuplc_admdvs
      WHERE h.released_at IS NULL
+     ORDER BY h.msgid, h.insuplc_admdvs
        FOR UPDATE OF h
 """
 _RELEASE = """
     UPDATE held_answer h
-       SET released_at = $3, released_by = $4
+       SET released_at = $3, released_by = $4::text
       FROM unnest($1::text[], $2::text[]) AS a(msgid, insuplc_admdvs)
      WHERE h.msgid = a.msgid AND h.insuplc_admdvs = a.insuplc_admdvs AND h.released_at IS NULL
-       AND ($4 <> 'request' OR EXISTS (
+       AND ($4::text <> 'request' OR EXISTS (
                SELECT 1 FROM relay_log r
                 WHERE r.msgid = h.msgid AND r.insuplc_admdvs = h.insuplc_admdvs
                   AND r.kind = 'request' AND r.stage = 'insured'))
@@ -74,7 +75,11 @@ skipped (a row it could not take) releases nothing."""
 def _row(answer: Answer, now: datetime) -> tuple[Any, ...] | None:
     """The row to hold, or None (said) for one too large or too wide to keep."""
     fields = {name: getattr(answer, name) for name in _WIDTHS}
-    payload = orjson.dumps({k: answer.payload[k] for k in BOOKED_KEYS if k in answer.payload})
+    try:
+        payload = orjson.dumps({k: answer.payload[k] for k in BOOKED_KEYS if k in answer.payload})
+    except orjson.JSONEncodeError as exc:  # an integer past 64 bits, say: nothing the books read
+        log.warning("books: answer %s not held (payload: %s)", answer.msgid[:40], exc)
+        return None
     too_wide = [name for name, value in fields.items() if len(value) > _WIDTHS[name]]
     if answer.fixmedins_code is not None and len(answer.fixmedins_code) > _FIXMEDINS_WIDTH:
         too_wide.append("fixmedins_code")
@@ -88,18 +93,18 @@ def _row(answer: Answer, now: datetime) -> tuple[Any, ...] | None:
     return (*fields.values(), answer.fixmedins_code, payload.decode(), now)
 
 
-async def hold(conn: asyncpg.Connection, answers: Sequence[Answer], now: datetime) -> int:
-    """Hold answers not held yet (the first per request stays); the number newly held. A row
+async def hold(conn: asyncpg.Connection, answers: Sequence[Answer], now: datetime) -> list[Asked]:
+    """Hold answers not held yet (the first per request stays); the requests newly held. A row
     the database refuses (a character it cannot store) is skipped alone: never the journal's
     stop."""
     rows = [row for row in (_row(a, now) for a in answers) if row is not None]
     if not rows:
-        return 0
+        return []
     try:
         async with conn.transaction():
             return await _insert(conn, rows)
     except BAD_ROW:
-        held = 0
+        held: list[Asked] = []
         for row in rows:
             try:
                 async with conn.transaction():
@@ -109,9 +114,9 @@ async def hold(conn: asyncpg.Connection, answers: Sequence[Answer], now: datetim
         return held
 
 
-async def _insert(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> int:
+async def _insert(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> list[Asked]:
     columns = [list(values) for values in zip(*rows, strict=True)]
-    return len(await conn.fetch(_HOLD, *columns))
+    return [(r["msgid"], r["insuplc_admdvs"]) for r in await conn.fetch(_HOLD, *columns)]
 
 
 def _answers(rows: Iterable[asyncpg.Record]) -> list[Answer]:

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -85,9 +85,24 @@ def read(message: AbstractIncomingMessage, platform_user: str | None = None) -> 
     asks = None
     if envelope.kind == MessageKind.REQUEST and stage == "insured":
         asks = (envelope.msgid, envelope.insuplc_admdvs)
+        asks = asks if _plain(*asks) else None
     answer = _answer(envelope, topology.sender_of(message.user_id, platform_user))
     bookings = bookable(answer) if answer is not None else ()
+    if not all(_plain(*_keys(b)) for b in bookings):
+        log.warning("books: message offset %d not booked: a key is not printable ASCII", offset)
+        bookings = ()
     return Read(offset, row, bookings, answer if bookings else None, asks)
+
+
+def _keys(booking: Booking | Void) -> list[object]:
+    return [getattr(booking, f.name) for f in fields(booking)]
+
+
+def _plain(*values: object) -> bool:
+    """Every text printable ASCII, as a msgid, a region, an institution or a settlement id is:
+    the books query by them, and a NUL in a query's parameter fails the whole batch's
+    transaction (never one row alone), which would stop the journal at that message."""
+    return all(not isinstance(v, str) or (v.isascii() and v.isprintable()) for v in values)
 
 
 def _answer(envelope: RelayEnvelope, sender: str | None) -> Answer | None:
@@ -136,10 +151,13 @@ async def write(pool: asyncpg.Pool, batch: list[Read], stream: str = topology.HU
                 new = len(await relay_log.insert(conn, rows))
         except BAD_ROW:
             new = await _row_by_row(conn, rows)
-        # answers read before their requests' copies: those copies have come now
+        # answers read before their requests' copies: those copies have come now. They go
+        # first: a held answer was the first to its request, and the first answer is booked
+        released: list[tuple[Booking | Void, Answer]] = []
         for answer in await held_answers.release(conn, asked, clock.now(), by="request"):
             log.info("books: %s booked once its request's copy passed", answer.msgid)
-            answered += [(b, answer) for b in bookable(answer)]
+            released += [(b, answer) for b in bookable(answer)]
+        answered = released + answered
         if answered:
             await _book(conn, answered)
         await conn.execute(_STORE, stream, batch[-1].offset + 1, datetime.now(UTC))
@@ -196,8 +214,9 @@ async def _book(conn: asyncpg.Connection, answered: list[tuple[Booking | Void, A
         unasked = {key: a for key, a in unasked.items()
                    if not all(i in done for i in entries[key])}  # fmt: skip
     if unasked:
-        await held_answers.hold(conn, list(unasked.values()), clock.now())
-        for msgid, region in sorted(unasked):
+        for msgid, region in sorted(
+            await held_answers.hold(conn, list(unasked.values()), clock.now())
+        ):
             log.warning("books: %s answers no request that passed (to %s): held, not booked",
                         msgid, region)  # fmt: skip
     if kept:

@@ -91,8 +91,8 @@ class JournalOffset(Base):
 class HeldAnswer(Base):
     """An insured region's answer that would book, read from the journal before (or without)
     the copy of the request it answers: held, not booked, until the request's copy passes or
-    the treating region's daily statement vouches that it sent the request (design §4, "A known
-    gap"). Kept once released, with how, as the record of the repair."""
+    the treating region's day statement lists exactly what it books (design §4, "How the books
+    mend it"). Kept once released, with how, as the record of the repair."""
 
     __tablename__ = "held_answer"
     __table_args__ = (

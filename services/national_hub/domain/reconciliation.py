@@ -115,19 +115,23 @@ class DayReport:
 
 
 def vouches(
-    listed: Mapping[str, Held], refunds: frozenset[str], bookings: tuple[Booking | Void, ...]
+    day: date,
+    listed: Mapping[str, Held],
+    refunds: frozenset[str],
+    bookings: tuple[Booking | Void, ...],
 ) -> bool:
-    """Whether the treating region's statement (``listed`` by ``setl_id``; ``refunds``: the
-    ids it marks ``refd_setl_flag`` 1) says exactly what these bookings of a held answer would
-    book: the same settlement or mirror, message, regions and money. A void (a cancel's 2601)
-    is not a statement row, so nothing vouches for it: it waits for its request's copy."""
+    """Whether the treating region's statement of ``day`` (``listed`` by ``setl_id``;
+    ``refunds``: the ids it marks ``refd_setl_flag`` 1) says exactly what these bookings of a
+    held answer would book: the same settlement or mirror, day, message, regions and money. A
+    void (a cancel's 2601) is not a statement row, so nothing vouches for it: it waits for its
+    request's copy."""
     if not bookings:
         return False
     for b in bookings:
         if isinstance(b, Void):
             return False
         stated = listed.get(b.setl_id)
-        if stated is None or (b.kind is EntryKind.CANCEL) != (b.setl_id in refunds):
+        if stated is None or b.day != day or (b.kind is EntryKind.CANCEL) != (b.setl_id in refunds):
             return False
         booked = Held(
             b.setl_id, b.msgid, b.mdtrtarea_admvs, b.insuplc_admdvs, b.amount("medfee_sumamt"),

@@ -1,6 +1,6 @@
 """What the hub does with its books (design §8): the daily three-way reconciliation, the monthly
 clearing and its confirmations, the prepayment gauges and their warnings (sent to the regions
-through the outbox), and the keeper that runs the last two on the business clock.
+through the outbox), and the keeper that runs all three on the business clock.
 
 The calculations are the domain's (``domain/reconciliation``, ``clearing``, ``prepayment``); this
 module fetches, locks and stores around them. Each clearing is generated once, in one
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -96,7 +97,7 @@ async def reconcile_day(
     repaired = await journal.repair(
         pool,
         [(r.msgid, r.insuplc_admdvs) for r in treating.settlements],
-        partial(reconciliation.vouches, listed, refunds),
+        partial(reconciliation.vouches, day, listed, refunds),
     )
     hub = await books.held_on(pool, day)
     report = reconciliation.reconcile(
@@ -462,6 +463,11 @@ def warning_events(
     ]
 
 
+RECONCILE_EVERY_S = 60.0
+"""The keeper's reconciliation is tried at most this often (real seconds)."""
+RECONCILE_TIMEOUT_S = 10.0
+
+
 class Keeper:
     """The hub's books on the business clock: the prepayment gauges checked, each month's
     clearing generated once its declaration closed (the 20th of the next month), and each
@@ -487,8 +493,9 @@ class Keeper:
         self._minimum = minimum
         self._sources = sources
         self._reconciled: date | None = None
-        """The last day reconciled by the keeper (a process's own: each hub process does it
-        once a day, and a repair twice books nothing twice)."""
+        """The business day whose two days before the keeper reconciled (a process's own: each
+        hub process does it once a day, and a repair twice books nothing twice)."""
+        self._next_try = 0.0
 
     async def run_forever(self) -> None:
         while True:
@@ -516,17 +523,23 @@ class Keeper:
         await self._reconcile_yesterday(today)
 
     async def _reconcile_yesterday(self, today: date) -> None:
-        day = today - timedelta(days=1)
-        if self._sources is None or self._reconciled == day:
+        """The two days before ``today``, once: the day before yesterday again, for what a
+        late reply added to the treating region's statement after the first time. At most one
+        try a minute, whatever the business clock's speed, and never long: a region that does
+        not answer holds up neither the gauges nor the outbox."""
+        now = time.monotonic()
+        if self._sources is None or self._reconciled == today or now < self._next_try:
             return
-        try:
-            async with httpx.AsyncClient(timeout=30.0, trust_env=False) as http:
-                report = await reconcile_day(self._pool, http, self._sources, day)
-        except StatusError as exc:  # a region's statement unreadable: the next round tries
-            log.info("books keeper: %s not reconciled yet: %s", day, exc.detail)
-            return
-        self._reconciled = day
-        log.info(
-            "books keeper: %s reconciled: balanced %s, %d break(s), %d repaired, %d held",
-            day, report.balanced, len(report.breaks), len(report.repaired), report.held,
-        )  # fmt: skip
+        self._next_try = now + RECONCILE_EVERY_S
+        async with httpx.AsyncClient(timeout=RECONCILE_TIMEOUT_S, trust_env=False) as http:
+            for day in (today - timedelta(days=2), today - timedelta(days=1)):
+                try:
+                    report = await reconcile_day(self._pool, http, self._sources, day)
+                except StatusError as exc:  # a region's statement unreadable: a minute later
+                    log.info("books keeper: %s not reconciled yet: %s", day, exc.detail)
+                    return
+                log.info(
+                    "books keeper: %s reconciled: balanced %s, %d break(s), %d repaired, %d held",
+                    day, report.balanced, len(report.breaks), len(report.repaired), report.held,
+                )  # fmt: skip
+        self._reconciled = today

@@ -338,6 +338,8 @@ def stated_as_booked(setl_id: str = "S650100261203000001", **changes: Any) -> He
 
 
 SETTLED = bookings_of(answer("2207", {"setlinfo": setlinfo(), "setldetail": DETAIL}))
+DAY = date(2026, 2, 1)
+"""The China business day ``setlinfo()`` settles on."""
 
 
 @pytest.mark.parametrize(
@@ -368,7 +370,9 @@ def test_the_treating_statement_vouches_only_for_exactly_what_an_answer_books(
     bookings: tuple[Booking | Void, ...],
     vouched: bool,
 ) -> None:
-    assert reconciliation.vouches(listed, frozenset(refunds), bookings) is vouched
+    assert reconciliation.vouches(DAY, listed, frozenset(refunds), bookings) is vouched
+    # the same on another day: a doctored setl_time would book it elsewhere
+    assert not reconciliation.vouches(date(2026, 1, 31), listed, frozenset(refunds), bookings)
 
 
 def test_a_refund_is_vouched_for_by_a_statement_row_marked_as_one() -> None:
@@ -376,5 +380,5 @@ def test_a_refund_is_vouched_for_by_a_statement_row_marked_as_one() -> None:
     mirror = bookings_of(answer("2208", {"setlinfo": info, "setldetail": DETAIL}))
     row = stated_as_booked("S650100261203000002")
     listed = {row.setl_id: row}
-    assert reconciliation.vouches(listed, frozenset({row.setl_id}), mirror)
-    assert not reconciliation.vouches(listed, frozenset(), mirror)
+    assert reconciliation.vouches(DAY, listed, frozenset({row.setl_id}), mirror)
+    assert not reconciliation.vouches(DAY, listed, frozenset(), mirror)

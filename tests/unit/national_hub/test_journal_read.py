@@ -89,3 +89,20 @@ def test_what_is_no_envelope_is_skipped_at_its_offset() -> None:
     raw = cast(AbstractIncomingMessage, Message(b"{not json", "insured.650100", "region_110000"))
     read = journal.read(raw)
     assert (read.offset, read.row, read.asks, read.answer) == (7, None, None, None)
+
+
+def test_keys_that_are_not_printable_ascii_are_neither_waited_for_nor_booked() -> None:
+    """A NUL in a query's parameter would fail the journal's whole batch, again and again."""
+    request = message(MessageKind.REQUEST, "insured.650100", "region_110000", msgid="H1\x00")
+    asked = journal.read(request)
+    assert asked.row is not None
+    assert asked.asks is None
+    info = {**SETTLED["setlinfo"], "setl_id": "S650100\x0026120300001"}
+    reply = message(
+        MessageKind.REPLY,
+        "reply.110000.p1",
+        "region_650100",
+        payload={**SETTLED, "setlinfo": info},
+    )
+    answered = journal.read(reply)
+    assert (answered.answer, answered.bookings) == (None, ())
