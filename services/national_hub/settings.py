@@ -53,8 +53,8 @@ class Settings(CommonSettings):
         default=2.0,
         gt=0,
         description="how often (real seconds) the hub checks the prepayment gauges, "
-        "generates the months whose declaration closed and, once a business day, reconciles "
-        "the two days before",
+        "generates the months whose declaration closed and reconciles each business day once it "
+        "is over",
     )
     auto_clearing: bool = Field(
         default=True,

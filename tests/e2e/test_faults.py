@@ -224,16 +224,16 @@ async def books_agree(psn_nos: list[str], insured: list[Row], suffix: str) -> di
         await conn.close()
 
 
-async def booked_setl_ids(msgids: list[str], suffix: str) -> list[str]:
-    """The settlements the hub's books hold under these messages."""
+async def booked_under(msgids: list[str], suffix: str) -> dict[str, str]:
+    """The settlements the hub's books hold under these messages: setl_id → msgid."""
     if not msgids:
-        return []
+        return {}
     conn = await asyncpg.connect(database_url("national_hub", suffix, driver="postgresql"))
     try:
         rows = await conn.fetch(
-            "SELECT setl_id FROM book_entry WHERE msgid = ANY($1::text[])", msgids
+            "SELECT setl_id, msgid FROM book_entry WHERE msgid = ANY($1::text[])", msgids
         )
-        return sorted({r["setl_id"] for r in rows})
+        return {r["setl_id"]: r["msgid"] for r in rows}
     finally:
         await conn.close()
 
@@ -607,8 +607,8 @@ async def burst_with_a_crash(
         assert logged == each_once, measured
         assert books["booked"] == books["insured"], measured
     # what the reconciliation repaired is booked now, with the insured ledger's money
-    repaired_setl_ids = await booked_setl_ids(repaired, suffix)
-    assert len(repaired_setl_ids) >= len(repaired), (repaired, measured)
+    repaired_setl_ids = await booked_under(repaired, suffix)
+    assert sorted(set(repaired_setl_ids.values())) == repaired, (repaired, measured)
     for setl_id in repaired_setl_ids:
         assert books["booked"].get(setl_id) == books["insured"].get(setl_id), (setl_id, measured)
     # nothing the hospital was told about is lost, nothing exists on one side only

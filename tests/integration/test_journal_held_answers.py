@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from services.national_hub.adapters import journal, relay_log
+from services.national_hub.adapters import held_answers, journal, relay_log
 from services.national_hub.adapters.journal import Read
 from services.national_hub.domain import reconciliation
 from services.national_hub.domain.books import Answer, Booking, Void
@@ -221,3 +221,36 @@ async def test_what_cannot_be_held_is_skipped_and_the_journal_goes_on(pool: asyn
     # the offset after the batch is stored: the journal reads on
     stored = await pool.fetchval("SELECT next_offset FROM journal_offset WHERE stream = $1", STREAM)
     assert stored == batch[-1].offset + 1
+
+
+async def acct_pay_booked(pool: asyncpg.Pool, msgid: str) -> list[str]:
+    rows = await pool.fetch("SELECT acct_pay::text FROM book_entry WHERE msgid = $1", msgid)
+    return [r["acct_pay"] for r in rows]
+
+
+async def test_the_held_answer_goes_before_a_second_answer_to_the_same_request(
+    pool: asyncpg.Pool,
+) -> None:
+    m, s = msgid(), setl_id()
+    await journal.write(pool, [reply_read(m, settled(s))], STREAM)
+    # the request's copy comes with another answer to it, other money for the same settlement
+    second = settled(s, acct_pay="10.00", psn_cash_pay="40.00")
+    await journal.write(pool, [request_read(m), reply_read(m, second)], STREAM)
+    assert await acct_pay_booked(pool, m) == ["20.00"]
+
+
+async def test_an_answer_nothing_released_in_time_expires_and_never_books(
+    pool: asyncpg.Pool,
+) -> None:
+    m, s = msgid(), setl_id()
+    await journal.write(pool, [reply_read(m, settled(s))], STREAM)
+    now = datetime.now(UTC)
+    await pool.execute(
+        "UPDATE held_answer SET held_at = $2 WHERE msgid = $1",
+        m,
+        now - timedelta(days=held_answers.HELD_DAYS + 1),
+    )
+    assert await held_answers.expire(pool, now) >= 1
+    assert await held(pool, m) == (True, "expired")
+    await journal.write(pool, [request_read(m)], STREAM)
+    assert await booked(pool, m) == []

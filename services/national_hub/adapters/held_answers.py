@@ -9,15 +9,16 @@ treating region's daily statement lists the very settlement the answer books
 (``'treating'``). Released rows stay: they are the record of what was repaired, and how.
 
 Only what the books read of an answer is kept (``setlinfo``, ``setldetail``, ``result``), and
-nothing larger than ``MAX_HELD_BYTES``: anyone with a broker account may publish a reply, and
-holding it must never stop the journal or grow without measure. No route serves these rows.
+nothing larger than ``MAX_HELD_BYTES``: any insured region's broker user may publish a reply,
+and holding it must never stop the journal. What no request and no statement ever released is
+marked expired after ``HELD_DAYS``; the rows stay, as the record. No route serves them.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -57,19 +58,29 @@ _WAITING = """
        FOR UPDATE OF h
 """
 _RELEASE = """
+    WITH chosen AS (
+        SELECT h.msgid, h.insuplc_admdvs
+          FROM held_answer h
+          JOIN unnest($1::text[], $2::text[]) AS a(msgid, insuplc_admdvs)
+            ON h.msgid = a.msgid AND h.insuplc_admdvs = a.insuplc_admdvs
+         WHERE h.released_at IS NULL
+           AND ($4::text <> 'request' OR EXISTS (
+                   SELECT 1 FROM relay_log r
+                    WHERE r.msgid = h.msgid AND r.insuplc_admdvs = h.insuplc_admdvs
+                      AND r.kind = 'request' AND r.stage = 'insured'))
+         ORDER BY h.msgid, h.insuplc_admdvs
+           FOR UPDATE OF h
+    )
     UPDATE held_answer h
        SET released_at = $3, released_by = $4::text
-      FROM unnest($1::text[], $2::text[]) AS a(msgid, insuplc_admdvs)
-     WHERE h.msgid = a.msgid AND h.insuplc_admdvs = a.insuplc_admdvs AND h.released_at IS NULL
-       AND ($4::text <> 'request' OR EXISTS (
-               SELECT 1 FROM relay_log r
-                WHERE r.msgid = h.msgid AND r.insuplc_admdvs = h.insuplc_admdvs
-                  AND r.kind = 'request' AND r.stage = 'insured'))
+      FROM chosen c
+     WHERE h.msgid = c.msgid AND h.insuplc_admdvs = c.insuplc_admdvs AND h.released_at IS NULL
     RETURNING h.infno, h.msgid, h.mdtrtarea_admvs, h.insuplc_admdvs, h.fixmedins_code,
               h.payload::text AS payload
 """
 """Released by ``request`` only where that request's copy is in the log now: a copy the log
-skipped (a row it could not take) releases nothing."""
+skipped (a row it could not take) releases nothing. Rows are locked in one order, as
+``_WAITING`` locks them: the journal and a reconciliation never wait on each other in a circle."""
 
 
 def _row(answer: Answer, now: datetime) -> tuple[Any, ...] | None:
@@ -154,6 +165,22 @@ async def release(
     if not msgids:
         return []
     return _answers(await conn.fetch(_RELEASE, msgids, regions, now, by))
+
+
+HELD_DAYS = 60
+"""An answer held this long (business days) is past its month's clearing (generated from the
+20th of the next month): it is marked ``expired`` and never books."""
+
+
+async def expire(conn: asyncpg.Pool | asyncpg.Connection, now: datetime) -> int:
+    """Mark the answers held longer than ``HELD_DAYS`` expired; how many."""
+    done = await conn.execute(
+        """UPDATE held_answer SET released_at = $1, released_by = 'expired'
+            WHERE released_at IS NULL AND held_at < $2""",
+        now,
+        now - timedelta(days=HELD_DAYS),
+    )
+    return int(done.split()[-1])
 
 
 async def unreleased(pool: asyncpg.Pool) -> int:

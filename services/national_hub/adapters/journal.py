@@ -155,8 +155,8 @@ async def write(pool: asyncpg.Pool, batch: list[Read], stream: str = topology.HU
         # first: a held answer was the first to its request, and the first answer is booked
         released: list[tuple[Booking | Void, Answer]] = []
         for answer in await held_answers.release(conn, asked, clock.now(), by="request"):
-            log.info("books: %s booked once its request's copy passed", answer.msgid)
             released += [(b, answer) for b in bookable(answer)]
+            log.info("books: %s released once its request's copy passed", answer.msgid)
         answered = released + answered
         if answered:
             await _book(conn, answered)

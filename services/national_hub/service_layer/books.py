@@ -463,15 +463,17 @@ def warning_events(
     ]
 
 
-RECONCILE_EVERY_S = 60.0
-"""The keeper's reconciliation is tried at most this often (real seconds)."""
-RECONCILE_TIMEOUT_S = 10.0
+RECONCILE_RETRY_S = 60.0
+"""After a region's statement could not be read, the keeper's next try (real seconds)."""
+RECONCILE_LIMIT_S = 20.0
+"""The most a round of the keeper's reconciliation may take, whatever a region does."""
+RECONCILE_DAYS_PER_ROUND = 7
 
 
 class Keeper:
     """The hub's books on the business clock: the prepayment gauges checked, each month's
-    clearing generated once its declaration closed (the 20th of the next month), and each
-    business day the day before reconciled — which books the answers the journal held without
+    clearing generated once its declaration closed (the 20th of the next month), and every
+    business day reconciled once it is over — which books the answers the journal held without
     their request's copy (design §4, "How the books mend it") without waiting for anyone to ask."""
 
     def __init__(
@@ -493,8 +495,8 @@ class Keeper:
         self._minimum = minimum
         self._sources = sources
         self._reconciled: date | None = None
-        """The business day whose two days before the keeper reconciled (a process's own: each
-        hub process does it once a day, and a repair twice books nothing twice)."""
+        """The last day the keeper reconciled (a process's own: each hub process does it, and
+        a repair twice books nothing twice)."""
         self._next_try = 0.0
 
     async def run_forever(self) -> None:
@@ -520,26 +522,37 @@ class Keeper:
         )
         await outbox.drain(self._pool, self._brokers)  # the warnings, to their regions
         await supervision.keep(self._pool, today)  # co-investigation batches and deadlines
-        await self._reconcile_yesterday(today)
+        await self._reconcile_days(today)
 
-    async def _reconcile_yesterday(self, today: date) -> None:
-        """The two days before ``today``, once: the day before yesterday again, for what a
-        late reply added to the treating region's statement after the first time. At most one
-        try a minute, whatever the business clock's speed, and never long: a region that does
-        not answer holds up neither the gauges nor the outbox."""
-        now = time.monotonic()
-        if self._sources is None or self._reconciled == today or now < self._next_try:
+    async def _reconcile_days(self, today: date) -> None:
+        """Every day since the last one reconciled, up to yesterday, and that last one again
+        (for what a late reply added to the treating region's statement after it): a few days
+        a round, however fast the business clock runs. A region whose statement cannot be read
+        stops the round, tried again a minute later; a round never takes more than
+        ``RECONCILE_LIMIT_S``, so the gauges and the outbox wait for it no longer."""
+        if self._sources is None or time.monotonic() < self._next_try:
             return
-        self._next_try = now + RECONCILE_EVERY_S
-        async with httpx.AsyncClient(timeout=RECONCILE_TIMEOUT_S, trust_env=False) as http:
-            for day in (today - timedelta(days=2), today - timedelta(days=1)):
-                try:
-                    report = await reconcile_day(self._pool, http, self._sources, day)
-                except StatusError as exc:  # a region's statement unreadable: a minute later
-                    log.info("books keeper: %s not reconciled yet: %s", day, exc.detail)
-                    return
-                log.info(
-                    "books keeper: %s reconciled: balanced %s, %d break(s), %d repaired, %d held",
-                    day, report.balanced, len(report.breaks), len(report.repaired), report.held,
-                )  # fmt: skip
-        self._reconciled = today
+        first = self._reconciled or today - timedelta(days=2)
+        days = [first + timedelta(days=n) for n in range((today - first).days)]
+        if days == [self._reconciled]:
+            return  # done for today
+        try:
+            async with asyncio.timeout(RECONCILE_LIMIT_S):
+                async with httpx.AsyncClient(
+                    timeout=RECONCILE_LIMIT_S / 2, trust_env=False
+                ) as http:
+                    for day in days[:RECONCILE_DAYS_PER_ROUND]:
+                        report = await reconcile_day(self._pool, http, self._sources, day)
+                        self._reconciled = day
+                        log.info(
+                            "books keeper: %s reconciled: balanced %s, %d break(s), "
+                            "%d repaired, %d held",
+                            day, report.balanced, len(report.breaks), len(report.repaired),
+                            report.held,
+                        )  # fmt: skip
+            expired = await held_answers.expire(self._pool, clock.now())
+            if expired:
+                log.warning("books keeper: %d held answer(s) expired unbooked", expired)
+        except (StatusError, TimeoutError) as exc:  # a region's statement unreadable
+            self._next_try = time.monotonic() + RECONCILE_RETRY_S
+            log.info("books keeper: reconciliation stopped: %s", getattr(exc, "detail", exc))
