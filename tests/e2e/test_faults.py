@@ -224,16 +224,17 @@ async def books_agree(psn_nos: list[str], insured: list[Row], suffix: str) -> di
         await conn.close()
 
 
-async def booked_under(msgids: list[str], suffix: str) -> dict[str, str]:
-    """The settlements the hub's books hold under these messages: setl_id → msgid."""
+async def booked_under(msgids: list[str], suffix: str) -> list[tuple[str, str]]:
+    """The settlements the hub's books hold under these messages: (msgid, setl_id) pairs
+    (a cancel's entry and the one it voids share a setl_id, under two messages)."""
     if not msgids:
-        return {}
+        return []
     conn = await asyncpg.connect(database_url("national_hub", suffix, driver="postgresql"))
     try:
         rows = await conn.fetch(
-            "SELECT setl_id, msgid FROM book_entry WHERE msgid = ANY($1::text[])", msgids
+            "SELECT msgid, setl_id FROM book_entry WHERE msgid = ANY($1::text[])", msgids
         )
-        return {r["setl_id"]: r["msgid"] for r in rows}
+        return [(r["msgid"], r["setl_id"]) for r in rows]
     finally:
         await conn.close()
 
@@ -607,9 +608,9 @@ async def burst_with_a_crash(
         assert logged == each_once, measured
         assert books["booked"] == books["insured"], measured
     # what the reconciliation repaired is booked now, with the insured ledger's money
-    repaired_setl_ids = await booked_under(repaired, suffix)
-    assert sorted(set(repaired_setl_ids.values())) == repaired, (repaired, measured)
-    for setl_id in repaired_setl_ids:
+    repaired_bookings = await booked_under(repaired, suffix)
+    assert sorted({msgid for msgid, _ in repaired_bookings}) == repaired, (repaired, measured)
+    for _, setl_id in repaired_bookings:
         assert books["booked"].get(setl_id) == books["insured"].get(setl_id), (setl_id, measured)
     # nothing the hospital was told about is lost, nothing exists on one side only
     assert figures.lost == 0, (figures.told_missing, figures.one_sided)

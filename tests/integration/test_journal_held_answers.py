@@ -254,3 +254,17 @@ async def test_an_answer_nothing_released_in_time_expires_and_never_books(
     assert await held(pool, m) == (True, "expired")
     await journal.write(pool, [request_read(m)], STREAM)
     assert await booked(pool, m) == []
+
+
+async def test_the_days_held_answers_settle_on_are_named_for_the_keeper(
+    pool: asyncpg.Pool,
+) -> None:
+    m, s = msgid(), setl_id()
+    setl_time = "2026-02-27T17:30:00+00:00"  # 01:30 on the 28th in China
+    await journal.write(pool, [reply_read(m, settled(s, setl_time=setl_time))], STREAM)
+    held_at = await pool.fetchval("SELECT held_at FROM held_answer WHERE msgid = $1", m)
+    days = await held_answers.waiting_days(pool)
+    assert days[date(2026, 2, 28)] >= held_at
+    await journal.write(pool, [request_read(m)], STREAM)  # released: its day is no longer named
+    assert await booked(pool, m) != []
+    assert date(2026, 2, 28) not in await held_answers.waiting_days(pool)

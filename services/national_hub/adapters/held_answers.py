@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import orjson
 
 from services.national_hub.adapters.relay_log import BAD_ROW
-from services.national_hub.domain.books import Answer
+from services.national_hub.domain.books import Answer, business_day
 
 log = logging.getLogger(__name__)
 
@@ -172,15 +172,42 @@ HELD_DAYS = 60
 20th of the next month): it is marked ``expired`` and never books."""
 
 
+_EXPIRE = """
+    WITH due AS (
+        SELECT msgid, insuplc_admdvs FROM held_answer
+         WHERE released_at IS NULL AND held_at < $2
+         ORDER BY msgid, insuplc_admdvs
+           FOR UPDATE SKIP LOCKED
+    )
+    UPDATE held_answer h SET released_at = $1, released_by = 'expired'
+      FROM due d
+     WHERE h.msgid = d.msgid AND h.insuplc_admdvs = d.insuplc_admdvs
+"""
+"""Locked in ``_RELEASE``'s order; a row the journal or a repair holds now is left for later."""
+
+
 async def expire(conn: asyncpg.Pool | asyncpg.Connection, now: datetime) -> int:
     """Mark the answers held longer than ``HELD_DAYS`` expired; how many."""
-    done = await conn.execute(
-        """UPDATE held_answer SET released_at = $1, released_by = 'expired'
-            WHERE released_at IS NULL AND held_at < $2""",
-        now,
-        now - timedelta(days=HELD_DAYS),
-    )
+    done = await conn.execute(_EXPIRE, now, now - timedelta(days=HELD_DAYS))
     return int(done.split()[-1])
+
+
+async def waiting_days(pool: asyncpg.Pool) -> dict[date, datetime]:
+    """The business days the unreleased answers settle on (``setl_time``), each with the
+    latest time one of them was held: the days whose reconciliation could still book them.
+    An answer without a readable ``setl_time`` names no day (the books would refuse it)."""
+    rows = await pool.fetch(
+        """SELECT payload->'setlinfo'->>'setl_time' AS setl_time, max(held_at) AS newest
+             FROM held_answer WHERE released_at IS NULL GROUP BY 1"""
+    )
+    days: dict[date, datetime] = {}
+    for r in rows:
+        try:
+            day = business_day(r["setl_time"])
+        except (TypeError, ValueError):
+            continue
+        days[day] = max(days.get(day, r["newest"]), r["newest"])
+    return days
 
 
 async def unreleased(pool: asyncpg.Pool) -> int:

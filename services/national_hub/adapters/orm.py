@@ -109,7 +109,7 @@ class HeldAnswer(Base):
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     released_by: Mapped[str | None] = mapped_column(String(10))
     """``request``: its request's copy came after it; ``treating``: the treating region's
-    statement vouched for the request."""
+    statement vouched for the request; ``expired``: neither, in ``HELD_DAYS`` (never booked)."""
 
 
 MONEY = Numeric(14, 2)

@@ -495,8 +495,10 @@ class Keeper:
         self._minimum = minimum
         self._sources = sources
         self._reconciled: date | None = None
-        """The last day the keeper reconciled (a process's own: each hub process does it, and
-        a repair twice books nothing twice)."""
+        """The last day the keeper reconciled in turn (a process's own: after a restart it
+        starts again from the day before yesterday; a repair twice books nothing twice)."""
+        self._held_tried: dict[date, datetime] = {}
+        """A day of held answers reconciled, with the latest of them it was reconciled for."""
         self._next_try = 0.0
 
     async def run_forever(self) -> None:
@@ -526,33 +528,54 @@ class Keeper:
 
     async def _reconcile_days(self, today: date) -> None:
         """Every day since the last one reconciled, up to yesterday, and that last one again
-        (for what a late reply added to the treating region's statement after it): a few days
-        a round, however fast the business clock runs. A region whose statement cannot be read
-        stops the round, tried again a minute later; a round never takes more than
-        ``RECONCILE_LIMIT_S``, so the gauges and the outbox wait for it no longer."""
+        (for what a late reply added to the treating region's statement after it); and every
+        day that held answers settle on, once more after each new one is held (the journal may
+        read an answer days late, or the process may have restarted since). A few days a
+        round, however fast the business clock runs; only a round that leaves nothing undone
+        expires what waited ``HELD_DAYS``, so no answer expires before its day was tried.
+        A region whose statement cannot be read, or a round that stalls, pauses the rounds a
+        minute; a round never takes more than ``RECONCILE_LIMIT_S``."""
         if self._sources is None or time.monotonic() < self._next_try:
             return
         first = self._reconciled or today - timedelta(days=2)
-        days = [first + timedelta(days=n) for n in range((today - first).days)]
-        if days == [self._reconciled]:
-            return  # done for today
+        in_turn = [first + timedelta(days=n) for n in range((today - first).days)]
+        if in_turn == [self._reconciled]:
+            in_turn = []  # done for today
+        held = {
+            day: newest
+            for day, newest in (await held_answers.waiting_days(self._pool)).items()
+            if day < today and (day not in self._held_tried or self._held_tried[day] < newest)
+        }
+        plan = sorted(set(in_turn) | held.keys())
+        if not plan:
+            return
+        done = 0
         try:
             async with asyncio.timeout(RECONCILE_LIMIT_S):
                 async with httpx.AsyncClient(
                     timeout=RECONCILE_LIMIT_S / 2, trust_env=False
                 ) as http:
-                    for day in days[:RECONCILE_DAYS_PER_ROUND]:
+                    for day in plan[:RECONCILE_DAYS_PER_ROUND]:
                         report = await reconcile_day(self._pool, http, self._sources, day)
-                        self._reconciled = day
+                        done += 1
+                        if day in held:
+                            self._held_tried[day] = held[day]
+                        if day in in_turn:
+                            self._reconciled = day
                         log.info(
                             "books keeper: %s reconciled: balanced %s, %d break(s), "
                             "%d repaired, %d held",
                             day, report.balanced, len(report.breaks), len(report.repaired),
                             report.held,
                         )  # fmt: skip
-            expired = await held_answers.expire(self._pool, clock.now())
-            if expired:
-                log.warning("books keeper: %d held answer(s) expired unbooked", expired)
-        except (StatusError, TimeoutError) as exc:  # a region's statement unreadable
-            self._next_try = time.monotonic() + RECONCILE_RETRY_S
-            log.info("books keeper: reconciliation stopped: %s", getattr(exc, "detail", exc))
+            if done == len(plan):
+                expired = await held_answers.expire(self._pool, clock.now())
+                if expired:
+                    log.warning("books keeper: %d held answer(s) expired unbooked", expired)
+        except (StatusError, TimeoutError) as exc:
+            if isinstance(exc, StatusError) or not done:  # a slow round that moved goes on
+                self._next_try = time.monotonic() + RECONCILE_RETRY_S
+            log.info(
+                "books keeper: reconciliation stopped after %d day(s): %s %s",
+                done, type(exc).__name__, getattr(exc, "detail", ""),
+            )  # fmt: skip

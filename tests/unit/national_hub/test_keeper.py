@@ -1,9 +1,11 @@
 """The books keeper's own reconciliation (design §8): every business day once it is over, the
-last one again, a few a round however fast the clock runs, paused when a region cannot answer."""
+last one again, a few a round however fast the clock runs, the days held answers settle on
+once more after each is held, paused when a region cannot answer, and expiry only after a
+round that left nothing undone."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,35 +20,45 @@ from shared.web import StatusError
 
 
 class Regions:
-    """Stands in for the two regions' statements: records the days asked, fails where told."""
+    """Stands in for the two regions' statements and the held answers: records the days
+    asked and the expiries, fails where told."""
 
     def __init__(self) -> None:
         self.days: list[date] = []
         self.down = False
+        self.stall_after: int | None = None
+        self.held: dict[date, datetime] = {}
+        self.expiries = 0
 
     async def reconcile_day(self, *args: Any) -> DayReport:
         day: date = args[-1]  # (pool, http, sources, day)
         if self.down:
             raise StatusError(E6002, detail="down", status_code=503)
+        if self.stall_after is not None and len(self.days) >= self.stall_after:
+            raise TimeoutError
         self.days.append(day)
         return DayReport(day, ())
+
+    async def waiting_days(self, *_: Any) -> dict[date, datetime]:
+        return dict(self.held)
+
+    async def expire(self, *_: Any) -> int:
+        self.expiries += 1
+        return 0
 
 
 @pytest.fixture
 def regions(monkeypatch: pytest.MonkeyPatch) -> Regions:
     fake = Regions()
-
-    async def expire(*_: Any) -> int:
-        return 0
-
     monkeypatch.setattr(books, "reconcile_day", fake.reconcile_day)
-    monkeypatch.setattr(held_answers, "expire", expire)
+    monkeypatch.setattr(held_answers, "waiting_days", fake.waiting_days)
+    monkeypatch.setattr(held_answers, "expire", fake.expire)
     return fake
 
 
 def keeper() -> Keeper:
     return Keeper(
-        None,  # no database: reconcile_day and expire are faked
+        None,  # no database: reconcile_day, waiting_days and expire are faked
         None,  # type: ignore[arg-type]  # no broker: nothing is sent
         interval_s=1.0,
         auto_clearing=False,
@@ -61,6 +73,10 @@ def days(first: str, count: int) -> list[date]:
     return [start + timedelta(days=n) for n in range(count)]
 
 
+def at(hour: int) -> datetime:
+    return datetime(2026, 3, 10, hour, tzinfo=UTC)
+
+
 async def test_each_day_once_it_is_over_and_the_last_one_again(regions: Regions) -> None:
     k = keeper()
     await k._reconcile_days(date(2026, 3, 10))
@@ -69,6 +85,7 @@ async def test_each_day_once_it_is_over_and_the_last_one_again(regions: Regions)
     assert regions.days == days("2026-03-08", 2)
     await k._reconcile_days(date(2026, 3, 11))
     assert regions.days == days("2026-03-08", 2) + days("2026-03-09", 2)
+    assert regions.expiries == 2  # once per round that did all it planned
 
 
 async def test_a_fast_clock_is_followed_a_few_days_a_round_without_skipping_any(
@@ -77,11 +94,32 @@ async def test_a_fast_clock_is_followed_a_few_days_a_round_without_skipping_any(
     k = keeper()
     await k._reconcile_days(date(2026, 3, 10))
     regions.days.clear()
+    regions.expiries = 0
     await k._reconcile_days(date(2026, 3, 30))
     assert regions.days == days("2026-03-09", books.RECONCILE_DAYS_PER_ROUND)
-    while regions.days[-1] < date(2026, 3, 29):
+    assert regions.expiries == 0  # days are left: nothing expires yet
+    for _ in range(10):
+        if regions.days[-1] == date(2026, 3, 29):
+            break
         await k._reconcile_days(date(2026, 3, 30))
     assert set(days("2026-03-09", 21)) == set(regions.days)
+    assert regions.expiries == 1
+
+
+async def test_the_days_held_answers_settle_on_are_tried_again_after_each_is_held(
+    regions: Regions,
+) -> None:
+    k = keeper()
+    await k._reconcile_days(date(2026, 3, 10))
+    regions.days.clear()
+    regions.held = {date(2026, 2, 20): at(1), date(2026, 3, 10): at(2)}  # today's: not yet
+    await k._reconcile_days(date(2026, 3, 10))
+    assert regions.days == [date(2026, 2, 20)]
+    await k._reconcile_days(date(2026, 3, 10))  # still held, nothing new: not again
+    assert regions.days == [date(2026, 2, 20)]
+    regions.held[date(2026, 2, 20)] = at(3)  # another answer of that day held since
+    await k._reconcile_days(date(2026, 3, 10))
+    assert regions.days == [date(2026, 2, 20)] * 2
 
 
 async def test_a_region_that_cannot_answer_pauses_the_rounds(regions: Regions) -> None:
@@ -91,6 +129,26 @@ async def test_a_region_that_cannot_answer_pauses_the_rounds(regions: Regions) -
     regions.down = False
     await k._reconcile_days(date(2026, 3, 10))  # within the pause: not tried
     assert regions.days == []
+    assert regions.expiries == 0
     k._next_try = 0.0  # the minute is over
     await k._reconcile_days(date(2026, 3, 10))
     assert regions.days == days("2026-03-08", 2)
+
+
+async def test_a_round_that_stalls_keeps_what_it_did_and_pauses_only_if_it_did_nothing(
+    regions: Regions,
+) -> None:
+    k = keeper()
+    regions.stall_after = 1
+    await k._reconcile_days(date(2026, 3, 10))
+    assert regions.days == [date(2026, 3, 8)]
+    assert regions.expiries == 0
+    await k._reconcile_days(date(2026, 3, 10))  # moved: no pause; stalls before any day
+    assert regions.days == [date(2026, 3, 8)]
+    regions.stall_after = None
+    await k._reconcile_days(date(2026, 3, 10))  # did nothing last time: paused
+    assert regions.days == [date(2026, 3, 8)]
+    k._next_try = 0.0
+    await k._reconcile_days(date(2026, 3, 10))  # from the day reached, that one again
+    assert regions.days == [date(2026, 3, 8), date(2026, 3, 8), date(2026, 3, 9)]
+    assert regions.expiries == 1
