@@ -195,7 +195,8 @@ async def expire(conn: asyncpg.Pool | asyncpg.Connection, now: datetime) -> int:
 async def waiting_days(pool: asyncpg.Pool) -> dict[date, datetime]:
     """The business days the unreleased answers settle on (``setl_time``), each with the
     latest time one of them was held: the days whose reconciliation could still book them.
-    An answer without a readable ``setl_time`` names no day (the books would refuse it)."""
+    An answer whose ``setl_time`` is missing or unreadable names no day (a reconciliation
+    could book it only where a day's statement vouches for it; the keeper's days in turn)."""
     rows = await pool.fetch(
         """SELECT payload->'setlinfo'->>'setl_time' AS setl_time, max(held_at) AS newest
              FROM held_answer WHERE released_at IS NULL GROUP BY 1"""
@@ -204,7 +205,7 @@ async def waiting_days(pool: asyncpg.Pool) -> dict[date, datetime]:
     for r in rows:
         try:
             day = business_day(r["setl_time"])
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # anyone's reply: never stop the keeper
             continue
         days[day] = max(days.get(day, r["newest"]), r["newest"])
     return days

@@ -531,10 +531,11 @@ class Keeper:
         (for what a late reply added to the treating region's statement after it); and every
         day that held answers settle on, once more after each new one is held (the journal may
         read an answer days late, or the process may have restarted since). A few days a
-        round, however fast the business clock runs; only a round that leaves nothing undone
-        expires what waited ``HELD_DAYS``, so no answer expires before its day was tried.
-        A region whose statement cannot be read, or a round that stalls, pauses the rounds a
-        minute; a round never takes more than ``RECONCILE_LIMIT_S``."""
+        round, however fast the business clock runs, the days in turn first (replies nobody
+        asked for cannot hold them up); only a round that leaves nothing undone expires what
+        waited ``HELD_DAYS``, so no answer whose day is past expires before that day was tried.
+        A region whose statement cannot be read, or a round that stalls before its first day,
+        pauses the rounds a minute; a round never takes more than ``RECONCILE_LIMIT_S``."""
         if self._sources is None or time.monotonic() < self._next_try:
             return
         first = self._reconciled or today - timedelta(days=2)
@@ -546,7 +547,7 @@ class Keeper:
             for day, newest in (await held_answers.waiting_days(self._pool)).items()
             if day < today and (day not in self._held_tried or self._held_tried[day] < newest)
         }
-        plan = sorted(set(in_turn) | held.keys())
+        plan = in_turn + sorted(held.keys() - set(in_turn))
         if not plan:
             return
         done = 0

@@ -152,3 +152,50 @@ async def test_a_round_that_stalls_keeps_what_it_did_and_pauses_only_if_it_did_n
     await k._reconcile_days(date(2026, 3, 10))  # from the day reached, that one again
     assert regions.days == [date(2026, 3, 8), date(2026, 3, 8), date(2026, 3, 9)]
     assert regions.expiries == 1
+
+
+async def test_the_days_in_turn_go_before_held_days_and_nothing_expires_until_all_are_done(
+    regions: Regions,
+) -> None:
+    k = keeper()
+    await k._reconcile_days(date(2026, 3, 10))
+    regions.days.clear()
+    regions.expiries = 0
+    old = days("2026-01-01", 5)
+    regions.held = {day: at(1) for day in old}
+    await k._reconcile_days(date(2026, 3, 20))  # the 9th again to the 19th: eleven in turn
+    assert regions.days == days("2026-03-09", books.RECONCILE_DAYS_PER_ROUND)
+    regions.days.clear()
+    await k._reconcile_days(date(2026, 3, 20))  # the 15th again to the 19th, then held days
+    assert regions.days == days("2026-03-15", 5) + old[:2]
+    assert regions.expiries == 0
+    regions.days.clear()
+    await k._reconcile_days(date(2026, 3, 20))  # the days in turn done: the last held days
+    assert regions.days == old[2:]
+    assert regions.expiries == 1
+    regions.days.clear()
+    await k._reconcile_days(date(2026, 3, 20))  # all tried, none held since: nothing
+    assert regions.days == []
+
+
+class Rows:
+    """A pool whose held answers carry these ``setl_time`` values."""
+
+    def __init__(self, *setl_times: str | None) -> None:
+        self.rows = [{"setl_time": s, "newest": at(n)} for n, s in enumerate(setl_times)]
+
+    async def fetch(self, *_: Any) -> list[dict[str, Any]]:
+        return self.rows
+
+
+async def test_a_held_answer_s_day_is_its_setl_time_in_china_and_an_unreadable_one_names_none() -> (
+    None
+):
+    pool = Rows(
+        "2026-02-27T17:30:00+00:00",  # the 28th in China
+        "2026-02-28T09:00:00+08:00",
+        "9999-12-31T23:00:00+00:00",  # past the last date in China
+        None,
+        "yesterday",
+    )
+    assert await held_answers.waiting_days(pool) == {date(2026, 2, 28): at(1)}
