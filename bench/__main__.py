@@ -17,11 +17,12 @@ import os
 import platform
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench import relay
+from bench import profile, relay
 from bench.cpu import CpuMeter, relay_groups
 from bench.pipeline import Pipeline, closed_loop, post_calls
 from bench.stack import fresh_databases, fresh_journal, peak_memory_mib
@@ -31,6 +32,8 @@ from sim.http import LeanClient
 PIPELINE_RATES = (80, 120, 160, 200, 240, 280, 320, 360, 400, 480, 560, 640, 720)
 OUTPATIENT_RATES = (20, 40, 60, 80, 100, 115, 130, 160, 200, 260, 320)
 INPATIENT_RATES = (10, 20, 30, 40, 50, 60, 80)
+PROFILES = Path(__file__).resolve().parent.parent / ".run" / "bench" / "profile"
+"""py-spy's raw stacks of the profiled step, one file per service (not kept in git)."""
 
 
 def best_step(steps: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -96,6 +99,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             outpatient = await relay.sweep(
                 bench, "outpatient", OUTPATIENT_RATES, args.seconds, cpu=cpu
             )
+            rate = max(20.0, round(relay.sustained(outpatient) * 0.8))
+            print(f"    where the CPU goes, at {rate:.0f}/s (py-spy, every service):")
+            where = await relay.profiled(
+                bench, "outpatient", rate, args.seconds, stack.pids(), PROFILES
+            )
+            print(profile.report(where["processes"]), flush=True)
             print("4/6 inpatient settlements (2304, ~50 lines), open loop at rising rates")
             inpatient = await relay.sweep(
                 bench, "inpatient", INPATIENT_RATES, args.seconds, lines=50
@@ -140,6 +149,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "p99_limit_ms": relay.P99_LIMIT_MS,
             "cpu_ms_per_call": cpu_at_best(outpatient),
             "steps": outpatient,
+            "profile": where,
         },
         "inpatient": {"sustained_per_s": best_in, "lines": 50, "steps": inpatient},
         "inpatient_by_lines": by_lines,

@@ -22,6 +22,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from bench import profile
 from bench.cpu import CpuMeter
 from bench.stack import ROOT, Stack, database_url, start_stack
 from shared import clock
@@ -283,6 +284,23 @@ async def sweep_calls(
         if misses == 2:
             break
     return steps
+
+
+async def profiled(
+    bench: Bench, kind: str, rate: float, seconds: float, pids: dict[str, int], out: Path
+) -> dict[str, Any]:
+    """One step of ``kind`` at ``rate`` with every service sampled by py-spy (``bench.profile``):
+    where each process's CPU goes while it settles."""
+    ready = await bench.prepare(bench.plans(kind, max(10, int(rate * seconds))))
+    calls = [partial(bench.settle, r) for r in ready]
+    await asyncio.sleep(1.0)  # let the preparation's writes settle before measuring
+    step: dict[str, Any] = {}
+
+    async def run() -> None:
+        step.update(await open_loop(calls, rate))
+
+    processes = await profile.record(pids, run, seconds, out)
+    return {"rate": rate, "step": step, "processes": processes}
 
 
 def sustained(steps: Sequence[dict[str, Any]]) -> float:
