@@ -10,6 +10,7 @@ waiting for the database or the broker costs nothing here, as it costs no CPU.
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import shutil
 from collections import Counter
@@ -25,9 +26,10 @@ _OWN = ("services/", "shared/")
 """Paths of the project's own code, as py-spy writes them (relative to ``sys.path``)."""
 _LOOP = ("Runner.run", "asyncio/runners.py")
 """The frame the event loop runs under: uvloop is native, so time on CPU with this frame on
-top is the loop's own (polling, callbacks, socket reads and writes), and the project's frames
-below it are the process's start-up, not work."""
-LOOP_AREA = "event loop and sockets (uvloop, native)"
+top is native code the loop runs (its polling, callbacks and sockets, asyncpg's protocol, C
+task code), and the project's frames below it are the process's start-up, not work."""
+LOOP_AREA = "native code the loop runs (uvloop, asyncpg's protocol, C extensions)"
+NATIVE = "(native)"
 
 
 def py_spy() -> str | None:
@@ -45,7 +47,7 @@ def area(file: str) -> str:
     """The package a frame's file belongs to: the project's module path for its own code
     (``services/national_hub/adapters``), the top package otherwise (``asyncpg``)."""
     if not file:
-        return "(native)"
+        return NATIVE
     parts = file.split("/")
     if file.startswith(_OWN):
         return "/".join(parts[:3]) if parts[0] == "services" else "/".join(parts[:2])
@@ -59,26 +61,29 @@ def summarize(raw: str, top: int = TOP) -> dict[str, Any]:
     """A py-spy ``raw`` (collapsed stacks) profile, summed: the share of samples by the area
     of the frame on CPU (``self_by_area``), by function on CPU (``self_by_function``), and
     by the project's own functions the event loop runs, anywhere above it on the stack
-    (``under_own_function``)."""
-    total = 0
+    (``under_own_function``; a stack read part-way, counted in ``partial_stacks``, lacks the
+    outer functions, so these shares are a floor)."""
+    total = partial = 0
     by_area: Counter[str] = Counter()
     by_function: Counter[str] = Counter()
     under_own: Counter[str] = Counter()
     for line in raw.splitlines():
         stack, _, count_text = line.rpartition(" ")
-        if not stack or not count_text.isdigit():
+        if not count_text.isdigit():
             continue
         count = int(count_text)
-        frames = [_frame(f) for f in stack.split(";") if f.strip()]
-        # py-spy's first frames may name the process and thread: they are not code
-        frames = [(f, file) for f, file in frames if not f.startswith(("process ", "thread "))]
-        if not frames:
-            continue
         total += count
+        frames = [_frame(f) for f in stack.split(";") if f.strip()]
+        if not frames:  # a sample py-spy took with no Python frame: native code
+            by_area[NATIVE] += count
+            by_function[NATIVE] += count
+            continue
         function, file = frames[-1]
         by_area[LOOP_AREA if (function, file) == _LOOP else area(file)] += count
         by_function[f"{function} ({file})"] += count
         loop = max((i for i, frame in enumerate(frames) if frame == _LOOP), default=-1)
+        if loop < 0:  # the stack was read part-way (sampling without pausing the process)
+            partial += count
         for own in {f"{f} ({file})" for f, file in frames[loop + 1 :] if file.startswith(_OWN)}:
             under_own[own] += count
 
@@ -87,6 +92,7 @@ def summarize(raw: str, top: int = TOP) -> dict[str, Any]:
 
     return {
         "samples": total,
+        "partial_stacks": round(partial / total, 3) if total else 0.0,
         "self_by_area": shares(by_area),
         "self_by_function": shares(by_function),
         "under_own_function": shares(under_own),
@@ -101,28 +107,36 @@ async def record(
     if spy is None:
         return {"error": "py-spy not found (make install puts it in .venv)"}
     await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
-    procs = {}
-    for name, pid in pids.items():
-        procs[name] = await asyncio.create_subprocess_exec(
-            spy, "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))),
-            "--rate", str(SAMPLES_PER_S), "--format", "raw", "--nonblocking",
-            "--output", str(out / f"{name}.txt"),
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-    await asyncio.sleep(0.5)  # py-spy attaches before the load begins
-    await run()
+    # the window covers the load and its tail: samples of an idle process are few (on CPU only)
+    window = math.ceil(seconds) + 3
+    procs: dict[str, asyncio.subprocess.Process] = {}
     found: dict[str, Any] = {}
-    for name, proc in procs.items():
-        _, err = await proc.communicate()
-        path = out / f"{name}.txt"
-        try:
-            raw = await asyncio.to_thread(path.read_text) if proc.returncode == 0 else None
-        except OSError:
-            raw = None
-        if raw is None:
-            found[name] = {"error": err.decode(errors="replace").strip()[-300:]}
-            continue
-        found[name] = summarize(raw) | {"raw": str(path)}
+    try:
+        for name, pid in pids.items():
+            procs[name] = await asyncio.create_subprocess_exec(
+                spy, "record", "--pid", str(pid), "--duration", str(window),
+                "--rate", str(SAMPLES_PER_S), "--format", "raw", "--nonblocking",
+                "--output", str(out / f"{name}.txt"),
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+        await asyncio.sleep(0.5)  # py-spy attaches before the load begins
+        await run()
+        for name, proc in procs.items():
+            _, err = await asyncio.wait_for(proc.communicate(), window + 30)
+            path = out / f"{name}.txt"
+            try:
+                raw = await asyncio.to_thread(path.read_text) if proc.returncode == 0 else None
+            except OSError:
+                raw = None
+            if raw is None:
+                found[name] = {"error": err.decode(errors="replace").strip()[-300:]}
+                continue
+            found[name] = summarize(raw) | {"raw": str(path)}
+    finally:
+        for proc in procs.values():  # a failed step or a py-spy that hangs leaves none behind
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
     return found
 
 
@@ -137,6 +151,9 @@ def report(profile: dict[str, Any]) -> str:
             continue
         areas = ", ".join(f"{a} {s:.0%}" for a, s in summary["self_by_area"][:6])
         own = ", ".join(f"{f.split(' (')[0]} {s:.0%}" for f, s in summary["under_own_function"][:5])
-        lines.append(f"    {name} ({summary['samples']} samples): on CPU in {areas}")
+        lines.append(
+            f"    {name} ({summary['samples']} samples, {summary['partial_stacks']:.0%} read "
+            f"part-way): on CPU in {areas}"
+        )
         lines.append(f"      under the project's functions: {own}")
     return "\n".join(lines)
