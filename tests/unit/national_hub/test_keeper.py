@@ -68,6 +68,15 @@ def keeper() -> Keeper:
     )
 
 
+async def caught_up(regions: Regions, today: date) -> Keeper:
+    """A keeper that has reconciled every day before ``today``; what it asked, forgotten."""
+    k = keeper()
+    await k._reconcile_days(today)
+    regions.days.clear()
+    regions.expiries = 0
+    return k
+
+
 def days(first: str, count: int) -> list[date]:
     start = date.fromisoformat(first)
     return [start + timedelta(days=n) for n in range(count)]
@@ -91,10 +100,7 @@ async def test_each_day_once_it_is_over_and_the_last_one_again(regions: Regions)
 async def test_a_fast_clock_is_followed_a_few_days_a_round_without_skipping_any(
     regions: Regions,
 ) -> None:
-    k = keeper()
-    await k._reconcile_days(date(2026, 3, 10))
-    regions.days.clear()
-    regions.expiries = 0
+    k = await caught_up(regions, date(2026, 3, 10))
     await k._reconcile_days(date(2026, 3, 30))
     assert regions.days == days("2026-03-09", books.RECONCILE_DAYS_PER_ROUND)
     assert regions.expiries == 0  # days are left: nothing expires yet
@@ -109,9 +115,7 @@ async def test_a_fast_clock_is_followed_a_few_days_a_round_without_skipping_any(
 async def test_the_days_held_answers_settle_on_are_tried_again_after_each_is_held(
     regions: Regions,
 ) -> None:
-    k = keeper()
-    await k._reconcile_days(date(2026, 3, 10))
-    regions.days.clear()
+    k = await caught_up(regions, date(2026, 3, 10))
     regions.held = {date(2026, 2, 20): at(1), date(2026, 3, 10): at(2)}  # today's: not yet
     await k._reconcile_days(date(2026, 3, 10))
     assert regions.days == [date(2026, 2, 20)]
@@ -157,10 +161,7 @@ async def test_a_round_that_stalls_keeps_what_it_did_and_pauses_only_if_it_did_n
 async def test_the_days_in_turn_go_before_held_days_and_nothing_expires_until_all_are_done(
     regions: Regions,
 ) -> None:
-    k = keeper()
-    await k._reconcile_days(date(2026, 3, 10))
-    regions.days.clear()
-    regions.expiries = 0
+    k = await caught_up(regions, date(2026, 3, 10))
     old = days("2026-01-01", 5)
     regions.held = {day: at(1) for day in old}
     await k._reconcile_days(date(2026, 3, 20))  # the 9th again to the 19th: eleven in turn
