@@ -240,10 +240,17 @@ async def sweep(
     """The relay's settlements of one kind at increasing offered rates (see ``sweep_calls``)."""
 
     async def calls(count: int) -> list[Call]:
-        ready = await bench.prepare(bench.plans(kind, count, lines=lines))
-        return [partial(bench.settle, r) for r in ready]
+        return await settle_calls(bench, kind, count, lines=lines)
 
     return await sweep_calls(calls, kind, rates, seconds, quiet=quiet, cpu=cpu)
+
+
+async def settle_calls(
+    bench: Bench, kind: str, count: int, *, lines: int | None = None
+) -> list[Call]:
+    """``count`` settlements of ``kind``, prepared (person, visit, fees) and ready to call."""
+    ready = await bench.prepare(bench.plans(kind, count, lines=lines))
+    return [partial(bench.settle, r) for r in ready]
 
 
 async def sweep_calls(
@@ -291,8 +298,7 @@ async def profiled(
 ) -> dict[str, Any]:
     """One step of ``kind`` at ``rate`` with every service sampled by py-spy (``bench.profile``):
     where each process's CPU goes while it settles."""
-    ready = await bench.prepare(bench.plans(kind, max(10, int(rate * seconds))))
-    calls = [partial(bench.settle, r) for r in ready]
+    calls = await settle_calls(bench, kind, max(10, int(rate * seconds)))
     await asyncio.sleep(1.0)  # let the preparation's writes settle before measuring
     step: dict[str, Any] = {}
 
